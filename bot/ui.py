@@ -73,6 +73,7 @@ class Button:
     url: str | None = None
     emoji: str | None = None
     disabled: bool = False
+    row: int | None = None  # keep related buttons together; None packs left to right
 
 
 @dataclass(slots=True)

@@ -1,0 +1,250 @@
+"""Command line: ``supportbot run | chat | ask | triage | content | sync``.
+
+Every subcommand builds its settings here, in ``main()``, and reports a bad setting as one line.
+The JSON forms of ``ask`` and ``triage`` are contracts other tools rely on (see the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("bot")
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+# -- run / sync ------------------------------------------------------------------------------
+
+async def run_bot(settings: Settings) -> int:
+    import discord
+
+    from bot.app import SupportApp
+    from bot.client import SupportBot
+    from bot.endpoint import point_discord_at
+
+    token = settings.token()
+    if settings.discord_api_base:
+        point_discord_at(settings.discord_api_base)
+    app = await SupportApp.open(settings, start=False)
+    fake = settings.discord_api_base is not None
+    bot = SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop() -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("shutting down")
+            loop.create_task(bot.close())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        print("Discord refused the token in DISCORD_TOKEN: copy a fresh one from the Developer Portal "
+              "(Bot → Reset Token) into .env.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("Discord says this bot needs an intent it isn't allowed; supportbot needs none, "
+              "so check you are using the right token.", file=sys.stderr)
+        return 2
+    finally:
+        await app.close()
+    return 0
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    import discord
+
+    from bot.app import SupportApp
+    from bot.client import SupportBot
+    from bot.endpoint import point_discord_at
+
+    token = settings.token()
+    if settings.discord_api_base:
+        point_discord_at(settings.discord_api_base)
+    app = await SupportApp.open(settings, start=False)
+    bot = SupportBot(app)
+    try:
+        async with bot:
+            await bot.login(token)
+            if guild_id:
+                bot.tree.copy_global_to(guild=discord.Object(guild_id))
+                synced = await bot.tree.sync(guild=discord.Object(guild_id))
+                print(f"Synced {len(synced)} commands to server {guild_id}.")
+            else:
+                synced = await bot.tree.sync()
+                print(f"Synced {len(synced)} commands globally (Discord can take up to an hour to show them).")
+    finally:
+        await app.close()
+    return 0
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+def _line_reader(stream: TextIO, echo: bool) -> Iterator[str]:
+    for line in stream:
+        if echo:
+            print(f"> {line.rstrip()}", flush=True)
+        yield line.rstrip("\n")
+
+
+async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = sys.stdin) -> int:
+    from bot.app import SupportApp
+    from bot.client import SupportBot
+    from bot.console.session import HELP, Console, console_actor
+
+    interactive = stream.isatty()
+    app = await SupportApp.open(settings)
+    try:
+        bot = SupportBot(app)
+        await bot.load_features()
+        lines = None if interactive else _line_reader(stream, echo=True)
+
+        def ask(prompt: str) -> str | None:
+            if lines is None:
+                try:
+                    return input(prompt)
+                except EOFError:
+                    return None
+            print(prompt, end="", flush=True)
+            return next(lines, None)
+
+        console = Console(app, bot.tree, console_actor(user, moderator=moderator), ask=ask)
+        role = " (moderator)" if moderator else ""
+        print(f"supportbot console — you are {user}{role}. Nothing here goes to Discord.")
+        if interactive:
+            print(HELP)
+        while True:
+            line = ask("you> " if interactive else "")
+            if line is None or not await console.handle(line):
+                break
+            if interactive:
+                print()
+    finally:
+        await app.close()
+    return 0
+
+
+# -- ask / content ---------------------------------------------------------------------------
+
+def _inputs(args: Sequence[str]) -> Iterator[str]:
+    if list(args) == ["-"]:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        yield " ".join(args)
+
+
+def ask_command(settings: Settings, words: Sequence[str], as_json: bool) -> int:
+    from bot.console.render import render
+    from bot.faq.library import FaqLibrary
+    from bot.faq.preview import preview_question
+
+    library = FaqLibrary(settings.content_dir)
+    report = library.load()
+    if not report.entries:
+        print(f"No published entries could be loaded from {settings.content_dir}.", file=sys.stderr)
+        return 1
+    screen = _safety(settings)
+    for question in _inputs(words):
+        outcome = preview_question(library, question, screen)
+        if as_json:
+            print(json.dumps(outcome.as_json(), ensure_ascii=False), flush=True)
+        else:
+            text, _ = render(outcome.reply)
+            print(text, flush=True)
+    return 0
+
+
+def _safety(settings: Settings) -> Any:
+    """The safety triage, when its rules are present (``None`` otherwise)."""
+    try:
+        from bot.care.setup import load_safety
+    except ImportError:
+        return None
+    return load_safety(settings.content_dir)
+
+
+def content_check(directory: Path) -> int:
+    from bot.checks import check_content
+
+    problems = check_content(directory, _today())
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    for problem in errors + warnings:
+        print(problem)
+    summary = f"{len(errors)} error(s), {len(warnings)} warning(s) in {directory}"
+    print(("content check failed: " if errors else "content check passed: ") + summary)
+    return 1 if errors else 0
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportbot", description="A Discord bot for patient support groups.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="start the bot on Discord (needs DISCORD_TOKEN)")
+    p_chat = sub.add_parser("chat", help="talk to the bot in this terminal, no Discord needed")
+    p_chat.add_argument("--user", default="you", help="the member you play (default: you)")
+    p_chat.add_argument("--moderator", action="store_true", help="play a moderator (Manage Server)")
+    p_ask = sub.add_parser("ask", help="try a question against the FAQ content")
+    p_ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    p_ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
+    p_content = sub.add_parser("content", help="check or export FAQ content")
+    content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    p_check = content_sub.add_parser("check", help="validate every content file")
+    p_check.add_argument("directory", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
+    p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.logging_level if args.command in {"run", "sync"} else logging.WARNING)
+        if args.command == "run":
+            return asyncio.run(run_bot(settings))
+        if args.command == "sync":
+            return asyncio.run(sync_commands(settings, args.guild))
+        if args.command == "chat":
+            return asyncio.run(chat(settings, args.user, args.moderator))
+        if args.command == "ask":
+            return ask_command(settings, args.question, args.json)
+        if args.command == "content" and args.content_command == "check":
+            return content_check(args.directory or settings.content_dir)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear line instead of a traceback for known start-up failures
+        from bot.db import DatabaseError
+
+        if isinstance(exc, DatabaseError):
+            print(exc, file=sys.stderr)
+            return 2
+        raise
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The application: every feature's services, wired once, used by Discord and the console alike.
+
+``SupportApp`` owns the database and the loaded content. The Discord client and the local console
+are two front ends over the same app: a slash command names its handler (``extras["handler"]``),
+both front ends call that handler with an :class:`~bot.ui.Actor` and plain arguments, and both
+render the :class:`~bot.ui.Reply` it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.faq.library import FaqLibrary
+from bot.faq.service import FaqService
+from bot.faq.store import FaqStore
+from bot.router import Router
+from bot.ui import Actor, Choice, Reply
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[Reply]]
+Completer = Callable[[Actor, str], Awaitable[list[Choice]]]
+Check = Callable[[Actor], Awaitable[str | None]]  # returns a kind refusal, or None to allow
+
+
+class SupportApp:
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.router = Router()
+        self.started = False
+        self._closed = False
+        self.handlers: dict[str, Handler] = {}
+        self.completers: dict[str, Completer] = {}
+        self.checks: dict[str, Check] = {}
+        self.library = FaqLibrary(settings.content_dir)
+        self.faq_store = FaqStore(db, clock)
+        self.faq = FaqService(self.library, self.faq_store)
+        self.register("faq.ask", self.faq.ask)
+        self.completers["faq.autocomplete"] = self.faq.complete
+        self.router.add("faq", self.faq.handle_button)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, clock: Clock | None = None, start: bool = True) -> SupportApp:
+        """Open the database; with ``start`` also migrate it and load content (the console and
+        CLI do; the Discord client leaves that to its ``setup_hook``)."""
+        db = await Database.open(settings.database_path, migrate=False)
+        app = cls(settings, db, clock or Clock())
+        if start:
+            try:
+                await app.start()
+            except BaseException:
+                await app.close()
+                raise
+        return app
+
+    async def start(self) -> None:
+        """Migrate the database and load content; safe to call twice."""
+        if self.started:
+            return
+        await self.db.migrate()
+        report = self.library.load()
+        log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
+        self.started = True
+
+    def register(self, name: str, handler: Handler) -> None:
+        if name in self.handlers:
+            raise ValueError(f"handler {name!r} registered twice")
+        self.handlers[name] = handler
+
+    def handler(self, name: str) -> Handler:
+        try:
+            return self.handlers[name]
+        except KeyError:
+            raise LookupError(f"no handler named {name!r}") from None
+
+    async def call(self, name: str, actor: Actor, **kwargs: Any) -> Reply:
+        return await self.handler(name)(actor, **kwargs)
+
+    async def complete(self, name: str, actor: Actor, text: str) -> list[Choice]:
+        return await self.completers[name](actor, text)
+
+    async def check(self, name: str, actor: Actor) -> str | None:
+        """Run a named permission check; the refusal text, or None when allowed."""
+        return await self.checks[name](actor)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.db.close()

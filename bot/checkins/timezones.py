@@ -1,0 +1,214 @@
+"""Members' local days, time-zone autocomplete and reminder times.
+
+A check-in belongs to the member's local calendar day, so "today" must always be computed in the
+member's own zone; a UTC day would split one evening across two days for most of the world.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+CHOICE_NAME_MAX = 100  # Discord's limit for one autocomplete choice
+CHOICES_MAX = 25  # Discord shows at most 25 choices
+
+# Entries tzdata ships that are not places a member lives in.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+# Areas of the current IANA names. Old aliases ("US/Eastern", "GB", "Etc/GMT+5" with its inverted
+# sign) stay valid when typed in full but are not suggested, so the list stays short and clear.
+_SUGGESTED_AREAS = (
+    "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/",
+    "Australia/", "Europe/", "Indian/", "Pacific/",
+)  # fmt: skip
+
+# Zones most members of English-speaking support groups live in: offered first, and when the
+# member has typed nothing yet.
+COMMON_ZONES: tuple[str, ...] = (
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/Dublin",
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Pacific/Auckland",
+    "America/Phoenix",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Halifax",
+    "America/Edmonton",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "UTC",
+)
+
+# Words members type that are not part of any zone name.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "uk": ("Europe/London",),
+    "britain": ("Europe/London",),
+    "england": ("Europe/London",),
+    "scotland": ("Europe/London",),
+    "wales": ("Europe/London",),
+    "ireland": ("Europe/Dublin", "Europe/London"),
+    "gmt": ("Europe/London", "UTC"),
+    "eastern": ("America/New_York", "America/Toronto"),
+    "central": ("America/Chicago",),
+    "mountain": ("America/Denver", "America/Edmonton", "America/Phoenix"),
+    "pacific": ("America/Los_Angeles", "America/Vancouver"),
+    "new zealand": ("Pacific/Auckland",),
+    "usa": ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"),
+    "india": ("Asia/Kolkata",),
+}
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    """Every usable IANA name; read from tzdata once because the scan costs ~20 ms."""
+    return frozenset(available_timezones() - _NOT_ZONES)
+
+
+def _normalize(text: str) -> str:
+    """"America/New_York" and "new york" both become comparable lowercase words."""
+    return re.sub(r"[\s_\-]+", " ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _suggestable() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(name, normalized name, normalized parts) for each suggested zone, common ones first."""
+    zones = _zones()
+    rank = {name: i for i, name in enumerate(COMMON_ZONES)}
+    names = [z for z in zones if z.startswith(_SUGGESTED_AREAS) or z == "UTC"]
+    names = [z for z in names if len(z) <= CHOICE_NAME_MAX]
+    names.sort(key=lambda z: (rank.get(z, len(rank)), z))
+    return tuple((z, _normalize(z), tuple(_normalize(p) for p in z.split("/"))) for z in names)
+
+
+def is_valid_zone(name: str) -> bool:
+    """True for a real IANA zone name, spelled exactly (the form we store)."""
+    return isinstance(name, str) and name in _zones()
+
+
+def canonical_zone(name: str) -> str | None:
+    """The exact IANA spelling of a name typed in any case ("europe/london"), or None."""
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if name in _zones():
+        return name
+    wanted = name.casefold()
+    matches = [z for z in _zones() if z.casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def local_day(tz_name: str, now_utc: datetime) -> date:
+    """The member's local calendar date at the instant ``now_utc``.
+
+    A naive ``now_utc`` is taken to be UTC (what SQLite text timestamps give back). Raises
+    ValueError for an unknown zone, so a bad stored value is noticed rather than silently
+    treated as UTC.
+    """
+    if not is_valid_zone(tz_name):
+        raise ValueError(f"Unknown time zone: {tz_name!r}")
+    if now_utc.tzinfo is None:
+        now_utc = now_utc.replace(tzinfo=UTC)
+    try:
+        zone = ZoneInfo(tz_name)
+    except ZoneInfoNotFoundError as exc:  # listed but unreadable: treat as unknown
+        raise ValueError(f"Unknown time zone: {tz_name!r}") from exc
+    return now_utc.astimezone(zone).date()
+
+
+def zone_choices(prefix: str, limit: int = CHOICES_MAX) -> list[str]:
+    """Autocomplete: zones matching what the member typed, best first, at most ``limit``.
+
+    Matching ignores case, spaces, underscores and hyphens and looks at every part of the name,
+    so "london" finds Europe/London and "new york" finds America/New_York. Ranking: an exact
+    match, then zones whose city or area starts with the text, then any zone containing it;
+    common zones come first within each group.
+    """
+    limit = max(0, min(limit, CHOICES_MAX))
+    query = _normalize(prefix or "")
+    entries = _suggestable()
+    if not query:
+        return [name for name, _, _ in entries[:limit]]
+
+    groups: list[list[str]] = [[], [], [], []]
+    seen: set[str] = set()
+    for name, norm, parts in entries:
+        if norm == query or (parts and parts[-1] == query):
+            groups[0].append(name)
+        elif any(p.startswith(query) for p in parts) or norm.startswith(query):
+            groups[2].append(name)
+        elif query in norm:
+            groups[3].append(name)
+    for word, names in _ALIASES.items():
+        if len(query) >= 2 and word.startswith(query):
+            groups[1].extend(n for n in names if n in _zones())
+
+    result: list[str] = []
+    for group in groups:
+        for name in group:
+            if name not in seen:
+                seen.add(name)
+                result.append(name)
+                if len(result) >= limit:
+                    return result
+    return result
+
+
+_CLOCK = re.compile(
+    r"""^\s*
+    (?P<hour>\d{1,2})
+    (?:\s*[:.h]\s*(?P<minute>\d{2}))?
+    \s*(?P<half>a\.?\s*m\.?|p\.?\s*m\.?|a|p)?
+    \s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_COMPACT = re.compile(r"^\s*(?P<hour>\d{1,2})(?P<minute>\d{2})\s*(?P<half>a\.?m\.?|p\.?m\.?)?\s*$", re.I)
+
+
+def parse_clock(text: str) -> time | None:
+    """A reminder time from what a member types, or None when it is not a time.
+
+    Accepts "8pm", "8 pm", "8:30 am", "8.30pm", "20:00", "20h30", "0830", "830", "noon" and
+    "midnight". A bare hour ("8") is read as 08:00. Returns None rather than guessing for
+    "25:00", "13pm" or "0am".
+    """
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().casefold()
+    if cleaned in {"noon", "midday"}:
+        return time(12, 0)
+    if cleaned == "midnight":
+        return time(0, 0)
+    match = _CLOCK.match(cleaned) or _COMPACT.match(cleaned)
+    if not match:
+        return None
+    hour = int(match["hour"])
+    minute = int(match["minute"] or 0)
+    half = (match["half"] or "").replace(".", "").replace(" ", "")
+    if minute > 59:
+        return None
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        if half.startswith("a"):
+            hour = 0 if hour == 12 else hour
+        else:
+            hour = 12 if hour == 12 else hour + 12
+    elif hour > 23:
+        return None
+    return time(hour, minute)

@@ -1,0 +1,177 @@
+"""The discord.py client: minimal intents, explicit sync, kind errors, clean shutdown."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SupportApp
+from bot.discord_render import NO_PINGS, actor_from, choice_list, send_reply
+from bot.ui import Reply
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("bot.faq.cog",)
+
+ERROR_REPLY = (
+    "Sorry — something went wrong on my side. Please try again in a moment. "
+    "If it keeps happening, a moderator can look it up with the code `{code}`."
+)
+COOLDOWN_REPLY = "Let's take that a little slower — please try again in {seconds:.0f} seconds."
+INPUT_REPLY = "I couldn't read that: {detail} Please check it and try again."
+
+
+class FriendlyCheckFailure(app_commands.CheckFailure):
+    """A check that failed with a message written for the member (e.g. "moderators only")."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def error_code() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def build_intents() -> discord.Intents:
+    """Guilds only: slash commands need no message content, members or presences."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+async def reply_safely(interaction: discord.Interaction, reply: Reply) -> None:
+    """Send an error reply without letting a second failure escape (expired token, etc.)."""
+    try:
+        await send_reply(interaction, reply)
+    except discord.HTTPException as exc:
+        log.warning("could not deliver an error reply (%s)", exc.status)
+
+
+class SupportTree(app_commands.CommandTree["SupportBot"]):
+    """Every error ends in a kind, ephemeral reply; no traceback ever reaches a member."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, FriendlyCheckFailure):
+            await reply_safely(interaction, Reply.text(error.message))
+            return
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await reply_safely(interaction, Reply.text(COOLDOWN_REPLY.format(seconds=max(1, error.retry_after))))
+            return
+        if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch):
+            detail = "that value isn't in the form I expected."
+            await reply_safely(interaction, Reply.text(INPUT_REPLY.format(detail=detail)))
+            return
+        if isinstance(error, app_commands.NoPrivateMessage):
+            await reply_safely(interaction, Reply.text("That command works inside a server, not in DMs."))
+            return
+        if isinstance(error, app_commands.CheckFailure):
+            await reply_safely(interaction, Reply.text("Sorry, you can't use that command here."))
+            return
+        await report_unexpected(interaction, error)
+
+
+async def report_unexpected(interaction: discord.Interaction, error: BaseException) -> None:
+    code = error_code()
+    original = getattr(error, "original", error)
+    command = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+    # Log the type and place only: exception text can contain what a member typed.
+    log.error(
+        "error %s in %s: %s", code, command or "interaction", type(original).__name__,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    await reply_safely(interaction, Reply.text(ERROR_REPLY.format(code=code)))
+
+
+class SupportBot(commands.Bot):
+    """Receives the app (settings, database, services) through its constructor: no globals."""
+
+    def __init__(self, app: SupportApp, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no prefix commands; required by commands.Bot
+            intents=build_intents(),
+            tree_cls=SupportTree,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            **options,
+        )
+        self.app = app
+
+    async def setup_hook(self) -> None:
+        await self.app.start()
+        await self.load_features()
+        guild = self.app.settings.dev_guild_id
+        if guild is not None:
+            self.tree.copy_global_to(guild=discord.Object(guild))
+            synced = await self.tree.sync(guild=discord.Object(guild))
+            log.info("synced %d commands to the development server", len(synced))
+
+    async def load_features(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+
+    async def run_handler(self, interaction: discord.Interaction, **kwargs: Any) -> None:
+        """The body of every slash command: call the handler named in the command's extras."""
+        command = interaction.command
+        if command is None:
+            raise RuntimeError("run_handler used outside a command")
+        name = command.extras["handler"]
+        if command.extras.get("defer"):
+            await interaction.response.defer(ephemeral=command.extras.get("ephemeral", True), thinking=True)
+        reply = await self.app.call(name, actor_from(interaction), **kwargs)
+        await send_reply(interaction, reply)
+
+    async def run_completer(
+        self, interaction: discord.Interaction, option: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The body of every autocomplete: the completer named in the command's extras."""
+        command = interaction.command
+        if command is None:
+            return []
+        name = command.extras.get("complete", {}).get(option)
+        if name is None:
+            return []
+        try:
+            return choice_list(await self.app.complete(name, actor_from(interaction), current))
+        except Exception:
+            log.exception("autocomplete %s failed", name)  # the member just sees no suggestions
+            return []
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons and forms: route by custom_id (the same router the console uses)."""
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        data = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if not self.app.router.owns(custom_id):
+            return
+        values = modal_values(data) if interaction.type is discord.InteractionType.modal_submit else {}
+        try:
+            reply = await self.app.router.dispatch(actor_from(interaction), custom_id, values)
+            await send_reply(interaction, reply)
+        except Exception as exc:  # every failure still gets a kind answer
+            await report_unexpected(interaction, exc)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
+            await super().before_identify_hook(shard_id, initial=initial)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.app.close()
+
+
+def modal_values(data: Any) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for row in data.get("components", []):
+        for component in row.get("components", [row.get("component")] if row.get("component") else []):
+            if component and "custom_id" in component:
+                values[str(component["custom_id"])] = str(component.get("value") or "")
+    return values

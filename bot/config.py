@@ -1,0 +1,85 @@
+"""Settings, read from the environment and an optional ``.env`` file.
+
+Settings are built in ``main()`` and passed down; nothing reads the environment at import time,
+so tests build their own ``Settings`` and never need a real token.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
+    "(Bot → Reset Token), then put DISCORD_TOKEN=<your token> in a .env file in this folder "
+    "(see .env.example) or in the environment."
+)
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = None
+    database_path: Path = Path("data/supportbot.sqlite3")
+    content_dir: Path = Path("content")
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    log_level: LogLevel = "INFO"
+    # Check-ins: rest days allowed in any 7 days before a streak breaks (servers may change it).
+    checkin_rest_days: int = Field(default=2, ge=0, le=6)
+    # Moderation: let an author approve their own proposal (only for very small groups).
+    allow_self_approval: bool = False
+    # Test-only: send all Discord traffic to this base URL (the local fake Discord).
+    discord_api_base: str | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild_id", "discord_api_base", "discord_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _loopback_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            raise ValueError("must be a loopback http:// URL (it is only for the local fake Discord)")
+        return value
+
+    def token(self) -> str:
+        """The bot token, or :class:`SettingsError` with the one-sentence how-to."""
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise SettingsError(TOKEN_HELP)
+        return self.discord_token.get_secret_value().strip()
+
+    @property
+    def logging_level(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line meant for a person."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        value = first.get("input")
+        shown = "" if "token" in name.lower() else f" (got {value!r})"
+        raise SettingsError(f"{name} is not valid: {first['msg']}{shown}.") from None

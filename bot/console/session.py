@@ -1,0 +1,288 @@
+"""The local console: the bot's real commands, handlers and database, without Discord.
+
+Commands are read from the same ``app_commands`` tree the Discord client syncs, so options,
+types, limits and choices are Discord's; the console then calls the handler named in the
+command's ``extras``, exactly as the Discord client does, and prints the reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from discord import AppCommandOptionType, app_commands
+
+from bot.app import SupportApp
+from bot.console.render import render
+from bot.ui import Actor, Button, Choice, Modal, Reply
+
+CONSOLE_GUILD_ID = 100_000_000_000_000_001
+CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
+
+HELP = """Type a slash command as you would in Discord, for example:
+  /faq does exercise help
+  /faq question:what is pacing private:true
+Options are written name:value. A number presses a button from the last reply.
+End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
+  :commands        list every command and its options
+  :user NAME       act as another member (:user NAME mod for a moderator)
+  :help            this text
+  :quit            leave (Ctrl-D works too)"""
+
+
+def user_id_for(name: str) -> int:
+    """A stable, snowflake-sized id per console name, so data persists between sessions."""
+    digest = hashlib.sha256(name.casefold().encode()).digest()
+    return 200_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
+
+
+def console_actor(name: str, *, moderator: bool = False) -> Actor:
+    return Actor(
+        user_id=user_id_for(name),
+        display_name=name,
+        guild_id=CONSOLE_GUILD_ID,
+        channel_id=CONSOLE_CHANNEL_ID,
+        can_manage_guild=moderator,
+        locale="en-GB",
+    )
+
+
+class UsageError(Exception):
+    """The line could not be turned into a command call; the message says how to fix it."""
+
+
+@dataclass(slots=True)
+class ConsoleCommand:
+    path: str
+    command: app_commands.Command[Any, ..., Any]
+
+    @property
+    def params(self) -> list[app_commands.Parameter]:
+        return list(self.command.parameters)
+
+    def usage(self) -> str:
+        parts = [f"/{self.path}"]
+        for p in self.params:
+            parts.append(f"{p.name}:<{p.type.name}>" if p.required else f"[{p.name}:<{p.type.name}>]")
+        return " ".join(parts)
+
+
+def collect_commands(tree: app_commands.CommandTree[Any]) -> dict[str, ConsoleCommand]:
+    found: dict[str, ConsoleCommand] = {}
+    for command in tree.walk_commands():
+        if isinstance(command, app_commands.Command):
+            found[command.qualified_name] = ConsoleCommand(command.qualified_name, command)
+    return found
+
+
+def _convert(param: app_commands.Parameter, raw: str) -> Any:
+    raw = raw.strip()
+    kind = param.type
+    if param.choices:
+        for choice in param.choices:
+            if raw.casefold() in {str(choice.name).casefold(), str(choice.value).casefold()}:
+                return choice.value
+        names = ", ".join(str(c.name) for c in param.choices)
+        raise UsageError(f"{param.name} must be one of: {names}.")
+    value: Any
+    if kind is AppCommandOptionType.boolean:
+        lowered = raw.casefold()
+        if lowered in {"true", "yes", "y", "1", "on"}:
+            return True
+        if lowered in {"false", "no", "n", "0", "off"}:
+            return False
+        raise UsageError(f"{param.name} must be true or false.")
+    if kind is AppCommandOptionType.integer:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise UsageError(f"{param.name} must be a whole number.") from None
+    elif kind is AppCommandOptionType.number:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"{param.name} must be a number.") from None
+    elif kind is AppCommandOptionType.string:
+        value = raw
+        if param.min_value is not None and len(value) < param.min_value:
+            raise UsageError(f"{param.name} needs at least {param.min_value} characters.")
+        if param.max_value is not None and len(value) > param.max_value:
+            raise UsageError(f"{param.name} can be at most {param.max_value} characters.")
+        return value
+    else:
+        raise UsageError(f"{param.name} can't be given in the console.")
+    if param.min_value is not None and value < param.min_value:
+        raise UsageError(f"{param.name} must be at least {param.min_value}.")
+    if param.max_value is not None and value > param.max_value:
+        raise UsageError(f"{param.name} must be at most {param.max_value}.")
+    return value
+
+
+def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
+    """``name:value`` pairs, Discord-style; bare text fills the first text option."""
+    params = {p.name: p for p in command.params}
+    kwargs: dict[str, Any] = {}
+    if params:
+        marker = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, params)) + r"):")
+        matches = list(marker.finditer(text))
+        leading = text[: matches[0].start()] if matches else text
+        if leading.strip():
+            first = next((p for p in command.params if p.type is AppCommandOptionType.string), None)
+            if first is None:
+                raise UsageError(f"write options as name:value, e.g. {command.usage()}")
+            kwargs[first.name] = _convert(first, leading)
+        for index, match in enumerate(matches):
+            end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+            name = match.group(1)
+            kwargs[name] = _convert(params[name], text[match.end() : end])
+    elif text.strip():
+        raise UsageError(f"/{command.path} takes no options.")
+    missing = [p.name for p in command.params if p.required and p.name not in kwargs]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}: {command.usage()}")
+    return kwargs
+
+
+class Console:
+    """One member's console session. ``out`` receives everything the member would see."""
+
+    def __init__(self, app: SupportApp, tree: app_commands.CommandTree[Any], actor: Actor, *,
+                 out: TextIO = sys.stdout, ask: Callable[[str], str | None] | None = None,
+                 files_dir: Path = Path("data/console")) -> None:
+        self.app = app
+        self.commands = collect_commands(tree)
+        self.actor = actor
+        self.out = out
+        self.ask = ask or (lambda prompt: None)
+        self.files_dir = files_dir
+        self.buttons: list[Button] = []
+        self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
+        self.last_reply: Reply | None = None
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def show(self, reply: Reply) -> None:
+        self.last_reply = reply
+        text, _ = render(reply, files_dir=self.files_dir / str(self.actor.user_id))
+        self.say(text)
+        self.buttons = [b for b in reply.buttons if b.custom_id]
+        if reply.modal is not None:
+            await self.fill_modal(reply.modal)
+
+    async def fill_modal(self, modal: Modal) -> None:
+        values: dict[str, str] = {}
+        self.say(f"── {modal.title} ── (one line per field; write \\n for a new line; '.' to cancel)")
+        for field in modal.fields:
+            hint = "" if field.required else " (optional, Enter to skip)"
+            current = f" [now: {field.value[:60]}]" if field.value else ""
+            answer = self.ask(f"{field.label}{hint}{current}: ")
+            if answer is None or answer.strip() == ".":
+                self.say("Form cancelled; nothing was saved.")
+                return
+            if not answer.strip() and field.value:
+                answer = field.value
+            values[field.custom_id] = answer.replace("\\n", "\n")
+        await self.show(await self.app.router.dispatch(self.actor, modal.custom_id, values))
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False means the member asked to quit."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        try:
+            return await self._handle(line)
+        except UsageError as exc:
+            self.say(f"Sorry, {exc}")
+        return True
+
+    async def _handle(self, line: str) -> bool:
+        if line in {":quit", ":q", "/quit", ":exit"}:
+            return False
+        if line in {":help", "/help", "help"}:
+            self.say(HELP)
+        elif line == ":commands":
+            for command in sorted(self.commands.values(), key=lambda c: c.path):
+                self.say(f"  {command.usage()}\n      {command.command.description}")
+        elif line.startswith(":user"):
+            parts = line.split()
+            if len(parts) < 2:
+                raise UsageError("write :user NAME, or :user NAME mod")
+            self.actor = replace(console_actor(parts[1], moderator="mod" in parts[2:]))
+            role = " (moderator)" if self.actor.can_manage_guild else ""
+            self.say(f"You are now {parts[1]}{role}.")
+        elif line.isdigit():
+            await self.press(int(line))
+        elif line.startswith("/"):
+            await self.run_command(line[1:])
+        else:
+            raise UsageError("commands start with / (try :help).")
+        return True
+
+    async def press(self, number: int) -> None:
+        if self.pending_choices is not None:
+            command, param, choices, kwargs = self.pending_choices
+            self.pending_choices = None
+            if not 1 <= number <= len(choices):
+                raise UsageError(f"pick a number from 1 to {len(choices)}.")
+            await self.invoke(command, {**kwargs, param: choices[number - 1].value})
+            return
+        if not 1 <= number <= len(self.buttons):
+            raise UsageError("there is no button with that number." if self.buttons else "there are no buttons to press.")
+        button = self.buttons[number - 1]
+        assert button.custom_id is not None
+        await self.show(await self.app.router.dispatch(self.actor, button.custom_id))
+
+    def find(self, text: str) -> tuple[ConsoleCommand, str]:
+        words = text.split(" ")
+        for size in (3, 2, 1):
+            path = " ".join(words[:size]).strip()
+            if path in self.commands:
+                return self.commands[path], " ".join(words[size:])
+        known = ", ".join(f"/{p}" for p in sorted(self.commands))
+        raise UsageError(f"I don't know /{words[0]}. Commands: {known}")
+
+    async def run_command(self, text: str) -> None:
+        command, rest = self.find(text)
+        if rest.rstrip().endswith("?"):
+            await self.suggest(command, rest.rstrip()[:-1])
+            return
+        await self.invoke(command, parse_options(command, rest))
+
+    async def suggest(self, command: ConsoleCommand, rest: str) -> None:
+        completers: dict[str, str] = command.command.extras.get("complete", {})
+        if not completers:
+            raise UsageError(f"/{command.path} has no suggestions.")
+        params = {p.name: p for p in command.params}
+        kwargs: dict[str, Any] = {}
+        target, partial = next(iter(completers)), rest
+        match = re.search(r"(?:^|\s)(\w+):([^:]*)$", rest)
+        if match and match.group(1) in completers:
+            target, partial = match.group(1), match.group(2)
+            kwargs = parse_options(command, rest[: match.start()]) if rest[: match.start()].strip() else {}
+        choices = await self.app.complete(completers[target], self.actor, partial.strip())
+        if not choices:
+            self.say("No suggestions for that.")
+            return
+        self.say(f"Suggestions for {params[target].name} (type a number):")
+        for number, choice in enumerate(choices, start=1):
+            self.say(f"  [{number}] {choice.name}")
+        self.pending_choices = (command, target, choices, kwargs)
+
+    async def invoke(self, command: ConsoleCommand, kwargs: dict[str, Any]) -> None:
+        self.pending_choices = None
+        handler = command.command.extras.get("handler")
+        if handler is None:
+            raise UsageError(f"/{command.path} is not available in the console.")
+        check = command.command.extras.get("check")
+        if check is not None:
+            refusal = await self.app.check(check, self.actor)
+            if refusal is not None:
+                await self.show(Reply.text(refusal))
+                return
+        await self.show(await self.app.call(handler, self.actor, **kwargs))

@@ -1,0 +1,263 @@
+"""Rank vetted entries for a free-text question, and know when not to answer.
+
+Design (measured on the project's development set, see the README):
+
+* Two fields, kept apart: **phrasings** (question, each alias, the tags) and the **body**
+  (summary and detail). A long body must not drown a perfect question match, so each phrasing is
+  its own BM25 document and an entry scores ``max(phrasing) + 0.3 × body``.
+* Words are folded (accents, case, UK → US spelling) and stemmed; a word the pack has never used
+  is corrected against the pack's own vocabulary ("fibromyalga" → "fibromyalgia").
+* Abstention uses coverage, not raw BM25: the share of the question's information (IDF mass) that
+  the best phrasing and the whole entry account for, plus fuzzy similarity to the best phrasing.
+  A question about something the pack never mentions ("can fibro affect my teeth") leaves
+  "teeth" uncovered, and the bot says honestly that it has no vetted answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.faq.models import CATEGORY_ORDER, FaqEntry
+from bot.faq.text import stem, words
+
+K1 = 1.2
+B = 0.75
+BODY_WEIGHT = 0.3
+SPELL_CUTOFF = 80
+ANSWER_THRESHOLD = 0.55
+RELATED_MAX = 3
+SUGGESTIONS_MAX = 3
+AUTOCOMPLETE_MAX = 25
+
+
+@dataclass(slots=True, frozen=True)
+class Hit:
+    entry_id: str
+    score: float
+    confidence: float
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """Either a confident ``answer`` (with related ids) or ``no_match`` (with suggestions)."""
+
+    kind: str  # "answer" | "no_match"
+    best: Hit | None = None
+    related: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    ranked: list[Hit] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Doc:
+    entry: int
+    tf: dict[str, int]
+    length: int
+    text: str  # stemmed terms joined, for fuzzy comparison
+
+
+class _Field:
+    """A BM25 field: documents, postings and average length."""
+
+    def __init__(self, docs: list[_Doc]) -> None:
+        self.docs = docs
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for index, doc in enumerate(docs):
+            for term, count in doc.tf.items():
+                self.postings[term].append((index, count))
+        n = max(1, len(docs))
+        self.avg_len = sum(d.length for d in docs) / n if docs else 1.0
+        self.idf = {
+            term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()
+        }
+
+    def scores(self, terms: Sequence[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term in terms:
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for index, tf in self.postings[term]:
+                doc = self.docs[index]
+                norm = K1 * (1 - B + B * doc.length / self.avg_len)
+                out[index] += idf * tf * (K1 + 1) / (tf + norm)
+        return out
+
+
+def _doc(entry: int, text: str) -> _Doc:
+    terms = [stem(w) for w in words(text)]
+    tf: dict[str, int] = defaultdict(int)
+    for term in terms:
+        tf[term] += 1
+    return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
+
+
+class SearchIndex:
+    """An immutable index over published entries; rebuild it when content changes (fast: ms)."""
+
+    def __init__(self, entries: Sequence[FaqEntry]) -> None:
+        order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+        self.entries: list[FaqEntry] = sorted(
+            (e for e in entries if e.published), key=lambda e: (order.get(e.meta.category, 99), e.question)
+        )
+        self.by_id = {e.id: i for i, e in enumerate(self.entries)}
+        phrasings: list[_Doc] = []
+        bodies: list[_Doc] = []
+        entry_terms: list[set[str]] = []
+        vocab_count: dict[str, int] = defaultdict(int)
+        prefixes: dict[str, set[str]] = defaultdict(set)
+        for index, entry in enumerate(self.entries):
+            texts = [entry.question, *entry.meta.aliases, " ".join(entry.meta.tags)]
+            docs = [_doc(index, t) for t in texts if t.strip()]
+            phrasings.extend(docs)
+            body = _doc(index, f"{entry.meta.summary}\n{entry.body}")
+            bodies.append(body)
+            terms: set[str] = set(body.tf)
+            for d in docs:
+                terms.update(d.tf)
+            entry_terms.append(terms)
+            for text in (*texts, entry.meta.summary, entry.body):
+                for word in words(text):
+                    vocab_count[word] += 1
+                    for cut in range(2, min(len(word), 12) + 1):
+                        prefixes[word[:cut]].add(stem(word))
+        self._phr = _Field(phrasings)
+        self._body = _Field(bodies)
+        self._entry_terms = entry_terms
+        n = max(1, len(self.entries))
+        df: dict[str, int] = defaultdict(int)
+        for terms in entry_terms:
+            for term in terms:
+                df[term] += 1
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._vocab = sorted(vocab_count, key=lambda w: (-vocab_count[w], w))
+        self._vocab_set = frozenset(self._vocab)
+        self._prefixes = {p: sorted(s) for p, s in prefixes.items()}
+        self._questions = [e.question for e in self.entries]
+        self._entry_phrasings: list[list[int]] = [[] for _ in self.entries]
+        for index, doc in enumerate(phrasings):
+            self._entry_phrasings[doc.entry].append(index)
+        self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        index = self.by_id.get(entry_id)
+        return None if index is None else self.entries[index]
+
+    # -- query analysis ---------------------------------------------------------------------
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._vocab_set or len(word) < 4 or word.isdigit():
+            return word
+        found = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=SPELL_CUTOFF)
+        return found[0] if found else word
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed, spelling-corrected terms of a question, de-duplicated in order."""
+        seen: dict[str, None] = {}
+        for word in words(text):
+            seen.setdefault(stem(self._correct(word)), None)
+        return list(seen)
+
+    # -- ranking ----------------------------------------------------------------------------
+
+    def _rank(self, terms: list[str]) -> list[tuple[int, float, int]]:
+        """(entry, score, best phrasing doc) for every entry that matched at all, best first."""
+        best_phr: dict[int, tuple[float, int]] = {}
+        for doc_index, score in self._phr.scores(terms).items():
+            entry = self._phr.docs[doc_index].entry
+            if entry not in best_phr or score > best_phr[entry][0]:
+                best_phr[entry] = (score, doc_index)
+        body = self._body.scores(terms)
+        ranked: list[tuple[int, float, int]] = []
+        for entry in set(best_phr) | set(body):
+            phr_score, doc_index = best_phr.get(entry, (0.0, -1))
+            ranked.append((entry, phr_score + BODY_WEIGHT * body.get(entry, 0.0), doc_index))
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+        return ranked
+
+    def _confidence(self, terms: list[str], entry: int) -> float:
+        if not terms:
+            return 0.0
+        weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
+        mass = sum(weights.values()) or 1.0
+        covered_entry = sum(w for t, w in weights.items() if t in self._entry_terms[entry]) / mass
+        covered_phr = 0.0
+        similarity = 0.0
+        query_text = " ".join(sorted(set(terms)))
+        for doc_index in self._entry_phrasings[entry]:
+            doc = self._phr.docs[doc_index]
+            covered = sum(w for t, w in weights.items() if t in doc.tf) / mass
+            covered_phr = max(covered_phr, covered)
+            similarity = max(similarity, fuzz.token_set_ratio(query_text, doc.text) / 100)
+        return 0.4 * similarity + 0.3 * covered_phr + 0.3 * covered_entry
+
+    def search(self, text: str) -> SearchResult:
+        terms = self.terms(text)
+        ranked = self._rank(terms) if terms else []
+        hits = [
+            Hit(self.entries[e].id, round(score, 4), round(self._confidence(terms, e), 4))
+            for e, score, _ in ranked[:8]
+        ]
+        if hits and hits[0].confidence >= ANSWER_THRESHOLD:
+            best = hits[0]
+            related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
+            for hit in hits[1:]:
+                if hit.entry_id not in related and hit.entry_id != best.entry_id and hit.confidence >= 0.3:
+                    related.append(hit.entry_id)
+            return SearchResult("answer", best, related[:RELATED_MAX], [], hits, terms)
+        suggestions = [h.entry_id for h in hits[:SUGGESTIONS_MAX]]
+        if not suggestions and text.strip():
+            suggestions = self._fuzzy_questions(text, SUGGESTIONS_MAX, cutoff=60)
+        return SearchResult("no_match", None, [], suggestions, hits, terms)
+
+    # -- autocomplete -----------------------------------------------------------------------
+
+    def _fuzzy_questions(self, text: str, limit: int, *, cutoff: int) -> list[str]:
+        found = process.extract(
+            text[:100], self._questions, scorer=fuzz.WRatio, processor=str.casefold, limit=limit, score_cutoff=cutoff
+        )
+        return [self.entries[index].id for _, _, index in found]
+
+    def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_MAX) -> list[FaqEntry]:
+        """Entries whose question best fits what the member has typed so far (the last word may
+        be unfinished). Empty input lists entries in a stable, browsable order."""
+        limit = max(0, min(limit, AUTOCOMPLETE_MAX))
+        if not text.strip():
+            return self.entries[:limit]
+        typed = words(text)
+        complete, partial = (typed, "") if text[-1:].isspace() or not typed else (typed[:-1], typed[-1])
+        terms = [stem(self._correct(w)) for w in complete]
+        scores: dict[int, float] = defaultdict(float)
+        for entry, score, _ in self._rank(terms) if terms else []:
+            scores[entry] += score
+        if partial:
+            expansions = self._prefixes.get(partial[:12], [])
+            if not expansions and len(partial) >= 4:
+                expansions = [stem(self._correct(partial))]
+            best: dict[int, float] = defaultdict(float)
+            for term in expansions[:30]:
+                for doc_index, score in self._phr.scores([term]).items():
+                    entry = self._phr.docs[doc_index].entry
+                    best[entry] = max(best[entry], score)
+            for entry, score in best.items():
+                scores[entry] += score
+        ordered = sorted(scores, key=lambda e: (-scores[e], e))[:limit]
+        if len(ordered) < limit:
+            for entry_id in self._fuzzy_questions(text, limit, cutoff=50):
+                index = self.by_id[entry_id]
+                if index not in ordered:
+                    ordered.append(index)
+                if len(ordered) >= limit:
+                    break
+        return [self.entries[i] for i in ordered]

@@ -1,0 +1,122 @@
+"""/faq as a member experiences it: safety first, then a vetted answer or an honest "not yet"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.faq.library import FaqLibrary
+from bot.faq.models import FaqEntry
+from bot.faq.render import answer_card
+from bot.faq.search import SearchResult
+from bot.faq.store import FaqStore
+from bot.faq.text import normalise_question
+from bot.ui import BUTTON_LABEL_MAX, CHOICE_NAME_MAX, Actor, Button, Choice, Reply, Style, clip
+
+log = logging.getLogger(__name__)
+
+# Returns a reply that replaces normal handling (crisis, urgent, ask-your-clinician), or None.
+SafetyScreen = Callable[[Actor, str], Awaitable[Reply | None]]
+
+QUESTION_STORE_MAX = 500
+
+NO_MATCH = (
+    "I don't have a vetted answer for that yet, and I'd rather not guess about your health. "
+    "I've passed the words of your question (not your name) to the moderators so they can "
+    "consider adding an answer."
+)
+NO_MATCH_SUGGEST = "These vetted entries might be close:"
+NO_MATCH_CARE = "For anything about your own situation, your doctor or pharmacist is the best person to ask."
+VOTE_THANKS = "Thank you — your feedback helps the moderators improve this answer."
+VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
+ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
+
+
+def open_button(entry: FaqEntry, row: int = 0) -> Button:
+    return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=f"faq:open:{entry.id}", row=row)
+
+
+class FaqService:
+    def __init__(self, library: FaqLibrary, store: FaqStore, screen: SafetyScreen | None = None) -> None:
+        self.library = library
+        self.store = store
+        self.screen = screen
+
+    def search(self, question: str) -> SearchResult:
+        return self.library.index.search(question)
+
+    def answer_reply(self, entry: FaqEntry, related: list[str], *, private: bool) -> Reply:
+        buttons = [open_button(e, row=0) for e in (self.library.get(r) for r in related) if e is not None]
+        buttons += [
+            Button("Helpful", f"faq:vote:up:{entry.id}", Style.SUCCESS, emoji="👍", row=1),
+            Button("Not helpful", f"faq:vote:down:{entry.id}", Style.SECONDARY, emoji="👎", row=1),
+        ]
+        return Reply(cards=[answer_card(entry)], buttons=buttons, ephemeral=private)
+
+    async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
+        """Answer a member's question from vetted entries only."""
+        if self.screen is not None:
+            safety = await self.screen(actor, question)
+            if safety is not None:
+                await self.store.record_event("safety", None, actor.guild_id)
+                return safety
+        chosen = self.library.get(question.strip())  # an autocomplete pick arrives as the entry id
+        if chosen is not None:
+            result = self.search(chosen.question)
+            related = [r for r in chosen.meta.related if self.library.get(r)]
+            related += [h.entry_id for h in result.ranked if h.entry_id not in related and h.entry_id != chosen.id]
+            await self.store.record_event("answer", chosen.id, actor.guild_id)
+            return self.answer_reply(chosen, related[:3], private=private)
+        result = self.search(question)
+        if result.kind == "answer" and result.best is not None:
+            entry = self.library.get(result.best.entry_id)
+            if entry is not None:
+                await self.store.record_event("answer", entry.id, actor.guild_id)
+                return self.answer_reply(entry, result.related, private=private)
+        return await self._no_match(actor, question, result.suggestions)
+
+    async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
+        normalized = normalise_question(question)
+        if normalized:
+            await self.store.save_unanswered(question.strip()[:QUESTION_STORE_MAX], normalized, actor.guild_id)
+        await self.store.record_event("no_match", None, actor.guild_id)
+        entries = [e for e in (self.library.get(s) for s in suggestions) if e is not None]
+        text = NO_MATCH
+        if entries:
+            text += f"\n\n{NO_MATCH_SUGGEST}"
+        text += f"\n\n{NO_MATCH_CARE}"
+        return Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
+
+    async def open(self, actor: Actor, entry_id: str) -> Reply:
+        """A related or suggested entry, opened by a button: private to whoever pressed it."""
+        entry = self.library.get(entry_id)
+        if entry is None:
+            return Reply.text(ENTRY_GONE)
+        result = self.search(entry.question)
+        related = [r for r in entry.meta.related if self.library.get(r)]
+        related += [h.entry_id for h in result.ranked if h.entry_id not in related and h.entry_id != entry.id]
+        await self.store.record_event("answer", entry.id, actor.guild_id)
+        return self.answer_reply(entry, related[:3], private=True)
+
+    async def vote(self, actor: Actor, entry_id: str, helpful: bool) -> Reply:
+        if self.library.get(entry_id) is None and self.library.get_any(entry_id) is None:
+            return Reply.text(ENTRY_GONE)
+        first = await self.store.vote(entry_id, actor.user_id, helpful, actor.guild_id)
+        return Reply.text(VOTE_THANKS if first else VOTE_CHANGED)
+
+    def autocomplete(self, text: str) -> list[Choice]:
+        """Up to 25 entry questions for what the member has typed; the value is the entry id."""
+        return [
+            Choice(name=clip(e.question, CHOICE_NAME_MAX), value=e.id) for e in self.library.index.autocomplete(text)
+        ]
+
+    async def complete(self, actor: Actor, text: str) -> list[Choice]:
+        return self.autocomplete(text)
+
+    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
+        """Routes ``faq:open:<id>`` and ``faq:vote:<up|down>:<id>``."""
+        if len(args) == 2 and args[0] == "open":
+            return await self.open(actor, args[1])
+        if len(args) == 3 and args[0] == "vote" and args[1] in {"up", "down"}:
+            return await self.vote(actor, args[2], args[1] == "up")
+        return Reply.text("That button no longer works. Try the command again.")

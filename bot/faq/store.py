@@ -1,0 +1,116 @@
+"""FAQ usage, unanswered questions and feedback: all SQL for the FAQ feature lives here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock, to_iso
+from bot.db import Database
+
+
+@dataclass(slots=True, frozen=True)
+class Gap:
+    normalized: str
+    example: str
+    count: int
+    last_seen: str
+
+
+@dataclass(slots=True, frozen=True)
+class FeedbackCount:
+    entry_id: str
+    helpful: int
+    not_helpful: int
+
+
+class FaqStore:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._salt: bytes | None = None
+
+    async def _voter_salt(self) -> bytes:
+        if self._salt is None:
+            await self.db.execute(
+                "INSERT INTO app_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                ("feedback_salt", secrets.token_hex(32), to_iso(self.clock.now())),
+            )
+            value = await self.db.fetchval("SELECT value FROM app_secrets WHERE name = ?", ("feedback_salt",))
+            self._salt = bytes.fromhex(value)
+        return self._salt
+
+    async def voter_hash(self, user_id: int) -> str:
+        """A keyed hash: the same member always maps to the same value, which cannot be turned
+        back into their id without the salt (kept in the database, never logged)."""
+        return hmac.new(await self._voter_salt(), str(user_id).encode(), hashlib.sha256).hexdigest()
+
+    async def record_event(self, kind: str, entry_id: str | None, guild_id: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO faq_events (guild_id, kind, entry_id, at) VALUES (?, ?, ?, ?)",
+            (guild_id, kind, entry_id, to_iso(self.clock.now())),
+        )
+
+    async def save_unanswered(self, question: str, normalized: str, guild_id: int | None) -> int:
+        """Keep the words of a question the FAQ could not answer; never who asked."""
+        return await self.db.insert(
+            "INSERT INTO unanswered_questions (guild_id, normalized, question, asked_at) VALUES (?, ?, ?, ?)",
+            (guild_id, normalized, question, to_iso(self.clock.now())),
+        )
+
+    async def vote(self, entry_id: str, user_id: int, helpful: bool, guild_id: int | None) -> bool:
+        """Record or change a member's vote; return True when it was their first vote on it."""
+        voter = await self.voter_hash(user_id)
+        async with self.db.transaction() as tx:
+            existed = await tx.fetchone(
+                "SELECT helpful FROM faq_feedback WHERE entry_id = ? AND voter_hash = ?", (entry_id, voter)
+            )
+            await tx.execute(
+                "INSERT INTO faq_feedback (entry_id, voter_hash, helpful, guild_id, voted_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (entry_id, voter_hash) DO UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                (entry_id, voter, int(helpful), guild_id, to_iso(self.clock.now())),
+            )
+        return existed is None
+
+    async def votes_by(self, user_id: int) -> int:
+        voter = await self.voter_hash(user_id)
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM faq_feedback WHERE voter_hash = ?", (voter,)) or 0)
+
+    async def delete_votes_by(self, user_id: int) -> int:
+        voter = await self.voter_hash(user_id)
+        return await self.db.execute("DELETE FROM faq_feedback WHERE voter_hash = ?", (voter,))
+
+    async def gaps(self, since: datetime, limit: int = 10, guild_id: int | None = None) -> list[Gap]:
+        rows = await self.db.fetchall(
+            "SELECT normalized, MAX(question) AS example, COUNT(*) AS n, MAX(asked_at) AS last_seen "
+            "FROM unanswered_questions WHERE asked_at >= ? AND (? IS NULL OR guild_id = ?) "
+            "GROUP BY normalized ORDER BY n DESC, last_seen DESC LIMIT ?",
+            (to_iso(since), guild_id, guild_id, limit),
+        )
+        return [Gap(r["normalized"], r["example"], int(r["n"]), r["last_seen"]) for r in rows]
+
+    async def feedback(self, limit: int = 10) -> list[FeedbackCount]:
+        rows = await self.db.fetchall(
+            "SELECT entry_id, SUM(helpful) AS up, SUM(1 - helpful) AS down FROM faq_feedback "
+            "GROUP BY entry_id HAVING SUM(1 - helpful) > 0 ORDER BY down DESC, entry_id LIMIT ?",
+            (limit,),
+        )
+        return [FeedbackCount(r["entry_id"], int(r["up"]), int(r["down"])) for r in rows]
+
+    async def event_counts(self, since: datetime, guild_id: int | None = None) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND (? IS NULL OR guild_id = ?) GROUP BY kind",
+            (to_iso(since), guild_id, guild_id),
+        )
+        return {r["kind"]: int(r["n"]) for r in rows}
+
+    async def top_entries(self, since: datetime, limit: int = 5, guild_id: int | None = None) -> list[tuple[str, int]]:
+        rows = await self.db.fetchall(
+            "SELECT entry_id, COUNT(*) AS n FROM faq_events WHERE kind = 'answer' AND at >= ? "
+            "AND (? IS NULL OR guild_id = ?) GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+            (to_iso(since), guild_id, guild_id, limit),
+        )
+        return [(r["entry_id"], int(r["n"])) for r in rows]
