@@ -140,6 +140,8 @@ def zone_choices(prefix: str, limit: int = CHOICES_MAX) -> list[str]:
     common zones come first within each group.
     """
     limit = max(0, min(limit, CHOICES_MAX))
+    if limit == 0:
+        return []
     query = _normalize(prefix or "")
     entries = _suggestable()
     if not query:

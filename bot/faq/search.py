@@ -30,7 +30,9 @@ K1 = 1.2
 B = 0.75
 BODY_WEIGHT = 0.3
 SPELL_CUTOFF = 80
-ANSWER_THRESHOLD = 0.55
+ANSWER_THRESHOLD = 0.5
+CANDIDATES = 12
+RANK_CONF = 1.0
 RELATED_MAX = 3
 SUGGESTIONS_MAX = 3
 AUTOCOMPLETE_MAX = 25
@@ -140,6 +142,7 @@ class SearchIndex:
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(vocab_count, key=lambda w: (-vocab_count[w], w))
         self._vocab_set = frozenset(self._vocab)
+        self._stems = frozenset(stem(w) for w in self._vocab)
         self._prefixes = {p: sorted(s) for p, s in prefixes.items()}
         self._questions = [e.question for e in self.entries]
         self._entry_phrasings: list[list[int]] = [[] for _ in self.entries]
@@ -157,9 +160,12 @@ class SearchIndex:
     # -- query analysis ---------------------------------------------------------------------
 
     def _correct_uncached(self, word: str) -> str:
-        if word in self._vocab_set or len(word) < 4 or word.isdigit():
+        """Map a word the pack never uses to a close pack word. Short words need to be closer:
+        "tried" must not become "tired", but "fibromyalga" should become "fibromyalgia"."""
+        if word in self._vocab_set or len(word) < 4 or word.isdigit() or stem(word) in self._stems:
             return word
-        found = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=SPELL_CUTOFF)
+        cutoff = 90 if len(word) <= 5 else 85 if len(word) <= 7 else SPELL_CUTOFF
+        found = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
         return found[0] if found else word
 
     def terms(self, text: str) -> list[str]:
@@ -205,10 +211,13 @@ class SearchIndex:
     def search(self, text: str) -> SearchResult:
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
-        hits = [
-            Hit(self.entries[e].id, round(score, 4), round(self._confidence(terms, e), 4))
-            for e, score, _ in ranked[:8]
-        ]
+        top = ranked[0][1] if ranked else 1.0
+        hits = []
+        for e, score, _ in ranked[:CANDIDATES]:
+            confidence = self._confidence(terms, e)
+            hits.append((RANK_CONF * confidence + (1 - RANK_CONF) * score / top, Hit(self.entries[e].id, round(score, 4), round(confidence, 4))))
+        hits.sort(key=lambda item: -item[0])
+        hits = [h for _, h in hits]
         if hits and hits[0].confidence >= ANSWER_THRESHOLD:
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]

@@ -45,7 +45,8 @@ _UK_US_WORDS = {
     "tiredness": "tired", "physio": "physiotherapy", "physiotherapist": "physiotherapy",
     "meds": "medication", "med": "medication", "medicine": "medication", "medicines": "medication",
     "medications": "medication", "drugs": "medication", "drug": "medication",
-    "doc": "doctor", "dr": "doctor", "gp": "doctor", "excercise": "exercise",
+    "fibro": "fibromyalgia", "fms": "fibromyalgia", "fm": "fibromyalgia", "fibromyalgia's": "fibromyalgia",
+    "doc": "doctor", "docs": "doctor", "doctors": "doctor", "ppl": "people", "gps": "doctor", "dr": "doctor", "gp": "doctor", "excercise": "exercise",
 }
 _ISE_VERBS = re.compile(
     r"^(recogn|real|organ|priorit|minim|maxim|special|sensit|normal|apolog|emphas|stabil|util|"

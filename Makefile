@@ -1,0 +1,56 @@
+# Quick start: `make chat` (talk to the bot locally) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: help install dev chat run sync test lint check bench clean
+
+help:
+	@echo "make chat   - talk to the bot in this terminal (no Discord token needed)"
+	@echo "make test   - lint, content check and the whole test suite"
+	@echo "make run    - start the bot on Discord (needs DISCORD_TOKEN in .env)"
+	@echo "make sync   - register slash commands with Discord (GUILD=<id> for one server)"
+	@echo "make bench  - run the benchmarks in quick mode"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(DEVSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP)
+
+install: $(STAMP)
+dev: $(DEVSTAMP)
+
+chat: $(STAMP)
+	$(BIN)/supportbot chat $(if $(USER_NAME),--user $(USER_NAME))
+
+run: $(STAMP)
+	@$(BIN)/supportbot run
+
+sync: $(STAMP)
+	$(BIN)/supportbot sync $(if $(GUILD),--guild $(GUILD))
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check .
+
+check: $(STAMP)
+	$(BIN)/supportbot content check
+
+test: $(DEVSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/supportbot content check
+	$(BIN)/python -m pytest -q
+
+bench: $(DEVSTAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

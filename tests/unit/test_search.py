@@ -1,0 +1,108 @@
+"""FAQ search: never fails on member text, forgives typos and spelling, abstains honestly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.faq.library import FaqLibrary
+from bot.faq.search import AUTOCOMPLETE_MAX, SearchIndex
+from tests.conftest import CONTENT, ROOT
+
+DEV_SET = ROOT / "tests" / "data" / "faq_queries.jsonl"
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    library = FaqLibrary(CONTENT)
+    library.load()
+    return library.index
+
+
+def load_dev_set() -> list[dict[str, str | None]]:
+    return [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+NASTY = ['"', "*", "NEAR(fog pain)", "-flare", "title: fog", "(", ")", "[x]", "{}", "^fog", "a:b:c", "C++",
+         "2.5 mg", "what's a flare?!", "pain AND fatigue", "NOT sure", "OR", "🙂🙃💥", "\x00", "' OR 1=1 --",
+         "", "   ", "x" * 5000, "fibro " * 1000, "\u202e\u200b", "ｆｉｂｒｏ"]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_hostile_text_is_just_text(index: SearchIndex, text: str) -> None:
+    result = index.search(text)
+    assert result.kind in {"answer", "no_match"}
+    assert len(index.autocomplete(text)) <= AUTOCOMPLETE_MAX
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=5000))
+def test_search_and_autocomplete_never_fail(index: SearchIndex, text: str) -> None:
+    result = index.search(text)
+    if result.kind == "answer":
+        assert result.best is not None and index.get(result.best.entry_id) is not None
+        assert len(result.related) <= 3
+    else:
+        assert result.best is None and len(result.suggestions) <= 3
+    choices = index.autocomplete(text)
+    assert len(choices) <= AUTOCOMPLETE_MAX
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("does exercise help", "exercise-first"),
+        ("what is fibromyalga", "what-is-fibromyalgia"),
+        ("what is amitriptilyne for", "amitriptyline-low-dose"),
+        ("central sensitisation", "central-sensitisation"),
+        ("central sensitization", "central-sensitisation"),
+        ("brain fog", "fibro-fog"),
+        ("PACING???", "pacing"),
+    ],
+)
+def test_typos_spelling_and_aliases(index: SearchIndex, question: str, expected: str) -> None:
+    result = index.search(question)
+    assert result.kind == "answer" and result.best is not None
+    assert result.best.entry_id == expected
+
+
+def test_out_of_scope_abstains_with_suggestions(index: SearchIndex) -> None:
+    result = index.search("recipe for banana bread")
+    assert result.kind == "no_match"
+    assert len(result.suggestions) <= 3
+
+
+def test_autocomplete_offers_entry_questions_within_discord_limits(index: SearchIndex) -> None:
+    entries = index.autocomplete("exerc")
+    assert entries and entries[0].id in {"exercise-first", "starting-exercise"}
+    assert len(index.autocomplete("")) == min(AUTOCOMPLETE_MAX, len(index))
+    for entry in index.autocomplete("how"):
+        assert entry.published
+
+
+def test_development_set_accuracy(index: SearchIndex) -> None:
+    """Top-1 accuracy ≥ 90 % on in-scope questions; abstention ≥ 80 % on out-of-scope ones."""
+    cases = load_dev_set()
+    in_scope = [c for c in cases if c["expected"]]
+    out_scope = [c for c in cases if not c["expected"]]
+    assert len(cases) >= 60 and len(out_scope) >= 10
+    top1 = top3 = 0
+    misses = []
+    for case in in_scope:
+        result = index.search(str(case["q"]))
+        ranked = [h.entry_id for h in result.ranked]
+        if result.kind == "answer" and result.best and result.best.entry_id == case["expected"]:
+            top1 += 1
+        else:
+            misses.append((case["q"], case["expected"], result.kind, ranked[:3]))
+        if case["expected"] in ranked[:3]:
+            top3 += 1
+    abstained = sum(index.search(str(c["q"])).kind == "no_match" for c in out_scope)
+    accuracy, abstention = top1 / len(in_scope), abstained / len(out_scope)
+    print(f"\ntop-1 {accuracy:.3f}  top-3 {top3 / len(in_scope):.3f}  abstention {abstention:.3f}  "
+          f"({len(in_scope)} in scope, {len(out_scope)} out of scope)")
+    assert accuracy >= 0.90, misses
+    assert abstention >= 0.80
