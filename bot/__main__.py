@@ -43,13 +43,12 @@ async def run_bot(settings: Settings) -> int:
     fake = settings.discord_api_base is not None
     bot = SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
     loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
+    closing: list[asyncio.Task[None]] = []
 
     def stop() -> None:
-        if not stopping.is_set():
-            stopping.set()
+        if not closing:
             log.info("shutting down")
-            loop.create_task(bot.close())
+            closing.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)

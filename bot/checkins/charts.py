@@ -190,8 +190,7 @@ def _draw_calendar(fig: Figure, rows: list[CheckIn], start: date, end: date) -> 
         grid[offset % 7, offset // 7] = 2 if c.flare else 1
 
     ax = fig.add_axes((0.07, 0.08, 0.86, 0.25))
-    cmap = ListedColormap([GREY, SKY_BLUE, ORANGE])
-    cmap.set_bad(alpha=0.0)  # days outside the period stay blank
+    cmap = ListedColormap([GREY, SKY_BLUE, ORANGE]).with_extremes(bad=(0, 0, 0, 0))  # outside: blank
     norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], cmap.N)
     ax.pcolormesh(
         np.ma.masked_invalid(grid), cmap=cmap, norm=norm, edgecolors="white",

@@ -1,0 +1,1 @@
+"""The local console: the same commands and database as Discord, in a terminal."""

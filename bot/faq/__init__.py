@@ -1,0 +1,1 @@
+"""Vetted FAQ: content models, loader, search index, service and the /faq cog."""

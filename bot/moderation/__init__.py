@@ -1,0 +1,1 @@
+"""Moderators: proposals, approvals, audit trail, feedback and gaps."""

@@ -1,0 +1,79 @@
+"""The command-line contracts: ``ask --json -``, ``content check``, ``run`` without a token, ``chat``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import CONTENT, ROOT
+
+
+def supportbot(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT,
+               timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DEV_GUILD_ID", "DISCORD_API_BASE"}}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          env=environment, cwd=cwd, timeout=timeout)
+
+
+def test_ask_json_reads_one_question_per_line(tmp_path: Path) -> None:
+    out = supportbot("ask", "--json", "-", stdin="does exercise help\nrecipe for banana bread\n",
+                     env={"CONTENT_DIR": str(CONTENT)})
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 2
+    answer, no_match = lines
+    assert answer["kind"] == "answer" and answer["id"] == "exercise-first"
+    assert set(answer) == {"kind", "id", "question", "score", "related"}
+    assert isinstance(answer["score"], float) and isinstance(answer["related"], list)
+    assert no_match == {"kind": "no_match", "suggestions": no_match["suggestions"]}
+    assert len(no_match["suggestions"]) <= 3
+
+
+def test_ask_prints_the_answer_as_a_member_sees_it() -> None:
+    out = supportbot("ask", "does", "exercise", "help", env={"CONTENT_DIR": str(CONTENT)})
+    assert out.returncode == 0
+    assert "Sources:" in out.stdout and "not medical advice" in out.stdout
+
+
+def test_run_without_token_explains_in_one_sentence(tmp_path: Path) -> None:
+    out = supportbot("run", cwd=tmp_path, env={"DISCORD_TOKEN": ""})
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    out = supportbot("chat", cwd=tmp_path, env={"DEV_GUILD_ID": "twelve"})
+    assert out.returncode == 2
+    assert out.stderr.strip().startswith("DEV_GUILD_ID is not valid") and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_content_check_reports_file_and_field(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "oops.md").write_text("---\nid: oops\nquestion: Is this valid?\n---\nbody\n")
+    out = supportbot("content", "check", str(tmp_path))
+    assert out.returncode == 1
+    assert f"{pack / 'oops.md'}: aliases: is required" in out.stdout
+    assert "content check failed" in out.stdout
+    good = supportbot("content", "check", str(CONTENT))
+    assert good.returncode == 0 and "0 error(s), 0 warning(s)" in good.stdout
+
+
+def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
+    script = "/faq does exercise help\n4\n/faq what is the best banana bread\n/nope\n:quit\n"
+    out = supportbot("chat", "--user", "alice", stdin=script, cwd=tmp_path,
+                     env={"CONTENT_DIR": str(CONTENT), "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "WHY IS EXERCISE RECOMMENDED FIRST" in text
+    assert "[4] 👍 Helpful" in text
+    assert "Thank you — your feedback helps" in text
+    assert "I don't have a vetted answer for that yet" in text
+    assert "I don't know /nope" in text
+    assert (tmp_path / "db.sqlite3").exists()
