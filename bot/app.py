@@ -18,6 +18,8 @@ from bot.db import Database
 from bot.faq.library import FaqLibrary
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
+from bot.guilds import GuildSettingsStore
+from bot.notify import Outbox
 from bot.router import Router
 from bot.ui import Actor, Choice, Reply
 
@@ -39,6 +41,8 @@ class SupportApp:
         self.handlers: dict[str, Handler] = {}
         self.completers: dict[str, Completer] = {}
         self.checks: dict[str, Check] = {}
+        self.outbox: Outbox = Outbox()  # the Discord client or the console replaces it
+        self.guilds = GuildSettingsStore(db, clock)
         self.library = FaqLibrary(settings.content_dir)
         self.faq_store = FaqStore(db, clock)
         self.faq = FaqService(self.library, self.faq_store)

@@ -83,7 +83,7 @@ _COMBINING = dict.fromkeys(
 _SYMBOL_TABLE = str.maketrans({"$": "s", "@": "a", "!": "i", "|": "l", "€": "e"})
 _HAS_SYMBOL = re.compile(r"[$@!|€]")
 _SYMBOL_WORD = re.compile(r"[a-z0-9$@!|€]*[a-z][a-z0-9$@!|€]*")
-_APOSTROPHES = re.compile(r"['’‘ʼ`´′]")  # noqa: RUF001 - these are the look-alikes we fold
+_APOSTROPHES = re.compile(r"['’‘ʼ`´′]")  # apostrophe look-alikes
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 # Digits used as letters in a word that also has letters ("d1e", "5uicide").

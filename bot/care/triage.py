@@ -184,9 +184,13 @@ class PatternError(ValueError):
 class _Compiler:
     """Turns phrases into regex fragments over the padded normalised text, collecting the words used."""
 
-    def __init__(self) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
+        self.raw_classes: dict[str, tuple[str, list[str]]] = {}  # name -> (file, items)
         self.classes: dict[str, str] = {}
+        self.broken: set[str] = set()
         self.vocabulary: set[str] = set()
+        self._problems = problems
+        self._resolving: list[str] = []
 
     def word(self, word: str) -> str:
         if not _WORD.fullmatch(word):
@@ -200,28 +204,52 @@ class _Compiler:
             return re.escape(word[:-1]) + "[a-z0-9]* "
         return re.escape(word) + " "
 
-    def sequence(self, text: str, *, classes: bool) -> str:
-        parts: list[str] = []
-        for word in text.split():
-            if word.startswith("@") and classes:
-                parts.append(self.class_ref(word[1:]))
-            else:
-                parts.append(self.word(word))
-        return "".join(parts)
+    def sequence(self, text: str) -> str:
+        return "".join(
+            self.class_ref(w[1:]) if w.startswith("@") else self.word(w) for w in text.split()
+        )
 
     def class_ref(self, name: str) -> str:
-        if name not in self.classes:
-            raise PatternError(f"unknown class @{name}")
-        return self.classes[name]
+        """The regex for class ``name``, compiling it (and the classes it names) on first use.
 
-    def add_class(self, name: str, items: Sequence[str]) -> None:
-        alts = [self.sequence(item, classes=False) for item in items]
-        if not alts or any(not a for a in alts):
-            raise PatternError("a class needs non-empty items")
+        A bad item is reported where it is written and left out; the class works without it.
+        """
+        if name in self.classes:
+            return self.classes[name]
+        if name in self._resolving:
+            raise PatternError(f"class @{name} refers to itself")
+        if name in self.broken:
+            raise PatternError(f"class @{name} has no usable items")
+        if name not in self.raw_classes:
+            raise PatternError(f"unknown class @{name}")
+        file, items = self.raw_classes[name]
+        self._resolving.append(name)
+        alts = []
+        try:
+            for i, item in enumerate(items):
+                try:
+                    alts.append(self.fragment(item)[0])
+                except PatternError as exc:
+                    self._problems.append(Problem(file, f"classes.{name}.{i}", str(exc)))
+        finally:
+            self._resolving.pop()
+        if not alts:
+            self.broken.add(name)
+            raise PatternError(f"class @{name} has no usable items")
         self.classes[name] = "(?:" + "|".join(alts) + ")"
+        return self.classes[name]
 
     def phrase(self, phrase: str) -> str:
         """Compile one phrase; a phrase must need at least one word, or it would match everything."""
+        body, required, kinds = self.fragment(phrase)
+        if not required:
+            raise PatternError(f"phrase {phrase!r} has no required word, so it would match every message")
+        if kinds[0] == "gap" or kinds[-1] == "gap":
+            raise PatternError(f"phrase {phrase!r} starts or ends with a word gap, which adds nothing")
+        return "(?<= )" + body
+
+    def fragment(self, phrase: str) -> tuple[str, bool, list[str]]:
+        """The regex for ``phrase`` (each word with its trailing space), whether it needs a word, and its parts."""
         pos, parts, required = 0, [], False
         kinds: list[str] = []
         text = phrase.strip()
@@ -239,7 +267,7 @@ class _Compiler:
                 kinds.append("gap")
             elif m.group("group") is not None:
                 choices = m.group("group").split("|")
-                alts = [self.sequence(c, classes=True) for c in choices if c.strip()]
+                alts = [self.sequence(c) for c in choices if c.strip()]
                 if not alts:
                     raise PatternError(f"empty choice group in phrase {phrase!r}")
                 optional = len(alts) < len(choices)
@@ -254,11 +282,9 @@ class _Compiler:
                 parts.append(self.word(m.group("word")))
                 required = True
                 kinds.append("req")
-        if not required:
-            raise PatternError(f"phrase {phrase!r} has no required word, so it would match every message")
-        if kinds[0] == "gap" or kinds[-1] == "gap":
-            raise PatternError(f"phrase {phrase!r} starts or ends with a word gap, which adds nothing")
-        return "(?<= )" + "".join(parts)
+        if not parts:
+            raise PatternError("empty phrase")
+        return "".join(parts), required, kinds
 
     def phrases(self, phrases: Iterable[str], regexes: Iterable[str] = ()) -> re.Pattern[str] | None:
         alts = [f"(?:{self.phrase(p)})" for p in phrases]
@@ -426,21 +452,24 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
         if item is not None:
             loaded.append(item)
 
-    compiler = _Compiler()
+    compiler = _Compiler(problems)
     replace: dict[str, str] = {}
     fuzzy: dict[str, int] = {}
     lexicon_origin: dict[str, tuple[str, str]] = {}
     for item in loaded:
         for name, items in item.spec.classes.items():
-            if name in compiler.classes:
+            if name in compiler.raw_classes:
                 problems.append(Problem(item.file, f"classes.{name}", f"class @{name} is defined twice"))
-                continue
-            try:
-                compiler.add_class(name, items)
-            except PatternError as exc:
-                problems.append(Problem(item.file, f"classes.{name}", str(exc)))
+            else:
+                compiler.raw_classes[name] = (item.file, items)
         if item.spec.lexicon:
             _collect_lexicon(item, replace, fuzzy, lexicon_origin, problems)
+
+    for name, (file, _) in compiler.raw_classes.items():
+        try:
+            compiler.class_ref(name)
+        except PatternError as exc:
+            problems.append(Problem(file, f"classes.{name}", str(exc)))
 
     idioms: dict[str, re.Pattern[str]] = {}
     rules: list[Rule] = []

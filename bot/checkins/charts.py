@@ -246,9 +246,7 @@ def render_chart(checkins: Sequence[CheckIn], start: date, end: date) -> bytes:
     rows = _in_range(checkins, start, end)
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     canvas = FigureCanvasAgg(fig)  # Agg, chosen explicitly for this figure only
-    fig.suptitle(
-        f"Your check-ins, {format_day(start)} – {format_day(end)}", fontsize=13, color=INK, y=0.975
-    )
+    fig.suptitle(f"Your check-ins, {format_day(start)} – {format_day(end)}", fontsize=13, color=INK, y=0.975)
     _draw_lines(fig, rows, start, end)
     _draw_calendar(fig, rows, start, end)
     buffer = io.BytesIO()

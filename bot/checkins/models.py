@@ -139,15 +139,15 @@ def flare_days(checkins: Iterable[CheckIn]) -> int:
 
 
 def format_number(value: float) -> str:
-    """6.0 -> "6", 6.5 -> "6.5": medians read naturally in sentences."""
+    """Show 6.0 as "6" and 6.5 as "6.5", so medians read naturally in sentences."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 def format_day(day: date) -> str:
-    """"3 March 2025": unambiguous on both sides of the Atlantic, and independent of the locale."""
+    """A date like 3 March 2025: unambiguous on both sides of the Atlantic, locale-independent."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def plural(count: int, word: str) -> str:
-    """"1 day", "2 days"."""
+    """Count and noun that agree: 1 day, 2 days."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"

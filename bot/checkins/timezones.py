@@ -81,7 +81,7 @@ def _zones() -> frozenset[str]:
 
 
 def _normalize(text: str) -> str:
-    """"America/New_York" and "new york" both become comparable lowercase words."""
+    """Make "America/New_York" and "new york" comparable: lowercase words, single spaces."""
     return re.sub(r"[\s_\-]+", " ", text.casefold()).strip()
 
 
@@ -207,10 +207,7 @@ def parse_clock(text: str) -> time | None:
     if half:
         if not 1 <= hour <= 12:
             return None
-        if half.startswith("a"):
-            hour = 0 if hour == 12 else hour
-        else:
-            hour = 12 if hour == 12 else hour + 12
+        hour = hour % 12 + (12 if half.startswith("p") else 0)  # 12am is 00, 12pm is 12
     elif hour > 23:
         return None
     return time(hour, minute)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -134,7 +135,7 @@ def test_dst_days_are_23_and_25_hours_long(zone: str, short: date, long: date) -
     assert hours[long] == 25
     assert all(h == 24 for d, h in hours.items() if d not in (short, long))
     days = sorted(hours)
-    assert all((b - a).days == 1 for a, b in zip(days, days[1:], strict=False))
+    assert all((b - a).days == 1 for a, b in pairwise(days))
 
 
 def test_check_ins_around_dst_make_an_unbroken_streak() -> None:
@@ -306,7 +307,22 @@ def test_parse_clock_accepts(text: str, expected: time) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "abc", "24:00", "25:00", "8:60", "13pm", "0am", "0pm", "8:5", "12345", "8:30:15", "-8", "8 o'clock"],
+    [
+        "",
+        "   ",
+        "abc",
+        "24:00",
+        "25:00",
+        "8:60",
+        "13pm",
+        "0am",
+        "0pm",
+        "8:5",
+        "12345",
+        "8:30:15",
+        "-8",
+        "8 o'clock",
+    ],
 )
 def test_parse_clock_rejects(text: str) -> None:
     assert parse_clock(text) is None
