@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.checkins.service import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
@@ -20,7 +21,9 @@ from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
 from bot.notify import Outbox
+from bot.privacy import DataHolder, PrivacyService
 from bot.router import Router
+from bot.safety import SafetyCheck, SafetyOutcome
 from bot.ui import Actor, Choice, Reply
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,42 @@ class SupportApp:
         self.guilds = GuildSettingsStore(db, clock)
         self.library = FaqLibrary(settings.content_dir)
         self.faq_store = FaqStore(db, clock)
-        self.faq = FaqService(self.library, self.faq_store)
+        self.safety: SafetyCheck | None = None  # installed by the care feature
+        self.faq = FaqService(self.library, self.faq_store, self.screen)
         self.register("faq.ask", self.faq.ask)
         self.completers["faq.autocomplete"] = self.faq.complete
         self.router.add("faq", self.faq.handle_button)
+        self.privacy = PrivacyService()
+        self.register("privacy.mydata", self.privacy.mydata)
+        self.router.add("mydata", self.privacy.handle_button)
+        self.privacy.add(DataHolder("FAQ feedback", self._describe_votes, self.faq_store.delete_votes_by))
+        self.checkins = CheckinService(self)
+        self._install_checkins()
+
+    def _install_checkins(self) -> None:
+        c = self.checkins
+        for name, handler in {
+            "checkins.start": c.start, "checkins.log": c.log_checkin, "checkins.stats": c.stats,
+            "checkins.export": c.export, "checkins.pause": c.pause, "checkins.resume": c.resume,
+            "checkins.reminders": c.set_reminders, "checkins.stop": c.stop,
+        }.items():
+            self.register(name, handler)
+        self.completers["checkins.zones"] = c.complete_zone
+        self.router.add("ci", c.handle_button)
+        self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member))
+
+    async def _describe_votes(self, user_id: int) -> str | None:
+        votes = await self.faq_store.votes_by(user_id)
+        return f"{votes} answer rating(s), stored under a one-way code, not your id." if votes else None
+
+    async def _describe_checkins(self, user_id: int) -> str | None:
+        member = await self.checkins.store.member(user_id)
+        if member is None:
+            return None
+        count = await self.checkins.store.count(user_id)
+        state = "on" if member.active else "stopped"
+        reminder = f"reminders at {member.reminder_time}" if member.reminder_time else "no reminders"
+        return f"Check-ins {state}: {count} check-in(s), time zone {member.timezone}, {reminder}."
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None, start: bool = True) -> SupportApp:
@@ -72,6 +107,12 @@ class SupportApp:
         report = self.library.load()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
+
+    async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
+        """Run the safety triage over any free text a member sent (None: nothing to flag)."""
+        if self.safety is None or not text.strip():
+            return None
+        return await self.safety(actor, text)
 
     def register(self, name: str, handler: Handler) -> None:
         if name in self.handlers:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -11,12 +13,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SupportApp
-from bot.discord_render import NO_PINGS, actor_from, choice_list, send_reply
+from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
+from bot.notify import Delivery, Outbox
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("bot.faq.cog",)
+EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.checkins.cog")
+
+REMINDER_SCAN_SECONDS = 30.0
+DMS_CLOSED_CODE = 50007  # Discord: "Cannot send messages to this user"
 
 ERROR_REPLY = (
     "Sorry — something went wrong on my side. Please try again in a moment. "
@@ -88,6 +94,37 @@ async def report_unexpected(interaction: discord.Interaction, error: BaseExcepti
     await reply_safely(interaction, Reply.text(ERROR_REPLY.format(code=code)))
 
 
+class DiscordOutbox(Outbox):
+    """Delivers bot-initiated messages (audit posts, alerts, reminder DMs) through Discord."""
+
+    def __init__(self, bot: SupportBot) -> None:
+        super().__init__()
+        self.bot = bot
+
+    async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
+        try:
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            await channel.send(**message_kwargs(reply))  # type: ignore[union-attr]
+        except discord.HTTPException as exc:
+            log.warning("could not post to channel %s (%s)", channel_id, exc.status)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
+        try:
+            dm = await self.bot.create_dm(discord.Object(user_id))
+            await dm.send(**message_kwargs(reply))
+        except discord.Forbidden as exc:
+            if exc.code == DMS_CLOSED_CODE:
+                return Delivery.DMS_CLOSED
+            log.warning("a DM was refused (%s)", exc.code)
+            return Delivery.FAILED
+        except discord.HTTPException as exc:
+            log.warning("a DM failed (%s)", exc.status)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+
 class SupportBot(commands.Bot):
     """Receives the app (settings, database, services) through its constructor: no globals."""
 
@@ -101,10 +138,13 @@ class SupportBot(commands.Bot):
             **options,
         )
         self.app = app
+        self._background: list[asyncio.Task[None]] = []
 
     async def setup_hook(self) -> None:
         await self.app.start()
+        self.app.outbox = DiscordOutbox(self)
         await self.load_features()
+        self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
         guild = self.app.settings.dev_guild_id
         if guild is not None:
             self.tree.copy_global_to(guild=discord.Object(guild))
@@ -161,7 +201,26 @@ class SupportBot(commands.Bot):
         if self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
             await super().before_identify_hook(shard_id, initial=initial)
 
+    async def _scan_reminders(self) -> None:
+        await self.wait_until_ready()
+        result = await self.app.checkins.reminders.scan(self.app.clock.now())
+        if result.sent or result.dms_closed:
+            log.info("reminders: %d sent, %d skipped, %d with DMs closed", result.sent, result.skipped, result.dms_closed)
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Run a job forever; one failure is logged and never stops the loop."""
+        while True:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background job %s failed", getattr(job, "__name__", job))
+            await asyncio.sleep(seconds)
+
     async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
         try:
             await super().close()
         finally:

@@ -11,12 +11,13 @@ from bot.faq.render import answer_card
 from bot.faq.search import SearchResult
 from bot.faq.store import FaqStore
 from bot.faq.text import normalise_question
+from bot.safety import SafetyOutcome
 from bot.ui import BUTTON_LABEL_MAX, CHOICE_NAME_MAX, Actor, Button, Choice, Reply, Style, clip
 
 log = logging.getLogger(__name__)
 
-# Returns a reply that replaces normal handling (crisis, urgent, ask-your-clinician), or None.
-SafetyScreen = Callable[[Actor, str], Awaitable[Reply | None]]
+# Returns advice that replaces normal handling (crisis, urgent, ask-your-clinician), or None.
+SafetyScreen = Callable[[Actor, str], Awaitable[SafetyOutcome | None]]
 
 QUESTION_STORE_MAX = 500
 
@@ -59,7 +60,7 @@ class FaqService:
             safety = await self.screen(actor, question)
             if safety is not None:
                 await self.store.record_event("safety", None, actor.guild_id)
-                return safety
+                return safety.reply
         chosen = self.library.get(question.strip())  # an autocomplete pick arrives as the entry id
         if chosen is not None:
             result = self.search(chosen.question)

@@ -46,7 +46,7 @@ _UK_US_WORDS = {
     "meds": "medication", "med": "medication", "medicine": "medication", "medicines": "medication",
     "medications": "medication", "drugs": "medication", "drug": "medication",
     "fibro": "fibromyalgia", "fms": "fibromyalgia", "fm": "fibromyalgia", "fibromyalgia's": "fibromyalgia",
-    "doc": "doctor", "docs": "doctor", "doctors": "doctor", "ppl": "people", "gps": "doctor", "docs": "doctor", "doctors": "doctor", "ppl": "people", "gps": "doctor", "dr": "doctor", "gp": "doctor", "excercise": "exercise",
+    "doc": "doctor", "docs": "doctor", "doctors": "doctor", "ppl": "people", "gps": "doctor", "dr": "doctor", "gp": "doctor", "excercise": "exercise",
 }
 _ISE_VERBS = re.compile(
     r"^(recogn|real|organ|priorit|minim|maxim|special|sensit|normal|apolog|emphas|stabil|util|"

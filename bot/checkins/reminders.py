@@ -1,0 +1,107 @@
+"""Reminders at the member's local time, computed from the database so they survive restarts.
+
+Each member row holds ``next_reminder_at`` (a UTC instant). A scan picks rows that are due, and
+for each one decides, from the member's local day:
+
+* already checked in that day → no DM;
+* the local day of the reminder has passed (the bot was down all evening) → no DM, never late;
+* otherwise → one DM, recorded *before* sending so a crash can never cause a second one.
+
+Then the row moves on to the next local day. DMs closed (Discord error 50007) turn reminders off
+and the member is told the next time they use /checkin.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.checkins.store import CheckinStore, Member
+from bot.checkins.timezones import local_day
+from bot.notify import Delivery, Outbox
+from bot.ui import Button, Reply, Style
+
+log = logging.getLogger(__name__)
+
+REMINDER_TEXT = (
+    "Hi — this is your gentle check-in reminder. No pressure: on a hard day, one tap is enough. "
+    "You can also use `/checkin log` in the server to add scores or a note."
+)
+
+
+def parse_hhmm(value: str) -> time:
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
+def next_reminder(zone: str, at: time, after: datetime) -> datetime:
+    """The first instant strictly after ``after`` when the member's clock shows ``at``."""
+    tz = ZoneInfo(zone)
+    local = after.astimezone(tz)
+    day = local.date()
+    for offset in range(3):
+        candidate = datetime.combine(day + timedelta(days=offset), at, tzinfo=tz)
+        # A time that does not exist (clocks jump forward) resolves to the instant just after it.
+        utc = candidate.astimezone(ZoneInfo("UTC"))
+        if utc > after:
+            return utc
+    raise AssertionError("unreachable: a later local time always exists within two days")
+
+
+def reminder_reply(day: date) -> Reply:
+    return Reply(
+        content=REMINDER_TEXT,
+        buttons=[Button("Check in", f"ci:bare:{day.isoformat()}", Style.SUCCESS, emoji="✅")],
+        ephemeral=False,  # a DM is private already
+    )
+
+
+@dataclass(slots=True)
+class ScanResult:
+    sent: int = 0
+    skipped: int = 0
+    dms_closed: int = 0
+
+
+class Reminders:
+    def __init__(self, store: CheckinStore, outbox_source: object) -> None:
+        self.store = store
+        self._outbox_source = outbox_source  # the app: its outbox is replaced by the Discord client
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox_source.outbox  # type: ignore[attr-defined, no-any-return]
+
+    async def scan(self, now: datetime) -> ScanResult:
+        result = ScanResult()
+        for member in await self.store.due_reminders(now):
+            await self._one(member, now, result)
+        return result
+
+    async def _one(self, member: Member, now: datetime, result: ScanResult) -> None:
+        assert member.next_reminder_at is not None and member.reminder_time is not None
+        due_at = member.next_reminder_at
+        due_day = local_day(member.timezone, due_at)
+        today = local_day(member.timezone, now)
+        following = next_reminder(member.timezone, parse_hhmm(member.reminder_time), max(now, due_at))
+        send = (
+            due_day == today
+            and member.last_reminded_day != due_day
+            and not await self.store.has_checkin(member.user_id, due_day)
+        )
+        if not await self.store.claim_reminder(member.user_id, due_at, due_day if send else None, following):
+            return  # another scan already handled it
+        if not send:
+            result.skipped += 1
+            return
+        delivery = await self.outbox.to_member(member.user_id, reminder_reply(due_day))
+        if delivery is Delivery.DMS_CLOSED:
+            await self.store.mark_dms_closed(member.user_id)
+            result.dms_closed += 1
+            log.info("reminders turned off for a member whose DMs are closed")
+        elif delivery is Delivery.SENT:
+            result.sent += 1
+        else:
+            log.warning("a reminder could not be delivered")

@@ -1,0 +1,339 @@
+"""Check-ins as a member experiences them. Every reply is ephemeral: only the member sees it.
+
+Nothing is stored until the member presses "I agree"; everything can be deleted at any moment.
+Logs carry no scores, notes or dates (see ``tests/integration/test_checkins.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from bot.checkins.charts import chart_alt_text, render_chart
+from bot.checkins.export import appointment_summary, to_csv
+from bot.checkins.models import NOTE_MAX, CheckIn, format_day, plural, validate
+from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
+from bot.checkins.store import CheckinStore, Member
+from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
+from bot.checkins.timezones import canonical_zone, local_day, parse_clock, zone_choices
+from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
+
+if TYPE_CHECKING:
+    from bot.app import SupportApp
+
+log = logging.getLogger(__name__)
+
+CONSENT = (
+    "**Daily check-ins are private and optional.** Here is exactly what happens if you agree:\n\n"
+    "• **What is stored:** the answers you choose to give each day (pain, fatigue, sleep quality, "
+    "brain fog, mood, flare day, a short note), your time zone and, if you want them, a reminder time.\n"
+    "• **Who can see it:** only you. Moderators and server admins cannot see your check-ins, and "
+    "every reply about them is visible to you alone.\n"
+    "• **Deleting:** `/checkin stop` stops check-ins, and `/mydata action:delete` erases everything "
+    "the bot holds about you, for real, at any moment.\n\n"
+    "Rest days are built in: missing up to {rest} days in any week never breaks your streak, and "
+    "`/checkin pause` freezes it during a hard patch."
+)
+NOT_ENROLLED = (
+    "You haven't started check-ins. `/checkin start` explains what is stored and asks for your "
+    "agreement first — nothing is saved before that."
+)
+DM_CLOSED_NOTICE = (
+    "A note first: I couldn't send your reminder because your DMs from this server are closed, so "
+    "I've turned reminders off. You can turn them back on with `/checkin reminders` after allowing DMs."
+)
+NOTE_NOT_SAVED = (
+    "I haven't saved this check-in yet — there's no rush. You can log it whenever you're ready."
+)
+
+
+def resolve_zone(text: str) -> str | None:
+    """An IANA zone from what the member typed: an exact name, or a city the list knows
+    ("london" → Europe/London) when the member typed instead of picking."""
+    zone = canonical_zone(text.strip())
+    if zone is not None:
+        return zone
+    wanted = "".join(ch for ch in text.casefold() if ch.isalnum())
+    for choice in zone_choices(text)[:5]:
+        city = "".join(ch for ch in choice.rsplit("/", 1)[-1].casefold() if ch.isalnum())
+        if wanted and city == wanted:
+            return choice
+    return None
+
+
+def _zone_error(zone: str) -> Reply:
+    return Reply.text(
+        f"I don't recognise the time zone {zone[:60]!r}. Start typing your city (for example London or "
+        "New York) and pick it from the list."
+    )
+
+
+def streak_card(summary: StreakSummary) -> Card:
+    rest = plural(summary.rest_days_left_this_week, "rest day")
+    return Card(
+        title="Your check-ins",
+        description=encouragement(summary),
+        fields=[
+            Field("Last 28 days", f"{summary.consistency_28} of 28 days", inline=True),
+            Field("Current streak", plural(summary.current, "day"), inline=True),
+            Field("Longest streak", plural(summary.longest, "day"), inline=True),
+            Field("All check-ins", str(summary.total), inline=True),
+            Field("Rest days left this week", rest, inline=True),
+        ],
+        colour=Colour.CARE,
+    )
+
+
+class CheckinService:
+    def __init__(self, app: SupportApp) -> None:
+        self.app = app
+        self.store = CheckinStore(app.db, app.clock)
+        self.reminders = Reminders(self.store, app)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _rest_allowance(self, member: Member) -> int:
+        settings = await self.app.guilds.get(member.guild_id)
+        return settings.rest_days if settings.rest_days is not None else self.app.settings.checkin_rest_days
+
+    async def summary(self, member: Member) -> StreakSummary:
+        today = local_day(member.timezone, self.app.clock.now())
+        return summarize(await self.store.days(member.user_id), today,
+                         rest_allowance=await self._rest_allowance(member),
+                         pauses=await self.store.pauses(member.user_id))
+
+    async def _member(self, actor: Actor) -> tuple[Member | None, str | None]:
+        """The member's row, and a one-time notice to show first (reminders switched off)."""
+        member = await self.store.member(actor.user_id)
+        if member is None or not member.active:
+            return None, None
+        if member.dm_closed:
+            await self.store.clear_dm_notice(actor.user_id)
+            return member, DM_CLOSED_NOTICE
+        return member, None
+
+    def _next(self, zone: str, hhmm: str | None) -> object:
+        return next_reminder(zone, parse_hhmm(hhmm), self.app.clock.now()) if hhmm else None
+
+    # -- opt in ---------------------------------------------------------------------------------
+
+    async def start(self, actor: Actor, timezone: str, reminder: str | None = None) -> Reply:
+        zone = resolve_zone(timezone)
+        if zone is None:
+            return _zone_error(timezone)
+        hhmm = "-"
+        if reminder and reminder.strip():
+            at = parse_clock(reminder)
+            if at is None:
+                return Reply.text(f"I couldn't read {reminder[:30]!r} as a time. Try something like 8pm or 20:00.")
+            hhmm = at.strftime("%H%M")
+        existing = await self.store.member(actor.user_id)
+        rest = self.app.settings.checkin_rest_days
+        text = CONSENT.format(rest=rest)
+        if existing is not None and existing.active:
+            text = "You already have check-ins on. Agreeing again updates your time zone and reminder.\n\n" + text
+        when = f" and a reminder at {hhmm[:2]}:{hhmm[2:]}" if hhmm != "-" else " and no reminders"
+        return Reply(
+            cards=[Card(title="Before you start", description=text, colour=Colour.CARE,
+                        footer=f"You chose {zone}{when}.")],
+            buttons=[
+                Button("I agree — start check-ins", f"ci:agree:{zone}:{hhmm}", Style.SUCCESS),
+                Button("No thanks", "ci:decline", Style.SECONDARY),
+            ],
+        )
+
+    async def agree(self, actor: Actor, zone: str, hhmm: str) -> Reply:
+        zone_ok = canonical_zone(zone)
+        if zone_ok is None:
+            return _zone_error(zone)
+        reminder = None if hhmm in {"", "-"} else f"{hhmm[:2]}:{hhmm[2:]}"
+        await self.store.enroll(actor.user_id, actor.guild_id, zone_ok, reminder, self._next(zone_ok, reminder))  # type: ignore[arg-type]
+        log.info("a member opted in to check-ins")
+        when = f"I'll remind you at {reminder} your time, only on days you haven't checked in." if reminder else \
+            "No reminders — `/checkin reminders` can add one any time."
+        return Reply(
+            content=(
+                "You're set up. Use `/checkin log` whenever suits you — every question is optional, "
+                f"and a bare check-in counts. {when}\n\nOnly you can see your check-ins."
+            ),
+            update=True,
+        )
+
+    # -- logging --------------------------------------------------------------------------------
+
+    async def log_checkin(
+        self, actor: Actor, day: str = "today", pain: int | None = None, fatigue: int | None = None,
+        sleep: int | None = None, fog: int | None = None, mood: int | None = None, flare: bool | None = None,
+        note: str | None = None,
+    ) -> Reply:
+        member, notice = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        note = note.strip() if note and note.strip() else None
+        problems = validate(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare, note=note)
+        if day not in {"today", "yesterday"}:
+            problems.append("You can log today, or back-fill yesterday.")
+        if problems:
+            return Reply.text("I couldn't save that: " + " ".join(problems) + " Nothing was changed.")
+        advice: Reply | None = None
+        if note:
+            outcome = await self.app.screen(actor, note)
+            if outcome is not None and outcome.stops:
+                crisis = outcome.reply
+                return Reply(content=NOTE_NOT_SAVED, cards=crisis.cards, buttons=crisis.buttons, ephemeral=True)
+            advice = outcome.reply if outcome is not None else None
+        today = local_day(member.timezone, self.app.clock.now())
+        target = today if day == "today" else today - timedelta(days=1)
+        checkin = CheckIn(target, pain, fatigue, sleep, fog, mood, flare, note)
+        first = await self.store.save(actor.user_id, checkin)
+        summary = await self.summary(member)
+        what = "today" if target == today else f"yesterday ({format_day(target)})"
+        saved = f"Saved your check-in for {what}." if first else f"Updated your check-in for {what} — it's the same day, so I changed the earlier one."
+        parts = [p for p in (notice, saved) if p]
+        cards = [streak_card(summary)]
+        buttons: list[Button] = []
+        if advice is not None:
+            cards = [*advice.cards, *cards]
+            buttons = advice.buttons
+        return Reply(content="\n\n".join(parts), cards=cards, buttons=buttons)
+
+    async def bare(self, actor: Actor, day_text: str) -> Reply:
+        """The one-tap "Check in" button in a reminder DM."""
+        member = await self.store.member(actor.user_id)
+        if member is None or not member.active:
+            return Reply.text(NOT_ENROLLED)
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            return Reply.text("That button has expired. `/checkin log` works any time.")
+        today = local_day(member.timezone, self.app.clock.now())
+        if day not in {today, today - timedelta(days=1)}:
+            return Reply.text("That reminder is from a while ago, so I can't use it now. `/checkin log` works any time.")
+        await self.store.save(actor.user_id, CheckIn(day))
+        summary = await self.summary(member)
+        return Reply(content=f"Checked in for {format_day(day)}. {encouragement(summary)}", ephemeral=False)
+
+    # -- pauses ---------------------------------------------------------------------------------
+
+    async def pause(self, actor: Actor, days: int) -> Reply:
+        member, notice = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        if not 1 <= days <= MAX_PAUSE_DAYS:
+            return Reply.text(f"A pause can last from 1 to {MAX_PAUSE_DAYS} days.")
+        today = local_day(member.timezone, self.app.clock.now())
+        end = today + timedelta(days=days - 1)
+        await self.store.add_pause(actor.user_id, today, end)
+        text = (f"Your streak is paused until the end of {format_day(end)}. Take the time you need — "
+                "`/checkin resume` ends the pause early.")
+        return Reply.text("\n\n".join(p for p in (notice, text) if p))
+
+    async def resume(self, actor: Actor) -> Reply:
+        member, _ = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.app.clock.now()))
+        return Reply.text("Welcome back — your pause has ended." if ended else "You don't have a pause running.")
+
+    # -- stats and export -----------------------------------------------------------------------
+
+    async def stats(self, actor: Actor, days: int = 28) -> Reply:
+        member, notice = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        days = max(7, min(days, 365))
+        today = local_day(member.timezone, self.app.clock.now())
+        start = today - timedelta(days=days - 1)
+        rows = await self.store.checkins(actor.user_id, since=start)
+        summary = await self.summary(member)
+        alt = chart_alt_text(rows, start, today)
+        card = streak_card(summary)
+        card.fields.append(Field(f"Last {days} days, in words", alt))
+        chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
+        png = render_chart(rows, start, today)
+        return Reply(content=notice, cards=[card, chart],
+                     files=[Attachment("checkins.png", png, description=alt[:1024])])
+
+    async def export(self, actor: Actor) -> Reply:
+        member, notice = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        rows = await self.store.checkins(actor.user_id)
+        if not rows:
+            return Reply.text("You don't have any check-ins to export yet.")
+        summary = appointment_summary(rows)
+        today = local_day(member.timezone, self.app.clock.now())
+        return Reply(
+            content="\n\n".join(p for p in (notice, "Here are all your check-ins, for you or your clinician.") if p),
+            cards=[Card(title="Summary for appointments", description=summary, colour=Colour.CARE)],
+            files=[Attachment(f"checkins-{today.isoformat()}.csv", to_csv(rows), description="Your check-ins")],
+        )
+
+    # -- reminders, stopping --------------------------------------------------------------------
+
+    async def set_reminders(self, actor: Actor, time: str | None = None, off: bool = False,
+                            timezone: str | None = None) -> Reply:
+        member, _ = await self._member(actor)
+        if member is None:
+            return Reply.text(NOT_ENROLLED)
+        zone = member.timezone
+        if timezone:
+            zone_ok = resolve_zone(timezone)
+            if zone_ok is None:
+                return _zone_error(timezone)
+            zone = zone_ok
+            await self.store.set_timezone(actor.user_id, zone, self._next(zone, member.reminder_time))  # type: ignore[arg-type]
+        if off:
+            await self.store.set_reminder(actor.user_id, None, None)
+            return Reply.text("Reminders are off. Your check-ins and streak are unchanged.")
+        if time is None:
+            if timezone:
+                return Reply.text(f"Your time zone is now {zone}. Days you've already logged stay as they were.")
+            current = f"at {member.reminder_time} ({zone})" if member.reminder_time else "off"
+            return Reply.text(f"Your reminders are {current}. Use `time:` to change them or `off:true` to stop them.")
+        at = parse_clock(time)
+        if at is None:
+            return Reply.text(f"I couldn't read {time[:30]!r} as a time. Try something like 8pm or 20:00.")
+        hhmm = at.strftime("%H:%M")
+        await self.store.set_reminder(actor.user_id, hhmm, self._next(zone, hhmm))  # type: ignore[arg-type]
+        return Reply.text(f"I'll remind you at {hhmm} ({zone}) by DM, only on days you haven't checked in.")
+
+    async def stop(self, actor: Actor) -> Reply:
+        member = await self.store.member(actor.user_id)
+        if member is None or not member.active:
+            return Reply.text("Check-ins are already off for you. Nothing else to do.")
+        await self.store.deactivate(actor.user_id)
+        count = await self.store.count(actor.user_id)
+        return Reply(
+            content=(f"Check-ins and reminders are stopped. Your {plural(count, 'check-in')} are still saved "
+                     "and only you can see them. Would you like me to delete them?"),
+            buttons=[Button("Delete my check-ins", "ci:delete", Style.DANGER),
+                     Button("Keep them", "ci:keep", Style.SECONDARY)],
+        )
+
+    async def delete(self, actor: Actor) -> Reply:
+        await self.store.delete_member(actor.user_id)
+        log.info("a member deleted their check-ins")
+        return Reply(content="Done — your check-ins, streak and reminder settings are deleted for good.", update=True)
+
+    async def complete_zone(self, actor: Actor, text: str) -> list[Choice]:
+        return [Choice(z, z) for z in zone_choices(text)]
+
+    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
+        action = args[0] if args else ""
+        if action == "agree" and len(args) == 3:
+            return await self.agree(actor, args[1], args[2])
+        if action == "decline":
+            return Reply(content="No problem — nothing was saved. `/checkin start` is there if you change your mind.",
+                         update=True)
+        if action == "bare" and len(args) == 2:
+            return await self.bare(actor, args[1])
+        if action == "delete":
+            return await self.delete(actor)
+        if action == "keep":
+            return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
+        return Reply.text("That button has expired. Please run the command again.")
+
+
+NOTE_LIMIT = NOTE_MAX

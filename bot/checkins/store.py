@@ -1,0 +1,196 @@
+"""All SQL for check-ins. Every query is keyed by the member's own id: there is no method that
+lists or reads another member's check-ins, so no command can expose them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.checkins.models import CheckIn
+from bot.clock import Clock, from_iso, to_iso
+from bot.db import Database
+
+_FIELDS = ("pain", "fatigue", "sleep", "fog", "mood", "flare", "note")
+
+
+@dataclass(slots=True, frozen=True)
+class Member:
+    user_id: int
+    guild_id: int | None
+    timezone: str
+    reminder_time: str | None  # "HH:MM"
+    next_reminder_at: datetime | None
+    last_reminded_day: date | None
+    dm_closed: bool
+    active: bool
+
+
+def _member(row: object) -> Member:
+    r = row  # aiosqlite.Row
+    return Member(
+        user_id=int(r["user_id"]),  # type: ignore[index]
+        guild_id=r["guild_id"],  # type: ignore[index]
+        timezone=r["timezone"],  # type: ignore[index]
+        reminder_time=r["reminder_time"],  # type: ignore[index]
+        next_reminder_at=from_iso(r["next_reminder_at"]) if r["next_reminder_at"] else None,  # type: ignore[index]
+        last_reminded_day=date.fromisoformat(r["last_reminded_day"]) if r["last_reminded_day"] else None,  # type: ignore[index]
+        dm_closed=bool(r["dm_closed"]),  # type: ignore[index]
+        active=bool(r["active"]),  # type: ignore[index]
+    )
+
+
+def _checkin(row: object) -> CheckIn:
+    r = row
+    flare = r["flare"]  # type: ignore[index]
+    return CheckIn(
+        day=date.fromisoformat(r["day"]),  # type: ignore[index]
+        pain=r["pain"], fatigue=r["fatigue"], sleep=r["sleep"], fog=r["fog"], mood=r["mood"],  # type: ignore[index]
+        flare=None if flare is None else bool(flare),
+        note=r["note"],  # type: ignore[index]
+    )
+
+
+class CheckinStore:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def member(self, user_id: int) -> Member | None:
+        row = await self.db.fetchone("SELECT * FROM checkin_members WHERE user_id = ?", (user_id,))
+        return None if row is None else _member(row)
+
+    async def enroll(self, user_id: int, guild_id: int | None, timezone: str, reminder_time: str | None,
+                     next_reminder_at: datetime | None) -> None:
+        now = to_iso(self.clock.now())
+        await self.db.execute(
+            "INSERT INTO checkin_members (user_id, guild_id, timezone, reminder_time, next_reminder_at, dm_closed, "
+            "active, consented_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET guild_id = excluded.guild_id, timezone = excluded.timezone, "
+            "reminder_time = excluded.reminder_time, next_reminder_at = excluded.next_reminder_at, dm_closed = 0, "
+            "active = 1, updated_at = excluded.updated_at",
+            (user_id, guild_id, timezone, reminder_time, to_iso(next_reminder_at) if next_reminder_at else None, now, now),
+        )
+
+    async def set_reminder(self, user_id: int, reminder_time: str | None, next_at: datetime | None) -> None:
+        await self.db.execute(
+            "UPDATE checkin_members SET reminder_time = ?, next_reminder_at = ?, dm_closed = 0, updated_at = ? "
+            "WHERE user_id = ?",
+            (reminder_time, to_iso(next_at) if next_at else None, to_iso(self.clock.now()), user_id),
+        )
+
+    async def set_timezone(self, user_id: int, timezone: str, next_at: datetime | None) -> None:
+        await self.db.execute(
+            "UPDATE checkin_members SET timezone = ?, next_reminder_at = ?, updated_at = ? WHERE user_id = ?",
+            (timezone, to_iso(next_at) if next_at else None, to_iso(self.clock.now()), user_id),
+        )
+
+    async def deactivate(self, user_id: int) -> None:
+        await self.db.execute(
+            "UPDATE checkin_members SET active = 0, next_reminder_at = NULL, updated_at = ? WHERE user_id = ?",
+            (to_iso(self.clock.now()), user_id),
+        )
+
+    async def save(self, user_id: int, checkin: CheckIn) -> bool:
+        """Store a check-in; answers given again the same day replace earlier ones, answers left
+        out keep what was there. Returns True when it is the first check-in for that day.
+
+        Committed before this returns: an acknowledged check-in survives a crash.
+        """
+        now = to_iso(self.clock.now())
+        values = [getattr(checkin, f) for f in _FIELDS]
+        values[5] = None if checkin.flare is None else int(checkin.flare)
+        async with self.db.transaction() as tx:
+            existed = await tx.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
+                                        (user_id, checkin.day.isoformat()))
+            updates = ", ".join(f"{f} = COALESCE(excluded.{f}, checkins.{f})" for f in _FIELDS)
+            await tx.execute(
+                f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, created_at, updated_at) "
+                f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?) "
+                f"ON CONFLICT (user_id, day) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
+                (user_id, checkin.day.isoformat(), *values, now, now),
+            )
+        return existed is None
+
+    async def days(self, user_id: int) -> list[date]:
+        rows = await self.db.fetchall("SELECT day FROM checkins WHERE user_id = ? ORDER BY day", (user_id,))
+        return [date.fromisoformat(r[0]) for r in rows]
+
+    async def has_checkin(self, user_id: int, day: date) -> bool:
+        return await self.db.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
+                                      (user_id, day.isoformat())) is not None
+
+    async def checkins(self, user_id: int, since: date | None = None) -> list[CheckIn]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM checkins WHERE user_id = ? AND day >= ? ORDER BY day",
+            (user_id, (since or date.min).isoformat()),
+        )
+        return [_checkin(r) for r in rows]
+
+    async def count(self, user_id: int) -> int:
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
+
+    async def pauses(self, user_id: int) -> list[tuple[date, date]]:
+        rows = await self.db.fetchall(
+            "SELECT start_day, end_day FROM checkin_pauses WHERE user_id = ? ORDER BY start_day", (user_id,)
+        )
+        return [(date.fromisoformat(r[0]), date.fromisoformat(r[1])) for r in rows]
+
+    async def add_pause(self, user_id: int, start: date, end: date) -> None:
+        await self.db.execute(
+            "INSERT INTO checkin_pauses (user_id, start_day, end_day) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id, start_day) DO UPDATE SET end_day = excluded.end_day",
+            (user_id, start.isoformat(), end.isoformat()),
+        )
+
+    async def end_pauses(self, user_id: int, today: date) -> int:
+        """End every pause still running: it now ends yesterday (or is dropped if it began today)."""
+        yesterday = date.fromordinal(today.toordinal() - 1).isoformat()
+        async with self.db.transaction() as tx:
+            dropped = await tx.execute(
+                "DELETE FROM checkin_pauses WHERE user_id = ? AND start_day >= ?", (user_id, today.isoformat())
+            )
+            ended = await tx.execute(
+                "UPDATE checkin_pauses SET end_day = ? WHERE user_id = ? AND end_day >= ?",
+                (yesterday, user_id, today.isoformat()),
+            )
+        return dropped + ended
+
+    # -- reminders ------------------------------------------------------------------------------
+
+    async def due_reminders(self, now: datetime, limit: int = 500) -> list[Member]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM checkin_members WHERE next_reminder_at IS NOT NULL AND next_reminder_at <= ? "
+            "AND active = 1 ORDER BY next_reminder_at LIMIT ?",
+            (to_iso(now), limit),
+        )
+        return [_member(r) for r in rows]
+
+    async def claim_reminder(self, user_id: int, expected_at: datetime, day: date | None,
+                             next_at: datetime | None) -> bool:
+        """Move a member's reminder on, recording ``day`` as reminded. Only one claim can win
+        (compare-and-set on the old time), so a reminder is never sent twice."""
+        changed = await self.db.execute(
+            "UPDATE checkin_members SET next_reminder_at = ?, last_reminded_day = COALESCE(?, last_reminded_day) "
+            "WHERE user_id = ? AND next_reminder_at = ?",
+            (to_iso(next_at) if next_at else None, day.isoformat() if day else None, user_id, to_iso(expected_at)),
+        )
+        return changed == 1
+
+    async def mark_dms_closed(self, user_id: int) -> None:
+        await self.db.execute(
+            "UPDATE checkin_members SET dm_closed = 1, reminder_time = NULL, next_reminder_at = NULL, "
+            "updated_at = ? WHERE user_id = ?",
+            (to_iso(self.clock.now()), user_id),
+        )
+
+    async def clear_dm_notice(self, user_id: int) -> None:
+        await self.db.execute("UPDATE checkin_members SET dm_closed = 0 WHERE user_id = ?", (user_id,))
+
+    async def delete_member(self, user_id: int) -> int:
+        """Everything about the member, for real: their rows are deleted (cascade) and SQLite's
+        secure_delete overwrites the freed pages."""
+        async with self.db.transaction() as tx:
+            count = await tx.execute("DELETE FROM checkins WHERE user_id = ?", (user_id,))
+            await tx.execute("DELETE FROM checkin_pauses WHERE user_id = ?", (user_id,))
+            count += await tx.execute("DELETE FROM checkin_members WHERE user_id = ?", (user_id,))
+        return count

@@ -1,0 +1,28 @@
+"""The contract between features and the safety triage (``bot.care``).
+
+Every feature that receives free text (``/faq`` questions, check-in notes, form fields) asks
+:meth:`bot.app.SupportApp.screen` first. A ``crisis`` outcome stops normal handling; ``urgent``
+and ``clinician`` outcomes carry advice the feature shows instead of, or beside, its own reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.ui import Actor, Reply
+
+
+@dataclass(slots=True, frozen=True)
+class SafetyOutcome:
+    level: str  # "crisis" | "urgent" | "clinician"
+    rule: str | None
+    reply: Reply
+
+    @property
+    def stops(self) -> bool:
+        """Crisis always stops whatever the member was doing."""
+        return self.level == "crisis"
+
+
+SafetyCheck = Callable[[Actor, str], Awaitable[SafetyOutcome | None]]
