@@ -14,6 +14,9 @@ from typing import Any
 import aiosqlite
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every statement *with its parameters* at DEBUG: that would put check-in notes
+# and scores in the logs. Health data never reaches logs, whatever LOG_LEVEL says.
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 

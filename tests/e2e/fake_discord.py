@@ -3523,18 +3523,17 @@ class ClientRunner:
             raise BotCrashed(f"the client task ended: {exc!r}") from exc
 
     async def stop(self) -> None:
+        """Close the client and wait for its task; a crash is reported by :meth:`check`, not here."""
         if self.fake is not None:
             self.fake.unwatch(self.task)
-        crashed = self.task.done()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.client.close(), 5)
-        try:
-            await asyncio.wait_for(self.task, 5)
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            if crashed:
-                raise
+        await asyncio.wait({self.task}, timeout=5)
+        if not self.task.done():
+            self.task.cancel()
+            await asyncio.wait({self.task}, timeout=1)
+        elif not self.task.cancelled():
+            self.task.exception()  # mark it retrieved
 
 
 @contextlib.asynccontextmanager

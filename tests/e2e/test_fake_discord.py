@@ -18,6 +18,7 @@ import pytest
 from discord import app_commands
 
 from .fake_discord import (
+    BotCrashed,
     FakeDiscord,
     FakeFile,
     FakeGuild,
@@ -620,6 +621,16 @@ async def test_zlib_stream_frames() -> None:
             await server.wait_for_resume(1)
             assert (await server.slash("ping", text="again")).content == "pong: again"
         server.assert_clean()
+
+
+async def test_a_crashed_client_fails_fast() -> None:
+    async with FakeDiscord() as server:
+        server.guild("Support Group")
+        with pytest.raises(BotCrashed):  # raised by running_client at exit
+            async with running_client(server, TinyBot()):
+                await server.dispatch("INTERACTION_CREATE", {"id": "1", "type": 2})  # no token etc.
+                with pytest.raises(BotCrashed, match="KeyError"):
+                    await server.slash("ping", text="anyone there?")
 
 
 # --------------------------------------------------------------------------------------------------
