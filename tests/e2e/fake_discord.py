@@ -179,14 +179,6 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.lower() in {"1", "true", "yes"}
 
 
-def _free_port(host: str = "127.0.0.1") -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 # ==================================================================================================
 # Errors
 # ==================================================================================================
@@ -1289,6 +1281,7 @@ class FakeDiscord:
         self.violations: list[Violation] = []
         self.mention_violations: list[MentionViolation] = []
         self.unexpected: list[RecordedRequest] = []  # unknown routes (answered 404)
+        self.internal_errors: list[str] = []  # exceptions inside the fake's own handlers
         self.faults: list[Fault] = []
         self._fault_ids = itertools.count(1)
 
@@ -1527,6 +1520,7 @@ class FakeDiscord:
         problems = [f"invalid request: {v}" for v in self.violations]
         problems += [f"mentions not suppressed: {v}" for v in self.mention_violations]
         problems += [f"unknown route: {r.method} {r.path}" for r in self.unexpected]
+        problems += [f"error inside the fake: {e}" for e in self.internal_errors]
         if problems:
             raise AssertionError("the fake Discord saw problems:\n  " + "\n  ".join(problems))
 
@@ -1971,6 +1965,7 @@ class FakeDiscord:
                         if fault.is_global:
                             headers["X-RateLimit-Global"] = "true"
                     rec.status, rec.response = fault.status, fault.response_body()
+                    self._notify()
                     return self._json_response(fault.status, rec.response, headers)
             if handler is None:
                 self.unexpected.append(rec)
@@ -1982,6 +1977,9 @@ class FakeDiscord:
             status, data = await handler(rec, params)
         except _HTTPError as err:
             status, data = err.status, err.body
+        except Exception as exc:  # a bug in the fake: answer like Discord's 500, and make it loud
+            self.internal_errors.append(f"{rec.method} {rec.path}: {exc!r}")
+            status, data = 500, {"message": "500: Internal Server Error", "code": 0}
         rec.status, rec.response = status, data
         self._notify()
         return self._json_response(status, data, self._ratelimit_headers(route, rec))
