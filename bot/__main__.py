@@ -32,16 +32,11 @@ def _today() -> Any:
 async def run_bot(settings: Settings) -> int:
     import discord
 
-    from bot.app import SupportApp
-    from bot.client import SupportBot
-    from bot.endpoint import point_discord_at
+    from bot.client import create_bot
 
     token = settings.token()
-    if settings.discord_api_base:
-        point_discord_at(settings.discord_api_base)
-    app = await SupportApp.open(settings, start=False)
-    fake = settings.discord_api_base is not None
-    bot = SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    bot = await create_bot(settings)
+    app = bot.app
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 
@@ -71,15 +66,11 @@ async def run_bot(settings: Settings) -> int:
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     import discord
 
-    from bot.app import SupportApp
-    from bot.client import SupportBot
-    from bot.endpoint import point_discord_at
+    from bot.client import create_bot
 
     token = settings.token()
-    if settings.discord_api_base:
-        point_discord_at(settings.discord_api_base)
-    app = await SupportApp.open(settings, start=False)
-    bot = SupportBot(app)
+    bot = await create_bot(settings)
+    app = bot.app
     try:
         async with bot:
             await bot.login(token)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.care.service import CareService
 from bot.checkins.service import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
@@ -59,6 +60,19 @@ class SupportApp:
         self.privacy.add(DataHolder("FAQ feedback", self._describe_votes, self.faq_store.delete_votes_by))
         self.checkins = CheckinService(self)
         self._install_checkins()
+        self.care = CareService(self)
+        self._install_care()
+
+    def _install_care(self) -> None:
+        c = self.care
+        self.safety = c.screen
+        for name, handler in {"care.help_now": c.help_now, "care.guide": c.care, "care.region": c.set_region,
+                              "care.setup": c.setup}.items():
+            self.register(name, handler)
+        self.completers["care.countries"] = c.complete_country
+        self.checks["care.admin"] = c.admin_check
+        self.router.add("care", c.handle_button)
+        self.privacy.add(DataHolder("Crisis-line country", c.describe_region, c.regions.delete))
 
     def _install_checkins(self) -> None:
         c = self.checkins
@@ -104,6 +118,7 @@ class SupportApp:
         if self.started:
             return
         await self.db.migrate()
+        self.care.load()
         report = self.library.load()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True

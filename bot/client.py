@@ -13,13 +13,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SupportApp
+from bot.config import Settings
+from bot.endpoint import point_discord_at
 from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
 from bot.notify import Delivery, Outbox
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.checkins.cog")
+EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.care.cog", "bot.checkins.cog")
 
 REMINDER_SCAN_SECONDS = 30.0
 DMS_CLOSED_CODE = 50007  # Discord: "Cannot send messages to this user"
@@ -38,6 +40,21 @@ class FriendlyCheckFailure(app_commands.CheckFailure):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def require(check_name: str) -> Callable[[Any], Any]:
+    """A real permission check (``default_permissions`` is only a hint to Discord): runs the
+    app's named check and refuses kindly. Commands also name the check in ``extras["check"]`` so
+    the console enforces the same rule."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        app: SupportApp = interaction.client.app  # type: ignore[attr-defined]
+        refusal = await app.check(check_name, actor_from(interaction))
+        if refusal is not None:
+            raise FriendlyCheckFailure(refusal)
+        return True
+
+    return app_commands.check(predicate)
 
 
 def error_code() -> str:
@@ -225,6 +242,17 @@ class SupportBot(commands.Bot):
             await super().close()
         finally:
             await self.app.close()
+
+
+async def create_bot(settings: Settings) -> SupportBot:
+    """The one start-up path for ``supportbot run``, ``sync`` and the end-to-end tests: open the
+    app (migrations and content load in ``setup_hook``) and build the client. With
+    ``DISCORD_API_BASE`` set, all traffic goes to the local fake Discord instead."""
+    if settings.discord_api_base:
+        point_discord_at(settings.discord_api_base)
+    app = await SupportApp.open(settings, start=False)
+    fake = settings.discord_api_base is not None
+    return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
 
 
 def modal_values(data: Any) -> dict[str, str]:

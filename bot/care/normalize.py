@@ -227,7 +227,10 @@ class Normalizer:
         if len(tok) < 5 or self._known_word(tok):
             return tok
         for target, edits in self._fuzzy:
-            if abs(len(tok) - len(target)) <= edits and OSA.distance(tok, target, score_cutoff=edits) <= edits:
+            if (
+                abs(len(tok) - len(target)) <= edits
+                and OSA.distance(tok, target, score_cutoff=edits) <= edits
+            ):
                 return target
         return tok
 

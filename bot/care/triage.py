@@ -35,8 +35,8 @@ Rule file format (all fields are checked; unknown ones are errors)::
 
 Phrases match whole words of the normalised text (see :mod:`bot.care.normalize`): ``word`` is that
 word, ``word*`` any word starting so, ``(a|b c|)`` one of the choices (an empty choice makes it
-optional), ``@name`` any item of a class, and ``{2}`` / ``{1-3}`` up to 2 / from 1 to 3 other
-words in between. ``idioms`` and ``except`` entries are phrases too; the matched words are replaced
+optional), ``@name`` any item of a class, ``{2}`` / ``{1-3}`` up to 2 / from 1 to 3 other
+words in between, and a final ``$`` the end of the message. ``idioms`` and ``except`` entries are phrases too; the matched words are replaced
 by a barrier that no phrase can match or reach across.
 
 Decisions the rules encode (documented here because they are policy, not code):
@@ -105,7 +105,7 @@ NOTHING = Triage(Level.NONE)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 ClassName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 class _Strict(BaseModel):
@@ -168,7 +168,7 @@ class SafetyFile(_Strict):
 
 _PIECE = re.compile(
     r"\s*(?:\{(?P<lo>\d+)(?:-(?P<hi>\d+))?\}|\((?P<group>[^()]*)\)|@(?P<cls>[a-z][a-z0-9_-]*)"
-    r"|(?P<word>[a-z0-9]+\*?))"
+    r"|(?P<word>[a-z0-9]+\*?)|(?P<end>\$))"
 )
 _WORD = re.compile(r"[a-z0-9]+\*?")
 _MAX_GAP = 8
@@ -187,8 +187,10 @@ class _Compiler:
     def __init__(self, problems: list[Problem]) -> None:
         self.raw_classes: dict[str, tuple[str, list[str]]] = {}  # name -> (file, items)
         self.classes: dict[str, str] = {}
+        self.class_anchors: dict[str, Anchors] = {}
         self.broken: set[str] = set()
         self.vocabulary: set[str] = set()
+        self.rewrites: dict[str, str] = {}  # lexicon replacements, set once the lexicon is read
         self._problems = problems
         self._resolving: list[str] = []
 
@@ -204,10 +206,35 @@ class _Compiler:
             return re.escape(word[:-1]) + "[a-z0-9]* "
         return re.escape(word) + " "
 
-    def sequence(self, text: str) -> str:
-        return "".join(
-            self.class_ref(w[1:]) if w.startswith("@") else self.word(w) for w in text.split()
-        )
+    def sequence(self, text: str) -> tuple[str, Anchors]:
+        """Regex and anchors for a run of words and classes, all required."""
+        parts: list[str] = []
+        candidates: list[Anchors] = []
+        for w in text.split():
+            if w.startswith("@"):
+                parts.append(self.class_ref(w[1:]))
+                candidates.append(self.class_anchors.get(w[1:]))
+            else:
+                parts.append(self.word(w))
+                candidates.append(frozenset({w}))
+        return "".join(parts), _best(candidates)
+
+    def unreachable(self, file: str, where: str, phrase: str) -> list[Problem]:
+        """Warn about words the lexicon rewrites: normalised text never contains them."""
+        found = []
+        for segment in re.split(r"[(){}|]|@[a-z0-9_-]+", phrase):
+            padded = f" {' '.join(segment.split())} "
+            for key, value in self.rewrites.items():
+                if f" {key} " in padded:
+                    found.append(
+                        Problem(
+                            file,
+                            where,
+                            f"{key!r} never reaches the rules (the lexicon turns it into {value!r})",
+                            Severity.WARNING,
+                        )
+                    )
+        return found
 
     def class_ref(self, name: str) -> str:
         """The regex for class ``name``, compiling it (and the classes it names) on first use.
@@ -225,38 +252,48 @@ class _Compiler:
         file, items = self.raw_classes[name]
         self._resolving.append(name)
         alts = []
+        anchors: list[Anchors] = []
         try:
             for i, item in enumerate(items):
                 try:
-                    alts.append(self.fragment(item)[0])
+                    frag = self.fragment(item)
+                    alts.append(frag.regex)
+                    anchors.append(frag.anchors)
                 except PatternError as exc:
                     self._problems.append(Problem(file, f"classes.{name}.{i}", str(exc)))
+                self._problems.extend(self.unreachable(file, f"classes.{name}.{i}", item))
         finally:
             self._resolving.pop()
         if not alts:
             self.broken.add(name)
             raise PatternError(f"class @{name} has no usable items")
         self.classes[name] = "(?:" + "|".join(alts) + ")"
+        self.class_anchors[name] = _union(anchors)
         return self.classes[name]
 
-    def phrase(self, phrase: str) -> str:
+    def phrase(self, phrase: str) -> _Fragment:
         """Compile one phrase; a phrase must need at least one word, or it would match everything."""
-        body, required, kinds = self.fragment(phrase)
-        if not required:
+        frag = self.fragment(phrase)
+        if "req" not in frag.kinds:
             raise PatternError(f"phrase {phrase!r} has no required word, so it would match every message")
-        if kinds[0] == "gap" or kinds[-1] == "gap":
+        if frag.kinds[0] in ("gap", "end") or frag.kinds[-1] == "gap":
             raise PatternError(f"phrase {phrase!r} starts or ends with a word gap, which adds nothing")
-        return "(?<= )" + body
+        return _Fragment("(?<= )" + frag.regex, frag.kinds, frag.anchors)
 
-    def fragment(self, phrase: str) -> tuple[str, bool, list[str]]:
-        """The regex for ``phrase`` (each word with its trailing space), whether it needs a word, and its parts."""
-        pos, parts, required = 0, [], False
+    def fragment(self, phrase: str) -> _Fragment:
+        """The regex for ``phrase`` (each word with its trailing space), its parts, and its anchors."""
+        pos, parts = 0, []
         kinds: list[str] = []
+        candidates: list[Anchors] = []
         text = phrase.strip()
         while pos < len(text):
             m = _PIECE.match(text, pos)
             if not m:
-                raise PatternError(f"cannot read {text[pos:].strip()[:30]!r} in phrase {phrase!r}")
+                chunk = text[pos:].split()[0]
+                if chunk[0] in "({)}":
+                    raise PatternError(f"unbalanced or nested brackets at {chunk!r} in phrase {phrase!r}")
+                self.word(chunk)  # raises with a hint, e.g. "Don't" -> "dont"
+                raise PatternError(f"cannot read {chunk!r} in phrase {phrase!r}")
             pos = m.end()
             if m.group("lo") is not None:
                 lo, hi = int(m.group("lo")), m.group("hi")
@@ -267,29 +304,73 @@ class _Compiler:
                 kinds.append("gap")
             elif m.group("group") is not None:
                 choices = m.group("group").split("|")
-                alts = [self.sequence(c) for c in choices if c.strip()]
-                if not alts:
+                seqs = [self.sequence(c) for c in choices if c.strip()]
+                if not seqs:
                     raise PatternError(f"empty choice group in phrase {phrase!r}")
-                optional = len(alts) < len(choices)
-                required = required or not optional
-                parts.append("(?:" + "|".join(alts) + ")" + ("?" if optional else ""))
+                optional = len(seqs) < len(choices)
+                parts.append("(?:" + "|".join(rx for rx, _ in seqs) + ")" + ("?" if optional else ""))
                 kinds.append("opt" if optional else "req")
+                if not optional:
+                    candidates.append(_union([a for _, a in seqs]))
+            elif m.group("end") is not None:
+                if pos < len(text.rstrip()):
+                    raise PatternError(f"$ (end of message) must come last in phrase {phrase!r}")
+                parts.append("$")
+                kinds.append("end")
             elif m.group("cls") is not None:
                 parts.append(self.class_ref(m.group("cls")))
-                required = True
                 kinds.append("req")
+                candidates.append(self.class_anchors.get(m.group("cls")))
             else:
                 parts.append(self.word(m.group("word")))
-                required = True
                 kinds.append("req")
+                candidates.append(frozenset({m.group("word")}))
         if not parts:
             raise PatternError("empty phrase")
-        return "".join(parts), required, kinds
+        return _Fragment("".join(parts), kinds, _best(candidates))
 
-    def phrases(self, phrases: Iterable[str], regexes: Iterable[str] = ()) -> re.Pattern[str] | None:
-        alts = [f"(?:{self.phrase(p)})" for p in phrases]
-        alts += [f"(?:{r})" for r in regexes]
-        return re.compile("|".join(alts)) if alts else None
+    def phrases(self, phrases: Sequence[str], regexes: Sequence[str] = ()) -> re.Pattern[str] | None:
+        return self.compile(phrases, regexes)[0]
+
+    def compile(
+        self, phrases: Sequence[str], regexes: Sequence[str] = ()
+    ) -> tuple[re.Pattern[str] | None, Anchors]:
+        """One regex for all ``phrases`` and ``regexes``, and the words one of which must be present."""
+        frags = [self.phrase(p) for p in phrases]
+        alts = [f"(?:{f.regex})" for f in frags] + [f"(?:{r})" for r in regexes]
+        anchors = None if regexes else _union([f.anchors for f in frags])
+        return (re.compile("|".join(alts)) if alts else None), anchors
+
+
+Anchors = frozenset[str] | None
+# Words so common that a rule anchored on them would run on nearly every message.
+_COMMON = frozenset(
+    "a after all an and are at back be better both but can cant do dont down end feel feel* for from "
+    "get give go got have here how i if im in is it its just let life like lower made makes me my night "
+    "no not of on or pain put so something take that the think thinking this to trying up upper want "
+    "was what when will with you your".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragment:
+    regex: str
+    kinds: list[str]
+    anchors: Anchors  # words (or "prefix*") of which a match must contain one; None: unknown
+
+
+def _union(parts: Sequence[Anchors]) -> Anchors:
+    if not parts or any(p is None for p in parts):
+        return None
+    return frozenset(w for p in parts if p is not None for w in p)
+
+
+def _best(candidates: Sequence[Anchors]) -> Anchors:
+    """The required part with the rarest words: the cheapest test that the phrase might match."""
+    known = [c for c in candidates if c is not None]
+    if not known:
+        return None
+    return min(known, key=lambda c: (sum(w in _COMMON for w in c), len(c)))
 
 
 def _check_regex(rx: str) -> None:
@@ -327,6 +408,8 @@ class Rule:
     context: re.Pattern[str] | None = None
     excepts: re.Pattern[str] | None = None
     topics: tuple[tuple[re.Pattern[str], str], ...] = ()
+    anchors: frozenset[str] | None = None  # one of these words ("x*": a prefix) must be present
+    context_anchors: frozenset[str] | None = None  # and, with a context, one of these
 
     def fires(self, padded: str) -> bool:
         text = _mask(self.excepts, padded)
@@ -347,8 +430,16 @@ class Triager:
     normalizer: Normalizer
     idioms: dict[str, re.Pattern[str]] = field(default_factory=dict)  # per rule file
 
+    _prefixes: dict[int, frozenset[str]] = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         self.rules = tuple(sorted(self.rules, key=lambda r: _PRECEDENCE[r.level]))
+        by_length: dict[int, set[str]] = {}
+        for rule in self.rules:
+            for word in (rule.anchors or frozenset()) | (rule.context_anchors or frozenset()):
+                if word.endswith("*"):
+                    by_length.setdefault(len(word) - 1, set()).add(word[:-1])
+        self._prefixes = {n: frozenset(p) for n, p in by_length.items()}
 
     @classmethod
     def from_dir(cls, path: str | Path) -> Triager:
@@ -383,10 +474,25 @@ class Triager:
         """``text`` as the rules of ``file`` see it: normalised, padded, that file's idioms masked."""
         return _mask(self.idioms.get(file), f" {self.normalizer.normalize(text)} ")
 
+    def _present(self, words: list[str]) -> set[str]:
+        """The message's words, plus "prefix*" for every rule prefix one of them starts with."""
+        present = set(words)
+        for n, prefixes in self._prefixes.items():
+            present.update(w[:n] + "*" for w in words if w[:n] in prefixes)
+        return present
+
     def _candidates(self, text: str) -> Iterable[tuple[Rule, str]]:
-        padded = f" {self.normalizer.normalize(text)} "
+        """The rules that could fire (a rule whose anchor words are all absent cannot), each with
+        the text as its file sees it."""
+        normalised = self.normalizer.normalize(text)
+        padded = f" {normalised} "
+        present = self._present(normalised.split())
         masked: dict[str, str] = {}
         for rule in self.rules:
+            if (rule.anchors is not None and rule.anchors.isdisjoint(present)) or (
+                rule.context_anchors is not None and rule.context_anchors.isdisjoint(present)
+            ):
+                continue
             view = masked.get(rule.file)
             if view is None:
                 view = masked[rule.file] = _mask(self.idioms.get(rule.file), padded)
@@ -465,6 +571,7 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
         if item.spec.lexicon:
             _collect_lexicon(item, replace, fuzzy, lexicon_origin, problems)
 
+    compiler.rewrites = replace
     for name, (file, _) in compiler.raw_classes.items():
         try:
             compiler.class_ref(name)
@@ -483,13 +590,18 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
                 good_idioms.append(phrase)
             except PatternError as exc:
                 problems.append(Problem(item.file, f"idioms.{i}", str(exc)))
+            problems.extend(compiler.unreachable(item.file, f"idioms.{i}", phrase))
         idiom_rx = compiler.phrases(good_idioms)
         if idiom_rx is not None:
             idioms[item.file] = idiom_rx
         for index, spec in item.rules:
             if spec.id in seen_ids:
                 problems.append(
-                    Problem(item.file, f"rules.{index}.id", f"rule id {spec.id!r} is also used in {seen_ids[spec.id]}")
+                    Problem(
+                        item.file,
+                        f"rules.{index}.id",
+                        f"rule id {spec.id!r} is also used in {seen_ids[spec.id]}",
+                    )
                 )
                 continue
             rule = _compile_rule(item.file, index, spec, compiler, problems)
@@ -561,7 +673,9 @@ def _collect_lexicon(
     for key, value in item.spec.lexicon.replace.items():
         where = f"lexicon.replace.{key}"
         if basic_form(key) != key:
-            problems.append(Problem(item.file, where, f"write the key as normalised text: {basic_form(key)!r}"))
+            problems.append(
+                Problem(item.file, where, f"write the key as normalised text: {basic_form(key)!r}")
+            )
         elif key == value:
             problems.append(Problem(item.file, where, "the replacement is the key itself"))
         elif key in replace and replace[key] != value:
@@ -572,7 +686,9 @@ def _collect_lexicon(
     for word, edits in item.spec.lexicon.fuzzy.items():
         where = f"lexicon.fuzzy.{word}"
         if basic_form(word) != word or " " in word or len(word) < 5:
-            problems.append(Problem(item.file, where, "fuzzy words are single normalised words of 5+ letters"))
+            problems.append(
+                Problem(item.file, where, "fuzzy words are single normalised words of 5+ letters")
+            )
         else:
             fuzzy[word] = edits
 
@@ -580,33 +696,40 @@ def _collect_lexicon(
 def _compile_rule(
     file: str, index: int, spec: RuleSpec, compiler: _Compiler, problems: list[Problem]
 ) -> Rule | None:
-    before = len(problems)
+    def errors() -> int:
+        return sum(p.severity is Severity.ERROR for p in problems)
 
-    def compiled(name: str, phrases: Sequence[str], regexes: Sequence[str] = ()) -> re.Pattern[str] | None:
+    before = errors()
+
+    def compiled(
+        name: str, phrases: Sequence[str], regexes: Sequence[str] = ()
+    ) -> tuple[re.Pattern[str] | None, Anchors]:
         good_phrases, good_regexes = [], []
         for i, phrase in enumerate(phrases):
+            where = f"rules.{index}.{name}.{i}"
             try:
                 compiler.phrase(phrase)
                 good_phrases.append(phrase)
             except PatternError as exc:
-                problems.append(Problem(file, f"rules.{index}.{name}.{i}", str(exc)))
+                problems.append(Problem(file, where, str(exc)))
+            problems.extend(compiler.unreachable(file, where, phrase))
         for i, rx in enumerate(regexes):
             try:
                 _check_regex(rx)
                 good_regexes.append(rx)
             except PatternError as exc:
                 problems.append(Problem(file, f"rules.{index}.regex.{i}", str(exc)))
-        return compiler.phrases(good_phrases, good_regexes)
+        return compiler.compile(good_phrases, good_regexes)
 
-    pattern = compiled("patterns", spec.patterns, spec.regex)
-    context = compiled("context", spec.context)
-    excepts = compiled("except", spec.except_)
+    pattern, anchors = compiled("patterns", spec.patterns, spec.regex)
+    context, context_anchors = compiled("context", spec.context)
+    excepts = compiled("except", spec.except_)[0]
     topics: list[tuple[re.Pattern[str], str]] = []
     for t, when in enumerate(spec.topics):
-        rx = compiled(f"topics.{t}.when", when.when)
+        rx = compiled(f"topics.{t}.when", when.when)[0]
         if rx is not None:
             topics.append((rx, when.topic))
-    if len(problems) > before or pattern is None:
+    if errors() > before or pattern is None:
         return None
     return Rule(
         id=spec.id,
@@ -618,15 +741,22 @@ def _compile_rule(
         context=context,
         excepts=excepts,
         topics=tuple(topics),
+        anchors=anchors,
+        context_anchors=context_anchors if context is not None else None,
     )
 
 
-def _check_examples(triager: Triager, rule: Rule, spec: RuleSpec, index: int, problems: list[Problem]) -> None:
+def _check_examples(
+    triager: Triager, rule: Rule, spec: RuleSpec, index: int, problems: list[Problem]
+) -> None:
     """Examples are the reviewers' tests: each must (or must not) fire this very rule."""
     for i, text in enumerate(spec.examples):
         if not rule.fires(triager.view(text, rule.file)):
-            problems.append(Problem(rule.file, f"rules.{index}.examples.{i}", f"{text!r} does not match this rule"))
+            problems.append(
+                Problem(rule.file, f"rules.{index}.examples.{i}", f"{text!r} does not match this rule")
+            )
     for i, text in enumerate(spec.not_examples):
         if rule.fires(triager.view(text, rule.file)):
-            problems.append(Problem(rule.file, f"rules.{index}.not_examples.{i}", f"{text!r} matches this rule"))
-
+            problems.append(
+                Problem(rule.file, f"rules.{index}.not_examples.{i}", f"{text!r} matches this rule")
+            )

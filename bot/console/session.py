@@ -114,6 +114,12 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
         if param.max_value is not None and len(value) > param.max_value:
             raise UsageError(f"{param.name} can be at most {param.max_value} characters.")
         return value
+    elif kind in (AppCommandOptionType.role, AppCommandOptionType.channel, AppCommandOptionType.user,
+                  AppCommandOptionType.mentionable):
+        digits = raw.strip("<@&#!>")
+        if not digits.isdigit():
+            raise UsageError(f"{param.name} takes an id number in the console (e.g. {param.name}:123456).")
+        return int(digits)
     else:
         raise UsageError(f"{param.name} can't be given in the console.")
     if param.min_value is not None and value < param.min_value:

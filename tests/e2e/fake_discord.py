@@ -2732,6 +2732,13 @@ class FakeDiscord:
     def _place(
         self, user: FakeUser, guild: Any, channel: FakeChannel | None, dm: bool
     ) -> tuple[FakeGuild | None, FakeChannel, FakeMember | None]:
+        for name, value, kind in (("user", user, FakeUser), ("channel", channel, FakeChannel)):
+            if value is not None and not isinstance(value, kind):
+                raise TypeError(
+                    f"{name}= says who acts and where; pass a command option called {name!r} as options={{...}}"
+                )
+        if guild is not None and guild is not _DEFAULT and not isinstance(guild, FakeGuild):
+            raise TypeError("guild= is where the member acts; pass an option called 'guild' as options={...}")
         if dm or guild is None:
             return None, self.dm_channel(user), None
         target = self.default_guild if guild is _DEFAULT else guild

@@ -1,0 +1,317 @@
+"""What the member sees when triage fires, and for /help-now.
+
+Pure functions from triage results and directory entries to :class:`~bot.ui.Reply`, so every
+wording can be tested without Discord. All replies are ephemeral: only the member sees them.
+
+The crisis wording follows the content brief's safe-messaging rules (section 7): warm and direct,
+thank them, ask plainly whether they are safe, give their country's lines and emergency number,
+say the bot is not a counsellor, encourage reaching someone they trust. It never names methods or
+means, never lectures or argues, never promises secrecy, and never gives medicine advice. The
+red-flag wording names what was recognised and sends the member to care; it never reassures or
+diagnoses.
+"""
+
+from __future__ import annotations
+
+from bot.care.resources import Resources, Service
+from bot.care.triage import Triage
+from bot.ui import (
+    DISCLAIMER,
+    EMBED_DESCRIPTION_MAX,
+    EMBED_FIELD_NAME_MAX,
+    EMBED_FIELD_VALUE_MAX,
+    EMBED_FIELDS_MAX,
+    EMBED_FOOTER_MAX,
+    EMBED_TITLE_MAX,
+    Button,
+    Card,
+    Colour,
+    Field,
+    Reply,
+    Style,
+    clip,
+)
+
+NOT_A_COUNSELLOR = "I'm an automated bot, not a counsellor; the people on these lines are real."
+ALERT_LABEL = "Let a moderator know I'd like support"
+ALERT_ID = "care:alert"
+DIAGNOSIS_TOPICS = frozenset({"how-diagnosed", "self-test-questionnaires"})
+
+# What members call the hospital emergency department where they live.
+_EMERGENCY_DEPARTMENT = {
+    "GB": "A&E",
+    "IE": "A&E (the emergency department)",
+    "US": "the emergency room (ER)",
+    "CA": "the emergency department (ER)",
+    "AU": "the emergency department",
+    "NZ": "the emergency department",
+}
+
+
+# -------------------------------------------------------------------------------------------
+# Building blocks
+# -------------------------------------------------------------------------------------------
+
+
+def _or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _bold_numbers(numbers: tuple[str, ...] | list[str]) -> str:
+    return _or([f"**{n}**" for n in numbers])
+
+
+def _contact_lines(service: Service) -> list[str]:
+    """ "Call or text **988**", "Chat: [988lifeline.org](...)": one line per way in, call+text merged."""
+    lines: list[str] = []
+    done: set[int] = set()
+    for i, contact in enumerate(service.contacts):
+        if i in done:
+            continue
+        note = f" ({contact.note})" if contact.note else ""
+        if contact.method in ("call", "text"):
+            pair = "text" if contact.method == "call" else "call"
+            twin = next(
+                (
+                    j
+                    for j, other in enumerate(service.contacts)
+                    if j not in done and j != i and other.method == pair and other.value == contact.value
+                ),
+                None,
+            )
+            if twin is not None:
+                done.add(twin)
+                twin_note = service.contacts[twin].note
+                note += f" ({twin_note})" if twin_note else ""
+                lines.append(f"Call or text **{contact.value}**{note}")
+            else:
+                lines.append(f"{contact.method.capitalize()} **{contact.value}**{note}")
+        else:
+            label = "Chat online" if contact.method == "chat" else "Online"
+            lines.append(f"{label}: [{contact.value}]({contact.link}){note}")
+        done.add(i)
+    return lines
+
+
+def _service_text(service: Service, *, label: str = "") -> str:
+    head = f"**{service.name}**{label} · {service.hours}"
+    return "\n".join([head, *_contact_lines(service)])
+
+
+def _compact(service: Service) -> str:
+    """One line per service for the short list of other countries."""
+    return f"{service.name}: " + "; ".join(line.replace("**", "") for line in _contact_lines(service))
+
+
+def _field(name: str, value: str) -> Field:
+    return Field(clip(name, EMBED_FIELD_NAME_MAX), clip(value, EMBED_FIELD_VALUE_MAX))
+
+
+def _card(
+    title: str, description: str, fields: list[Field], colour: Colour, footer: str | None = None
+) -> Card:
+    return Card(
+        title=clip(title, EMBED_TITLE_MAX),
+        description=clip(description, EMBED_DESCRIPTION_MAX),
+        fields=fields[:EMBED_FIELDS_MAX],
+        footer=clip(footer, EMBED_FOOTER_MAX) if footer else None,
+        colour=colour,
+    )
+
+
+def _in(country_name: str) -> str:
+    the = country_name.startswith(("United ", "Netherlands", "Philippines", "Czech Republic"))
+    return f"in the {country_name}" if the else f"in {country_name}"
+
+
+def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
+    """ "call **999**" for a country; for the fallback, the local number with labelled examples.
+
+    ``bold=False`` when the sentence is already bold: Discord markdown cannot nest bold.
+    """
+    if resources.emergency_numbers:
+        numbers = list(resources.emergency_numbers)
+        return f"call {_bold_numbers(numbers) if bold else _or(numbers)}"
+    examples = [
+        f"{_or(list(r.emergency_numbers))} {_in(r.country_name)}"
+        for r in resources.others
+        if r.emergency_numbers
+    ]
+    if not examples:
+        return "call your local emergency number"
+    return "call your local emergency number (for example " + "; ".join(examples) + ")"
+
+
+def _lines_fields(resources: Resources) -> list[Field]:
+    """The crisis lines: the member's country, or the main countries when we don't know theirs."""
+    fields: list[Field] = []
+    if not resources.is_fallback:
+        if resources.crisis:
+            value = "\n\n".join(_service_text(s) for s in resources.crisis)
+            fields.append(_field(f"Talk to someone now · {resources.country_name}", value))
+    else:
+        for other in resources.others:
+            if other.crisis:
+                fields.append(_field(other.country_name, "\n".join(_compact(s) for s in other.crisis)))
+    return fields
+
+
+def _directory_field(resources: Resources, *, heading: str) -> list[Field]:
+    if not resources.international:
+        return []
+    lines = []
+    for service in resources.international:
+        links = [f"[{c.value}]({c.link})" for c in service.contacts if c.method in ("web", "chat")]
+        note = next((c.note for c in service.contacts if c.note), None)
+        lines.append(f"**{service.name}**: {' · '.join(links)}" + (f" ({note})" if note else ""))
+    return [_field(heading, "\n".join(lines))]
+
+
+def _emergency_field(resources: Resources) -> Field:
+    if resources.emergency_numbers:
+        return _field(
+            f"Emergency · {resources.country_name}", f"Call {_bold_numbers(resources.emergency_numbers)}"
+        )
+    call = _emergency_call(resources)
+    return _field("Emergency", call[0].upper() + call[1:])
+
+
+def _alert_button() -> Button:
+    return Button(label=ALERT_LABEL, custom_id=ALERT_ID, style=Style.PRIMARY)
+
+
+# -------------------------------------------------------------------------------------------
+# Replies
+# -------------------------------------------------------------------------------------------
+
+
+def crisis_reply(resources: Resources) -> Reply:
+    """The reply to a crisis message: warm, direct, the member's lines first."""
+    where = (
+        "I don't know which country you're in, so here are the main lines." if resources.is_fallback else ""
+    )
+    description = "\n\n".join(
+        part
+        for part in (
+            "Thank you for telling me. I'm taking what you wrote seriously, and I'm glad you reached out.",
+            "**Are you safe right now? Are you thinking about suicide?** It's okay to say it, and the "
+            "people on the lines below are there to listen. You don't have to carry this on your own.",
+            "**If you are in danger right now, or you've already hurt yourself, "
+            f"{_emergency_call(resources, bold=False)} now.**",
+            where,
+            NOT_A_COUNSELLOR,
+        )
+        if part
+    )
+    fields = _lines_fields(resources)
+    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    fields.append(
+        _field(
+            "For the next few hours",
+            "• Reach out to someone you trust and tell them how you're feeling.\n"
+            "• Try to stay with other people rather than on your own.\n"
+            "• If there's anything nearby you could use to hurt yourself, put some distance between "
+            "you and it.",
+        )
+    )
+    card = _card("You matter, and help is here", description, fields, Colour.CRISIS)
+    return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
+
+
+def help_now_reply(resources: Resources) -> Reply:
+    """/help-now: the lines and emergency number, and a button to ask a moderator for support."""
+    description = "\n\n".join(
+        part
+        for part in (
+            f"**If you are in danger right now, {_emergency_call(resources, bold=False)}.**",
+            "The people on the lines below are there to listen."
+            if not resources.is_fallback
+            else "I don't know which country you're in, so here are the main lines; Find A Helpline "
+            "covers many more countries.",
+            NOT_A_COUNSELLOR,
+            "If you'd like a moderator here to check in with you, press the button below.",
+        )
+        if part
+    )
+    fields = [*_lines_fields(resources), _emergency_field(resources)]
+    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    card = _card("Help right now", description, fields, Colour.CRISIS)
+    return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
+
+
+def urgent_reply(triage: Triage, resources: Resources) -> Reply:
+    """Red-flag advice: emergency care now, or a same-day appointment, naming what was recognised."""
+    what = triage.detail or "a warning sign that needs checking"
+    department = _EMERGENCY_DEPARTMENT.get(resources.country or "", "the nearest emergency department")
+    cannot_examine = (
+        "I'm an automated bot and can't examine you, so please let a clinician check rather than "
+        "waiting to see if it settles."
+    )
+    if triage.topic == "same-day":
+        title = "Please get this checked today"
+        if resources.non_emergency:
+            local = "; or ".join(_same_day_service(s) for s in resources.non_emergency)
+            how = f"Call your GP practice and ask for an urgent same-day appointment, or use {local}."
+        else:
+            how = (
+                "Contact your doctor's practice today and ask for an urgent appointment, or go to a "
+                "local urgent care or after-hours clinic."
+            )
+        description = "\n\n".join(
+            (
+                f"Your message mentions **{what}**. That should be checked by a doctor **today**, not "
+                "at a routine appointment.",
+                how,
+                f"If it gets worse, or you feel very unwell, {_emergency_call(resources)} or go to {department}.",
+                cannot_examine,
+            )
+        )
+    else:
+        title = "Please get medical help now"
+        description = "\n\n".join(
+            (
+                f"Your message mentions **{what}**. That can be a sign of something that needs "
+                "treatment straight away, so please don't wait for a routine appointment.",
+                f"**Please {_emergency_call(resources, bold=False)} now, or go to {department}.**",
+                cannot_examine,
+            )
+        )
+    fields = [_emergency_field(resources)]
+    card = _card(title, description, fields, Colour.URGENT, footer=DISCLAIMER)
+    return Reply(cards=[card], ephemeral=True)
+
+
+def _same_day_service(service: Service) -> str:
+    numbers = service.numbers("call")
+    web = [f"[{c.value}]({c.link})" for c in service.contacts if c.method == "web"]
+    how = " or ".join([*(f"call **{n}**" for n in numbers), *web])
+    return f"**{service.name}** ({how}; not for emergencies)"
+
+
+def clinician_reply(triage: Triage, related_title: str | None) -> Reply:
+    """A gentle pointer to the member's prescriber, pharmacist or doctor, with a related FAQ if any."""
+    what = triage.detail or "this"
+    if triage.topic in DIAGNOSIS_TOPICS:
+        advice = (
+            f"Questions about **{what}** need someone who can look at your whole picture: your GP or "
+            "doctor. Only a clinician can diagnose, and it helps to bring a short note of your "
+            "symptoms and how long you've had them."
+        )
+    else:
+        advice = (
+            f"Questions about **{what}** are best answered by someone who knows your health and your "
+            "medicines: your prescriber, pharmacist or doctor. A pharmacist can often help the same "
+            "day, without an appointment.\n\n"
+            "Please check with them before you start, stop, change or combine any medicine."
+        )
+    parts = [advice]
+    if related_title:
+        parts.append(
+            f"A general FAQ entry is linked below: **{related_title}**\n"
+            "It's general information, not advice for your situation."
+        )
+    parts.append("If you feel very unwell, get urgent medical help.")
+    card = _card("A question for your doctor or pharmacist", "\n\n".join(parts), [], Colour.CARE, DISCLAIMER)
+    return Reply(cards=[card], ephemeral=True)

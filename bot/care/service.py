@@ -1,0 +1,207 @@
+"""Care and safety as members meet it: triage before anything else, the right lines for their
+country, /help-now, /care and the server's safety settings.
+
+The triage rules and the resource directory are reviewed content (``content/safety``,
+``content/resources``). A reload with errors keeps the last good rules, like the FAQ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.care.replies import clinician_reply, crisis_reply, help_now_reply, urgent_reply
+from bot.care.resources import Directory, load_directory
+from bot.care.triage import Level, Triage, Triager, load_rules
+from bot.care.store import RegionStore
+from bot.problems import Problem, Severity
+from bot.safety import SafetyOutcome
+from bot.ui import Actor, Button, Choice, Reply
+
+if TYPE_CHECKING:
+    from bot.app import SupportApp
+
+log = logging.getLogger(__name__)
+
+REGION_LOOKUP_SECONDS = 0.25  # /help-now never waits on the database for longer than this
+ADMINS_ONLY = "Only server admins (Manage Server) can change these settings."
+CARE_TOPICS: dict[str, str] = {
+    "gp": "when-to-see-gp",
+    "rheumatologist": "rheumatologist",
+    "physiotherapist": "physio-ot",
+    "psychologist": "psychologist",
+    "pain-clinic": "pain-clinic",
+    "appointment": "prepare-appointment",
+}
+ALERT_SENT = (
+    "I've let the moderators know you'd like support. They're volunteers, so it may take a little "
+    "while. If you are in danger right now, please call your emergency number."
+)
+ALERT_NO_CHANNEL = (
+    "This server hasn't set up a moderator alert channel yet, so I couldn't pass that on. Please "
+    "message a moderator directly — and if you are in danger right now, call your emergency number."
+)
+
+
+def load_safety_content(content_dir: Path) -> tuple[Triager | None, Directory | None, list[Problem]]:
+    triager, rule_problems = load_rules(content_dir / "safety")
+    directory, directory_problems = load_directory(content_dir / "resources")
+    return triager, directory, [*rule_problems, *directory_problems]
+
+
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity is Severity.ERROR]
+
+
+class CareService:
+    def __init__(self, app: SupportApp) -> None:
+        self.app = app
+        self.regions = RegionStore(app.db, app.clock)
+        self.triager: Triager | None = None
+        self.directory: Directory | None = None
+
+    def load(self) -> list[Problem]:
+        """(Re)load rules and resources; with errors, keep whatever was good before."""
+        triager, directory, problems = load_safety_content(self.app.settings.content_dir)
+        errors = _errors(problems)
+        if triager is not None and (not errors or self.triager is None):
+            self.triager = triager
+        if directory is not None and (not errors or self.directory is None):
+            self.directory = directory
+        for problem in errors:
+            log.error("safety content problem: %s", problem)
+        if self.triager is None:
+            log.error("no safety rules could be loaded: crisis messages will not be recognised")
+        return problems
+
+    # -- triage -------------------------------------------------------------------------------
+
+    def classify(self, text: str) -> Triage:
+        if self.triager is None:
+            return Triage(Level.NONE)
+        return self.triager.classify(text)
+
+    async def country_for(self, actor: Actor) -> str | None:
+        """The member's own country, else the server's default, else None (international)."""
+        try:
+            return await asyncio.wait_for(self._country(actor), REGION_LOOKUP_SECONDS)
+        except Exception:  # a slow or broken database must never delay crisis lines
+            log.warning("region lookup failed; using the international lines")
+            return None
+
+    async def _country(self, actor: Actor) -> str | None:
+        own = await self.regions.get(actor.user_id)
+        if own:
+            return own
+        return (await self.app.guilds.get(actor.guild_id)).default_country
+
+    def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
+        if triage.level is Level.NONE or self.directory is None:
+            return None
+        resources = self.directory.for_country(country)
+        if triage.level is Level.CRISIS:
+            return crisis_reply(resources)
+        if triage.level is Level.URGENT:
+            return urgent_reply(triage, resources)
+        entry = self.app.library.get(triage.topic) if triage.topic else None
+        reply = clinician_reply(triage, entry.question if entry else None)
+        if entry is not None:
+            reply.buttons.append(Button(entry.question[:80], f"faq:open:{entry.id}"))
+        return reply
+
+    async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
+        triage = self.classify(text)
+        if triage.level is Level.NONE:
+            return None
+        reply = self.reply_for(triage, await self.country_for(actor))
+        if reply is None:
+            return None
+        log.info("safety triage: %s (%s)", triage.level.value, triage.rule)  # never the text itself
+        return SafetyOutcome(triage.level.value, triage.rule, reply)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    async def help_now(self, actor: Actor) -> Reply:
+        if self.directory is None:
+            return Reply.text("If you are in danger right now, please call your local emergency number.")
+        return help_now_reply(self.directory.for_country(await self.country_for(actor)))
+
+    async def alert(self, actor: Actor) -> Reply:
+        """The member pressed "Let a moderator know": post their mention and request, nothing else."""
+        settings = await self.app.guilds.get(actor.guild_id)
+        if actor.guild_id is None or settings.alert_channel_id is None:
+            return Reply.text(ALERT_NO_CHANNEL)
+        post = Reply(content=f"<@{actor.user_id}> would like some support from a moderator. "
+                             "(Sent from /help-now; nothing they wrote elsewhere is shared.)", ephemeral=False)
+        delivery = await self.app.outbox.to_channel(settings.alert_channel_id, post)
+        return Reply.text(ALERT_SENT if delivery.value == "sent" else ALERT_NO_CHANNEL)
+
+    async def care(self, actor: Actor, topic: str) -> Reply:
+        entry_id = CARE_TOPICS.get(topic)
+        entry = self.app.library.get(entry_id) if entry_id else None
+        if entry is None:
+            return Reply.text("I don't have vetted guidance on that yet. Your GP or doctor is a good first step.")
+        return await self.app.faq.open(actor, entry.id)
+
+    async def set_region(self, actor: Actor, country: str) -> Reply:
+        code = country.strip().upper()
+        if code in {"CLEAR", "NONE", "-"}:
+            await self.regions.delete(actor.user_id)
+            return Reply.text("Done — I've forgotten your country. Crisis lines will follow the server's setting.")
+        name = self.directory.country_name(code) if self.directory else None
+        if name is None:
+            return Reply.text("I don't have crisis lines for that country yet. Pick one from the list, or "
+                              "leave it unset to get the international directory.")
+        await self.regions.set(actor.user_id, code)
+        return Reply.text(f"Saved: I'll show crisis lines for {name}. Only you can see this setting; "
+                          "`/mydata` shows it and can delete it.")
+
+    async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,
+                    alert_channel: int | None = None, audit_channel: int | None = None) -> Reply:
+        refusal = await self.admin_check(actor)
+        if refusal is not None:
+            return Reply.text(refusal)
+        assert actor.guild_id is not None
+        changes: dict[str, object] = {}
+        if country is not None:
+            code = country.strip().upper()
+            if self.directory is None or self.directory.country_name(code) is None:
+                return Reply.text("I don't have crisis lines for that country yet; nothing was changed.")
+            changes["default_country"] = code
+        for key, value in (("moderator_role_id", moderator_role), ("alert_channel_id", alert_channel),
+                           ("audit_channel_id", audit_channel)):
+            if value is not None:
+                changes[key] = value
+        settings = await self.app.guilds.update(actor.guild_id, **changes)
+        lines = [
+            f"Default country: {settings.default_country or 'not set (international lines)'}",
+            f"Moderator role: {f'<@&{settings.moderator_role_id}>' if settings.moderator_role_id else 'not set (Manage Server only)'}",
+            f"Alert channel: {f'<#{settings.alert_channel_id}>' if settings.alert_channel_id else 'not set'}",
+            f"Audit channel: {f'<#{settings.audit_channel_id}>' if settings.audit_channel_id else 'not set'}",
+        ]
+        head = "Saved. " if changes else ""
+        return Reply.text(head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines))
+
+    async def admin_check(self, actor: Actor) -> str | None:
+        if actor.guild_id is None or not actor.can_manage_guild:
+            return ADMINS_ONLY
+        return None
+
+    async def complete_country(self, actor: Actor, text: str) -> list[Choice]:
+        if self.directory is None:
+            return []
+        needle = text.strip().casefold()
+        found = [(code, name) for code, name in self.directory.countries()
+                 if not needle or needle in name.casefold() or needle == code.casefold()]
+        return [Choice(f"{name} ({code})", code) for code, name in found[:25]]
+
+    async def describe_region(self, user_id: int) -> str | None:
+        country = await self.regions.get(user_id)
+        return f"Your country for crisis lines: {country}." if country else None
+
+    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
+        if args == ["alert"]:
+            return await self.alert(actor)
+        return Reply.text("That button has expired. `/help-now` works any time.")
