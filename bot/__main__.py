@@ -163,13 +163,44 @@ def ask_command(settings: Settings, words: Sequence[str], as_json: bool) -> int:
     return 0
 
 
-def _safety(settings: Settings) -> Any:
-    """The safety triage, when its rules are present (``None`` otherwise)."""
-    try:
-        from bot.care.setup import load_safety
-    except ImportError:
+def _safety(settings: Settings, country: str | None = None) -> Any:
+    """Crisis and urgent text never gets an FAQ answer, on the command line either."""
+    from bot.care.service import load_safety_content
+    from bot.care.triage import Level
+
+    triager, directory, problems = load_safety_content(settings.content_dir)
+    if triager is None or directory is None:
+        raise SystemExit(f"The safety rules could not be loaded: {problems[0] if problems else 'no rules'}")
+
+    def check(text: str) -> Any:
+        from bot.care.replies import crisis_reply, urgent_reply
+
+        triage = triager.classify(text)
+        if triage.level is Level.CRISIS:
+            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country))
+        if triage.level is Level.URGENT:
+            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country))
         return None
-    return load_safety(settings.content_dir)
+
+    return check
+
+
+def triage_command(settings: Settings, words: Sequence[str], as_json: bool, country: str | None) -> int:
+    from bot.care.report import triage_json
+    from bot.care.service import load_safety_content
+
+    triager, directory, problems = load_safety_content(settings.content_dir)
+    if triager is None:
+        print(f"The safety rules could not be loaded: {problems[0] if problems else 'no rules'}", file=sys.stderr)
+        return 1
+    for text in _inputs(words):
+        triage = triager.classify(text)
+        if as_json:
+            print(json.dumps(triage_json(triage, directory, country), ensure_ascii=False), flush=True)
+        else:
+            detail = f" ({triage.detail})" if triage.detail else ""
+            print(f"{triage.level.value}: rule {triage.rule or '-'}{detail}", flush=True)
+    return 0
 
 
 def content_check(directory: Path) -> int:
@@ -197,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask = sub.add_parser("ask", help="try a question against the FAQ content")
     p_ask.add_argument("--json", action="store_true", help="one JSON object per question")
     p_ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
+    p_triage = sub.add_parser("triage", help="classify text as crisis, urgent, clinician or none")
+    p_triage.add_argument("--json", action="store_true", help="one JSON object per text")
+    p_triage.add_argument("--country", help="ISO country code for the resources (default: international)")
+    p_triage.add_argument("text", nargs="+", help="the text, or - to read one per line from stdin")
     p_content = sub.add_parser("content", help="check or export FAQ content")
     content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     p_check = content_sub.add_parser("check", help="validate every content file")
@@ -219,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(chat(settings, args.user, args.moderator))
         if args.command == "ask":
             return ask_command(settings, args.question, args.json)
+        if args.command == "triage":
+            return triage_command(settings, args.text, args.json, args.country)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir)
     except SettingsError as exc:

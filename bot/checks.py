@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from bot.care.resources import check_directory
+from bot.care.service import load_safety_content
+from bot.care.triage import URGENT_TOPICS
 from bot.faq.library import FaqLibrary
-from bot.problems import Problem
+from bot.problems import Problem, Severity
 
 
 def check_content(content_dir: Path, today: date) -> list[Problem]:
@@ -16,4 +19,13 @@ def check_content(content_dir: Path, today: date) -> list[Problem]:
     report = library.load()
     problems.extend(report.problems)
     problems.extend(library.lint(today))
+    triager, _, safety_problems = load_safety_content(content_dir)
+    problems.extend(safety_problems)
+    problems.extend(check_directory(content_dir / "resources", today))
+    if triager is not None:
+        published = {e.id for e in library.published()}
+        for topic in sorted(t for t in triager.topics() if t not in URGENT_TOPICS and t not in published):
+            problems.append(Problem(str(content_dir / "safety"), "topic",
+                                    f"rules point members to FAQ entry {topic!r}, which is not published",
+                                    Severity.WARNING))
     return problems
