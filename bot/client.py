@@ -14,8 +14,8 @@ from discord.ext import commands
 
 from bot.app import SupportApp
 from bot.config import Settings
-from bot.endpoint import point_discord_at
 from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
+from bot.endpoint import point_discord_at
 from bot.notify import Delivery, Outbox
 from bot.ui import Reply
 

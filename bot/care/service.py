@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from bot.care.replies import clinician_reply, crisis_reply, help_now_reply, urgent_reply
 from bot.care.resources import Directory, load_directory
-from bot.care.triage import Level, Triage, Triager, load_rules
 from bot.care.store import RegionStore
+from bot.care.triage import Level, Triage, Triager, load_rules
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
 from bot.ui import Actor, Button, Choice, Reply

@@ -33,7 +33,7 @@ class World:
     admin: FakeUser
 
     @property
-    def app(self):  # noqa: ANN201 - the SupportApp
+    def app(self):
         return self.bot.app
 
 

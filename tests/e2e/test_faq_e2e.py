@@ -10,7 +10,7 @@ from .conftest import World
 pytestmark = pytest.mark.e2e
 
 
-def no_pings(result) -> None:  # noqa: ANN001
+def no_pings(result) -> None:
     for request in result.requests:
         body = request.json or {}
         data = body.get("data", body) if isinstance(body, dict) else {}
