@@ -23,6 +23,7 @@ from bot.ui import (
     EMBED_FIELDS_MAX,
     EMBED_FOOTER_MAX,
     EMBED_TITLE_MAX,
+    EMBED_TOTAL_MAX,
     Button,
     Card,
     Colour,
@@ -112,13 +113,26 @@ def _field(name: str, value: str) -> Field:
 def _card(
     title: str, description: str, fields: list[Field], colour: Colour, footer: str | None = None
 ) -> Card:
-    return Card(
+    """A card within every Discord limit, the 6,000-character total included.
+
+    Fields keep their order of importance: when the total would be too long, later fields are
+    shortened first and dropped only when nothing useful is left of them.
+    """
+    card = Card(
         title=clip(title, EMBED_TITLE_MAX),
         description=clip(description, EMBED_DESCRIPTION_MAX),
-        fields=fields[:EMBED_FIELDS_MAX],
         footer=clip(footer, EMBED_FOOTER_MAX) if footer else None,
         colour=colour,
     )
+    budget = EMBED_TOTAL_MAX - card.char_count()
+    for f in fields[:EMBED_FIELDS_MAX]:
+        room = min(EMBED_FIELD_VALUE_MAX, budget - len(f.name))
+        if room < 40:
+            break
+        value = clip(f.value, room)
+        card.fields.append(Field(f.name, value, f.inline))
+        budget -= len(f.name) + len(value)
+    return card
 
 
 def _in(country_name: str) -> str:

@@ -101,6 +101,8 @@ class CountryEntry(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> CountryEntry:
+        if self.country in ALIASES:
+            raise ValueError(f"{self.country} is not an ISO 3166 code: use {ALIASES[self.country]}")
         kinds = {s.kind for s in self.services}
         if self.country == INTERNATIONAL:
             if self.emergency_number is not None:
@@ -255,8 +257,13 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
 
 
 def check_directory(directory: str | Path, today: date) -> list[Problem]:
-    """Load problems plus freshness: a warning for every entry not verified within a year."""
-    loaded, problems = load_directory(directory)
+    """Freshness: a warning for every entry not verified within a year, an error for a future date.
+
+    Only the entries that load are checked; :func:`load_directory` reports the ones that don't, so
+    a content check that runs both reports each problem once.
+    """
+    loaded, _ = load_directory(directory)
+    problems: list[Problem] = []
     base = Path(directory)
     for entry in loaded.entries():
         file = str(base / f"{_expected_stem(entry.country)}.yaml")

@@ -87,7 +87,7 @@ def test_unknown_country_gets_the_international_fallback(directory: Directory, c
 
 def test_international_directory_is_always_attached(directory: Directory) -> None:
     for code in EXPECTED:
-        assert [c.value for s in directory.for_country(code).international for c in s.contacts][0] == (
+        assert next(c.value for s in directory.for_country(code).international for c in s.contacts) == (
             "findahelpline.com"
         )
 
@@ -109,7 +109,11 @@ def test_stale_entries_are_warnings() -> None:
     assert problems
     assert all(p.severity is Severity.WARNING for p in problems)
     gb = [p for p in problems if p.file.endswith("gb.yaml")]
-    assert {p.field for p in gb} == {"services.0.last_verified", "services.1.last_verified", "services.2.last_verified"}
+    assert {p.field for p in gb} == {
+        "services.0.last_verified",
+        "services.1.last_verified",
+        "services.2.last_verified",
+    }
     assert "Samaritans" in gb[0].message
     # Exactly a year old is still fresh.
     assert check_directory(RESOURCES, date(2027, 11, 23)) == []
@@ -137,11 +141,24 @@ def test_future_verification_date_is_an_error(copy: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "field", "message"),
     [
-        ("gb.yaml", "country: GB", "country: UK", "country", "String should match"),
-        ("gb.yaml", "url: https://www.samaritans.org/", "url: http://www.samaritans.org/", "services.0.url", "match"),
+        ("gb.yaml", "country: GB", "country: G8", "country", "String should match"),
+        ("gb.yaml", "country: GB", "country: UK", "", "use GB"),
+        (
+            "gb.yaml",
+            "url: https://www.samaritans.org/",
+            "url: http://www.samaritans.org/",
+            "services.0.url",
+            "match",
+        ),
         ("gb.yaml", "kind: crisis", "kind: helpline", "services.0.kind", "Input should be"),
         ("gb.yaml", 'value: "116 123"', "value: call us", "services.0.contacts.0", "phone number"),
-        ("gb.yaml", "    hours: 24/7\n", "    hours: 24/7\n    colour: red\n", "services.0.colour", "Extra inputs"),
+        (
+            "gb.yaml",
+            "    hours: 24/7\n",
+            "    hours: 24/7\n    colour: red\n",
+            "services.0.colour",
+            "Extra inputs",
+        ),
         ("gb.yaml", "last_verified: 2026-11-23", "last_verified: soon", "services.0.last_verified", "date"),
         ("au.yaml", 'emergency_number: "000"\n', "", "", "emergency_number is required"),
         ("nz.yaml", "kind: crisis", "kind: directory", "", "at least one crisis service"),

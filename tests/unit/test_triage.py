@@ -297,7 +297,8 @@ BROKEN_RULES = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "field", "message"), BROKEN_RULES, ids=[r[0].split(",")[0][9:] for r in BROKEN_RULES]
+@pytest.mark.parametrize(
+    ("rule", "field", "message"), BROKEN_RULES, ids=[r[0].split(",")[0][9:] for r in BROKEN_RULES]
 )
 def test_broken_rule_is_reported_with_file_and_field(
     rules_copy: Path, rule: str, field: str, message: str

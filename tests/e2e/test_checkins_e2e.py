@@ -1,0 +1,101 @@
+"""Check-ins end to end: opt-in with buttons, logging, stats with a PNG, CSV export, the reminder
+DM with its one-tap button, closed DMs, and deletion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+
+from .conftest import World
+
+pytestmark = pytest.mark.e2e
+
+
+async def opt_in(world: World, user, reminder: str | None = None) -> None:
+    options = {"timezone": "Europe/London"}
+    if reminder:
+        options["reminder"] = reminder
+    offer = await world.fake.slash("checkin start", user=user, options=options)
+    assert offer.ephemeral
+    agree = next(c for c in offer.components if c.label.startswith("I agree"))
+    done = await world.fake.click(offer, agree.custom_id, user=user)
+    assert "set up" in done.text
+
+
+async def test_zone_autocomplete(world: World) -> None:
+    choices = await world.fake.autocomplete("checkin start", "timezone", "london", user=world.alice)
+    assert choices.values[0] == "Europe/London"
+
+
+async def test_opt_in_log_stats_export_and_delete(world: World) -> None:
+    offer = await world.fake.slash("checkin start", timezone="Europe/London", user=world.alice)
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkin_members") == 0
+    decline = next(c for c in offer.components if c.label == "No thanks")
+    assert "nothing was saved" in (await world.fake.click(offer, decline.custom_id, user=world.alice)).text
+    await opt_in(world, world.alice)
+    today = await world.fake.slash("checkin log", pain=6, fatigue=5, note="slow day", user=world.alice)
+    assert today.ephemeral and "Saved your check-in for today" in today.text
+    yesterday = await world.fake.slash("checkin log", day="yesterday", pain=4, user=world.alice)
+    assert "2 days" in yesterday.text
+    stats = await world.fake.slash("checkin stats", user=world.alice)
+    assert stats.ephemeral and stats.files and stats.files[0].data.startswith(b"\x89PNG")
+    assert any(e.get("image", {}).get("url") == "attachment://checkins.png" for e in stats.embeds)
+    export = await world.fake.slash("checkin export", user=world.alice)
+    assert export.ephemeral and export.files[0].filename.endswith(".csv")
+    assert b"slow day" in export.files[0].data
+    mydata = await world.fake.slash("mydata", user=world.alice)
+    assert mydata.ephemeral and "Check-ins" in mydata.text
+    ask = await world.fake.slash("mydata", action="delete", user=world.alice)
+    confirm = next(c for c in ask.components if c.custom_id == "mydata:confirm")
+    done = await world.fake.click(ask, confirm.custom_id, user=world.alice)
+    assert "deleted" in done.text
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 0
+    assert "don't store anything" in (await world.fake.slash("mydata", user=world.alice)).text
+
+
+async def test_another_member_cannot_use_someone_elses_buttons(world: World) -> None:
+    offer = await world.fake.slash("checkin start", timezone="Europe/London", user=world.alice)
+    assert offer.ephemeral  # only alice sees it, so only alice can press it
+    with pytest.raises(Exception):  # noqa: B017 - the fake refuses, as Discord's client would
+        await world.fake.click(offer, offer.components[0].custom_id, user=world.bob)
+
+
+async def test_stop_offers_deletion(world: World) -> None:
+    await opt_in(world, world.bob)
+    await world.fake.slash("checkin log", mood=3, user=world.bob)
+    stop = await world.fake.slash("checkin stop", user=world.bob)
+    delete = next(c for c in stop.components if c.custom_id == "ci:delete")
+    await world.fake.click(stop, delete.custom_id, user=world.bob)
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkin_members") == 0
+
+
+async def test_reminder_dm_and_its_one_tap_button(world: World) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    world.app.clock = clock
+    world.app.checkins.store.clock = clock
+    await opt_in(world, world.alice, reminder="20:00")
+    clock.advance(timedelta(hours=8, minutes=1))
+    result = await world.app.checkins.reminders.scan(clock.now())
+    assert result.sent == 1
+    dms = world.fake.dms_for(world.alice)
+    assert len(dms) == 1 and "reminder" in dms[0].content
+    button = dms[0].components[0]
+    tapped = await world.fake.click(dms[0], button.custom_id, user=world.alice)
+    assert "Checked in" in tapped.text
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 1
+
+
+async def test_closed_dms_turn_reminders_off_without_a_crash(world: World) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    world.app.clock = clock
+    world.app.checkins.store.clock = clock
+    await opt_in(world, world.bob, reminder="20:00")
+    world.fake.set_dms_closed(world.bob)
+    clock.advance(timedelta(hours=8, minutes=1))
+    result = await world.app.checkins.reminders.scan(clock.now())
+    assert result.dms_closed == 1 and result.sent == 0
+    told = await world.fake.slash("checkin log", pain=2, user=world.bob)
+    assert "DMs" in told.text and "turned reminders off" in told.text
