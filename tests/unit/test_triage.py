@@ -200,6 +200,18 @@ def test_classify_never_raises(triager: Triager, text: str) -> None:
     assert isinstance(triager.classify(text), Triage)
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.text(min_size=4500, max_size=5000))
+def test_classify_never_raises_on_long_text(triager: Triager, text: str) -> None:
+    assert isinstance(triager.classify(text), Triage)
+
+
+def test_lexicon_is_optional() -> None:
+    """Without reviewed data the normaliser still does the mechanical steps."""
+    assert Normalizer(Lexicon())("K.M.S!!") == "k m s"
+    assert Normalizer(Lexicon(replace={"kms": "kill myself"}))("k m s") == "kill myself"
+
+
 def test_classify_long_and_odd_input(triager: Triager) -> None:
     long = ("my back aches and pacing helps 🙂 " * 200)[:5000]
     start = time.perf_counter()
@@ -378,10 +390,7 @@ def test_missing_directory() -> None:
     assert problems and problems[0].severity is Severity.ERROR
 
 
-def test_idioms_mask_only_their_words() -> None:
+def test_idioms_mask_only_their_words(triager: Triager) -> None:
     """An idiom hides its own words, never the rest of the message."""
-    lexicon = Lexicon(vocabulary=frozenset({"die"}))
-    assert Normalizer(lexicon)("to die for") == "to die for"
-    triager = Triager.from_dir(RULES)
     assert triager.classify("this cake is to die for").level is Level.NONE
     assert triager.classify("this cake is to die for but I want to die").level is Level.CRISIS
