@@ -153,4 +153,8 @@ class SupportApp:
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
+            try:
+                await self.faq_store.flush_events()
+            except Exception:
+                log.exception("could not write the last FAQ statistics")
             await self.db.close()

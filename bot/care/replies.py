@@ -65,7 +65,8 @@ def _bold_numbers(numbers: tuple[str, ...] | list[str]) -> str:
 
 
 def _contact_lines(service: Service) -> list[str]:
-    """ "Call or text **988**", "Chat: [988lifeline.org](...)": one line per way in, call+text merged."""
+    """One line per way in ("Call or text **988**", "Chat online: [988lifeline.org](...)"); a call
+    and a text on the same number share a line."""
     lines: list[str] = []
     done: set[int] = set()
     for i, contact in enumerate(service.contacts):
@@ -96,8 +97,8 @@ def _contact_lines(service: Service) -> list[str]:
     return lines
 
 
-def _service_text(service: Service, *, label: str = "") -> str:
-    head = f"**{service.name}**{label} · {service.hours}"
+def _service_text(service: Service) -> str:
+    head = f"**{service.name}** · {service.hours}"
     return "\n".join([head, *_contact_lines(service)])
 
 
@@ -115,8 +116,8 @@ def _card(
 ) -> Card:
     """A card within every Discord limit, the 6,000-character total included.
 
-    Fields keep their order of importance: when the total would be too long, later fields are
-    shortened first and dropped only when nothing useful is left of them.
+    Fields come in order of importance: when the total would be too long, the earlier ones stay
+    whole and the later ones are shortened, then left out.
     """
     card = Card(
         title=clip(title, EMBED_TITLE_MAX),
@@ -141,7 +142,7 @@ def _in(country_name: str) -> str:
 
 
 def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
-    """ "call **999**" for a country; for the fallback, the local number with labelled examples.
+    """The "call **999**" clause; for the fallback, the local number with labelled examples.
 
     ``bold=False`` when the sentence is already bold: Discord markdown cannot nest bold.
     """
@@ -298,10 +299,15 @@ def urgent_reply(triage: Triage, resources: Resources) -> Reply:
 
 
 def _same_day_service(service: Service) -> str:
+    """A non-emergency service, always labelled as such (UK NHS 111 must never read as 999)."""
     numbers = service.numbers("call")
     web = [f"[{c.value}]({c.link})" for c in service.contacts if c.method == "web"]
     how = " or ".join([*(f"call **{n}**" for n in numbers), *web])
-    return f"**{service.name}** ({how}; not for emergencies)"
+    note = next((c.note for c in service.contacts if c.note), "")
+    label = (
+        note if "not for emergencies" in note else ", ".join(x for x in (note, "not for emergencies") if x)
+    )
+    return f"**{service.name}** ({how}; {label})"
 
 
 def clinician_reply(triage: Triage, related_title: str | None) -> Reply:

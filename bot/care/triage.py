@@ -19,13 +19,14 @@ Rule file format (all fields are checked; unknown ones are errors)::
       replace: {kms: kill myself}        #   normalised word or phrase -> what it means
       fuzzy: {suicidal: 1}               #   near-misses within N edits read as the word
     rules:
-      - id: want-to-die                  # slug, unique across all files
+      - id: wish-to-die                  # slug, unique across all files
         level: crisis                    # crisis | urgent | clinician
         detail: thoughts of wanting to die   # what was recognised, plain words, safe to show
-        topic: emergency                 # urgent: emergency | same-day; clinician: an FAQ id
-        topics:                          # clinician only, optional: first match picks the topic
-          - {topic: opioids, when: ["@opioids"]}
-        patterns: ["(want|wanna) {0-3} die"] # phrases (below); at least one pattern or regex
+        topic: null                      # crisis: none; urgent: emergency | same-day;
+                                         # clinician: an FAQ entry id, optional
+        topics: []                       # clinician only, optional: first match picks the topic,
+                                         #   e.g. [{topic: opioids, when: ["@opioids"]}]
+        patterns: ["(want|ready) {0-3} die"] # phrases (below); at least one pattern or regex
         regex: []                        # Python regexes over " the normalised text "
         context: []                      # optional: one of these must also appear
         except: [die for]                # optional: a match inside one of these is ignored
@@ -35,9 +36,11 @@ Rule file format (all fields are checked; unknown ones are errors)::
 
 Phrases match whole words of the normalised text (see :mod:`bot.care.normalize`): ``word`` is that
 word, ``word*`` any word starting so, ``(a|b c|)`` one of the choices (an empty choice makes it
-optional), ``@name`` any item of a class, ``{2}`` / ``{1-3}`` up to 2 / from 1 to 3 other
-words in between, and a final ``$`` the end of the message. ``idioms`` and ``except`` entries are phrases too; the matched words are replaced
-by a barrier that no phrase can match or reach across.
+optional; no nesting), ``@name`` any item of a class, ``{2}`` / ``{1-3}`` up to 2 / from 1 to 3
+other words in between, and a final ``$`` the end of the message. ``idioms`` and ``except``
+entries are phrases too; the words they match are replaced by a barrier that no phrase can match
+or reach across. A word the lexicon rewrites ("wanna", "do not") can never appear in normalised
+text, so using one in a phrase is a warning.
 
 Decisions the rules encode (documented here because they are policy, not code):
 
@@ -257,6 +260,8 @@ class _Compiler:
             for i, item in enumerate(items):
                 try:
                     frag = self.fragment(item)
+                    if "req" not in frag.kinds:
+                        raise PatternError(f"class item {item!r} has no required word")
                     alts.append(frag.regex)
                     anchors.append(frag.anchors)
                 except PatternError as exc:

@@ -31,7 +31,7 @@ B = 0.75
 BODY_WEIGHT = 0.3
 SPELL_CUTOFF = 80
 ANSWER_THRESHOLD = 0.5
-CANDIDATES = 12
+CANDIDATES = 8
 RANK_CONF = 1.0
 RELATED_MAX = 3
 SUGGESTIONS_MAX = 3
@@ -149,6 +149,9 @@ class SearchIndex:
         for index, doc in enumerate(phrasings):
             self._entry_phrasings[doc.entry].append(index)
         self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
+        # Members ask the same things again and again; the index is immutable, so a result can be
+        # reused until content changes (a reload builds a new index and so a new cache).
+        self.search = lru_cache(maxsize=4096)(self._search)  # type: ignore[method-assign]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -208,7 +211,11 @@ class SearchIndex:
             similarity = max(similarity, fuzz.token_set_ratio(query_text, doc.text) / 100)
         return 0.4 * similarity + 0.3 * covered_phr + 0.3 * covered_entry
 
-    def search(self, text: str) -> SearchResult:
+    def search(self, text: str) -> SearchResult:  # replaced per instance by a cached _search
+        return self._search(text)
+
+    def _search(self, text: str) -> SearchResult:
+        """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
         top = ranked[0][1] if ranked else 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,11 +28,17 @@ class FeedbackCount:
     not_helpful: int
 
 
+EVENT_BATCH = 200
+EVENT_MAX_AGE_S = 2.0
+
+
 class FaqStore:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self._salt: bytes | None = None
+        self._events: list[tuple[int | None, str, str | None, str]] = []
+        self._oldest: float = 0.0
 
     async def _voter_salt(self) -> bytes:
         if self._salt is None:
@@ -49,10 +56,21 @@ class FaqStore:
         return hmac.new(await self._voter_salt(), str(user_id).encode(), hashlib.sha256).hexdigest()
 
     async def record_event(self, kind: str, entry_id: str | None, guild_id: int | None) -> None:
-        await self.db.execute(
-            "INSERT INTO faq_events (guild_id, kind, entry_id, at) VALUES (?, ?, ?, ?)",
-            (guild_id, kind, entry_id, to_iso(self.clock.now())),
-        )
+        """Count an answer for moderators' statistics. Events are written in batches (at most
+        2 s or 200 events late): they are never promised to anyone, and a disk flush per answer
+        would halve how many members the bot can answer at once."""
+        if not self._events:
+            self._oldest = time.monotonic()
+        self._events.append((guild_id, kind, entry_id, to_iso(self.clock.now())))
+        if len(self._events) >= EVENT_BATCH or time.monotonic() - self._oldest >= EVENT_MAX_AGE_S:
+            await self.flush_events()
+
+    async def flush_events(self) -> None:
+        if not self._events:
+            return
+        batch, self._events = self._events, []
+        async with self.db.transaction() as tx:
+            await tx.executemany("INSERT INTO faq_events (guild_id, kind, entry_id, at) VALUES (?, ?, ?, ?)", batch)
 
     async def save_unanswered(self, question: str, normalized: str, guild_id: int | None) -> int:
         """Keep the words of a question the FAQ could not answer; never who asked."""
@@ -101,6 +119,7 @@ class FaqStore:
         return [FeedbackCount(r["entry_id"], int(r["up"]), int(r["down"])) for r in rows]
 
     async def event_counts(self, since: datetime, guild_id: int | None = None) -> dict[str, int]:
+        await self.flush_events()
         rows = await self.db.fetchall(
             "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND (? IS NULL OR guild_id = ?) GROUP BY kind",
             (to_iso(since), guild_id, guild_id),
@@ -108,6 +127,7 @@ class FaqStore:
         return {r["kind"]: int(r["n"]) for r in rows}
 
     async def top_entries(self, since: datetime, limit: int = 5, guild_id: int | None = None) -> list[tuple[str, int]]:
+        await self.flush_events()
         rows = await self.db.fetchall(
             "SELECT entry_id, COUNT(*) AS n FROM faq_events WHERE kind = 'answer' AND at >= ? "
             "AND (? IS NULL OR guild_id = ?) GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",

@@ -85,7 +85,7 @@ class ModerationCog(commands.GroupCog, group_name="faq-admin",
     @app_commands.command(name="reject", description="Close a draft with a reason (it stays in the history)",
                           extras=extras("reject", id="moderation.pending"))
     @app_commands.describe(id="The entry id (or draft number) waiting for review",
-                           reason="What should change; the author and the audit channel see it")
+                           reason="What should change; kept in the history and posted to the audit channel")
     @moderator_only()
     async def reject(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 100],
                      reason: app_commands.Range[str, 3, 500]) -> None:

@@ -329,7 +329,7 @@ def build_draft(values: Mapping[str, str], *, entry_id: str, category: str, pack
         "review_due": one_year_after(today).isoformat(),
         "status": "published",
     }
-    body = values.get(F_DETAIL, "").strip()
+    body = values.get(F_DETAIL, "").replace("\r\n", "\n").strip()
     meta: FrontMatter | None = None
     try:
         meta = FrontMatter.model_validate(data)
@@ -360,6 +360,7 @@ class ModerationService:
         self.store = ModerationStore(app.db)
         self.applied: dict[str, FaqEntry] = {}  # revisions served now, by entry id
         self.drift: list[Revision] = []  # approved revisions a newer file on disk has replaced
+        self._writing = asyncio.Lock()  # a new entry's id is chosen and stored in one step
 
     @property
     def library(self) -> FaqLibrary:
@@ -521,6 +522,11 @@ class ModerationService:
     async def submit(self, actor: Actor, mode: str, code: str, entry_id: str | None,
                      values: Mapping[str, str]) -> Reply:
         """A submitted proposal form: validate, store as a pending draft, tell the audit channel."""
+        async with self._writing:
+            return await self._submit(actor, mode, code, entry_id, values)
+
+    async def _submit(self, actor: Actor, mode: str, code: str, entry_id: str | None,
+                      values: Mapping[str, str]) -> Reply:
         today = self.today()
         pending: Revision | None = None
         if mode == "edit" and entry_id:
@@ -560,7 +566,8 @@ class ModerationService:
         replaced = f" It replaces draft {', '.join(f'#{s}' for s in superseded)}." if superseded else ""
         still = ("Members keep getting the current answer until then." if base is not None and base.published
                  else "Members won't see it until then.")
-        text = (f"Thank you. Draft #{rev_id} is saved: {KIND_WORDS[kind]} `{draft.id}` ({changes}).{replaced}\n"
+        what = f"edit of `{draft.id}` ({changes})" if kind == "edit" else f"new entry `{draft.id}`"
+        text = (f"Thank you. Draft #{rev_id} is saved: {what}.{replaced}\n"
                 f"Another moderator can approve it with `/faq-admin approve {draft.id}` or from "
                 f"`/faq-admin review`. {still}")
         cards: list[Card] = []
@@ -668,11 +675,13 @@ class ModerationService:
                 Button(f"Reject #{draft.id}", f"{PREFIX}:reject:{draft.id}", Style.DANGER, row=row),
                 Button(f"Full view #{draft.id}", f"{PREFIX}:show:{draft.id}", Style.SECONDARY, row=row),
             ]
-        more = (f" Showing the oldest {len(drafts)}; decide these to see the rest, or open one with "
-                "`/faq-admin review revision:<number>`.") if total > len(drafts) else ""
+        cards = fit_cards(cards)
+        buttons = [b for b in buttons if b.row is not None and b.row < len(cards)]
+        more = (f" Showing the oldest {len(cards)}; decide these to see the rest, or open one with "
+                "`/faq-admin review revision:<number>`.") if total > len(cards) else ""
         content = (f"{total} draft{'s' if total != 1 else ''} waiting for review, oldest first. A draft goes live "
                    f"only when a moderator other than its author approves it.{more}")
-        return Reply(content=content, cards=fit_cards(cards), buttons=buttons)
+        return Reply(content=content, cards=cards, buttons=buttons)
 
     async def _show(self, rev_id: int) -> Reply:
         revision = await self.store.get(rev_id)
@@ -730,6 +739,11 @@ class ModerationService:
         return await self._approve(actor, revision)
 
     async def _approve(self, actor: Actor, revision: Revision) -> Reply:
+        async with self._writing:  # one decision at a time: the staleness check stays true until stored
+            return await self._approve_now(actor, revision)
+
+    async def _approve_now(self, actor: Actor, revision: Revision) -> Reply:
+        revision = await self.store.get(revision.id) or revision  # the latest state, not the caller's copy
         if revision.status != "pending":
             return self._not_pending(revision)
         if revision.author_id == actor.user_id and not await may_self_approve(
@@ -775,6 +789,11 @@ class ModerationService:
         return await self._reject(actor, revision, reason)
 
     async def _reject(self, actor: Actor, revision: Revision, reason: str) -> Reply:
+        async with self._writing:
+            return await self._reject_now(actor, revision, reason)
+
+    async def _reject_now(self, actor: Actor, revision: Revision, reason: str) -> Reply:
+        revision = await self.store.get(revision.id) or revision
         if revision.status != "pending":
             return self._not_pending(revision)
         reason = " ".join(reason.split())[:500]
@@ -793,7 +812,10 @@ class ModerationService:
         because removing a wrong answer must not wait); bringing it back needs approval."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        entry_id = id.strip()
+        async with self._writing:
+            return await self._retire_now(actor, id.strip(), reason)
+
+    async def _retire_now(self, actor: Actor, entry_id: str, reason: str) -> Reply:
         live = self.library.get(entry_id)
         if live is None:
             current = self.live(entry_id)
@@ -859,7 +881,8 @@ class ModerationService:
         if applied is not None:
             latest = next((r for r in revisions if r.status == "approved"), None)
             source = f"revision #{latest.id}, approved in Discord" if latest else "a revision approved in Discord"
-            served = "retired (not served)" if applied.meta.status == "retired" else f"served from {source}"
+            served = (f"retired by {source} (not served)" if applied.meta.status == "retired"
+                      else f"served from {source}")
         elif on_file is not None:
             served = (f"served from the file {on_file.pack}/{entry_id}.md" if on_file.published
                       else f"not served (the file {on_file.pack}/{entry_id}.md says {on_file.meta.status})")
@@ -985,7 +1008,7 @@ class ModerationService:
         up, down = await self.store.votes_since(actor.guild_id, since)
         answers, misses, safety = counts.get("answer", 0), counts.get("no_match", 0), counts.get("safety", 0)
         asked = answers + misses
-        rate = f"{misses / asked:.0%}" if asked else "—"
+        share = f"{misses} ({misses / asked:.0%} of questions)" if asked else str(misses)
         top_lines = []
         for entry_id, n in top:
             entry = self.live(entry_id)
@@ -994,7 +1017,7 @@ class ModerationService:
             title=f"FAQ in the last {days} day{'s' if days != 1 else ''}",
             fields=[
                 Field("Answers served", str(answers), inline=True),
-                Field("No vetted answer", f"{misses} ({rate} of questions)", inline=True),
+                Field("No vetted answer", share, inline=True),
                 Field("Pointed to care first", str(safety), inline=True),
                 Field("Feedback", f"👍 {up} · 👎 {down}", inline=True),
                 Field("Most served", "\n".join(top_lines) or "None yet"),
@@ -1169,7 +1192,7 @@ class ModerationService:
                 return Reply.text(STALE) if revision is None else await self._approve(actor, revision)
             case ["reject", rev] if rev.isdigit():
                 return Reply(modal=Modal(custom_id=f"{PREFIX}:why:{rev}", title=f"Reject draft #{rev}", fields=[
-                    ModalField("reason", "Why? (the author will see this)", paragraph=True, max_length=500,
+                    ModalField("reason", "Why? (kept in the history)", paragraph=True, max_length=500,
                                min_length=3, placeholder="What should change before it can go live?"),
                 ]))
             case ["why", rev] if rev.isdigit():

@@ -3126,8 +3126,11 @@ class FakeDiscord:
         options: Mapping[str, Any] | None = None,
         users: int = 50,
         timeout: float | None = None,
+        option_sets: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Send ``count`` slash commands, ``concurrency`` at a time; callback latency statistics."""
+        """Send ``count`` slash commands, ``concurrency`` at a time; callback latency statistics.
+
+        ``option_sets``, when given, are used in turn (interaction ``i`` gets set ``i mod n``)."""
         members = [self.user(f"load{i}") for i in range(max(1, users))]
         sem = asyncio.Semaphore(concurrency)
         latencies: list[float] = []
@@ -3136,8 +3139,9 @@ class FakeDiscord:
         async def one(i: int) -> None:
             async with sem:
                 try:
+                    chosen = option_sets[i % len(option_sets)] if option_sets else options
                     r = await self.slash(
-                        command, user=members[i % len(members)], options=options, timeout=timeout
+                        command, user=members[i % len(members)], options=chosen, timeout=timeout
                     )
                     if r.latency is not None:
                         latencies.append(r.latency)

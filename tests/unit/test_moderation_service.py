@@ -309,6 +309,9 @@ async def test_retire_removes_the_entry_from_search_at_once(app: SupportApp, ser
     reply = await call(app, "retire", ALICE, id="pacing", reason="A source was withdrawn.")
     assert "members no longer get this answer" in reply.all_text()
     assert app.library.get("pacing") is None
+    history = await call(app, "history", BOB, id="pacing")
+    assert "Now: retired by revision #1, approved in Discord (not served)." in history.all_text()
+    assert "reason: A source was withdrawn." in history.all_text()
     answer = await app.faq.ask(CAROL, "what is pacing")
     assert not answer.cards or answer.cards[0].title != "What is pacing and how do I avoid boom-and-bust?"
     assert "already retired" in (await call(app, "retire", ALICE, id="pacing", reason="again")).all_text()

@@ -200,10 +200,37 @@ def test_classify_never_raises(triager: Triager, text: str) -> None:
     assert isinstance(triager.classify(text), Triage)
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.text(min_size=4500, max_size=5000))
-def test_classify_never_raises_on_long_text(triager: Triager, text: str) -> None:
+LONG_TEXT = st.text(min_size=1, max_size=200).map(lambda chunk: (chunk * (5000 // len(chunk) + 1))[:5000])
+
+
+@settings(max_examples=30, deadline=None)
+@given(LONG_TEXT)
+def test_classify_never_raises_on_5000_chars(triager: Triager, text: str) -> None:
+    assert len(text) == 5000
     assert isinstance(triager.classify(text), Triage)
+
+
+def _brute_force(triager: Triager, text: str) -> Triage:
+    """Every rule tried, no shortcuts: what classify must always agree with."""
+    for rule in triager.rules:
+        view = triager.view(text, rule.file)
+        if rule.fires(view):
+            return rule.triage(view)
+    return Triage(Level.NONE)
+
+
+CASE_WORDS = sorted({w for c in CASES for w in normalize(c["text"]).split()})
+
+
+def test_word_prefilter_never_changes_a_result(triager: Triager) -> None:
+    for case in CASES:
+        assert triager.classify(case["text"]) == _brute_force(triager, case["text"]), case
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CASE_WORDS), min_size=1, max_size=25).map(" ".join))
+def test_word_prefilter_on_random_word_salad(triager: Triager, text: str) -> None:
+    assert triager.classify(text) == _brute_force(triager, text)
 
 
 def test_lexicon_is_optional() -> None:
