@@ -134,7 +134,7 @@ class CareService:
         if actor.guild_id is None or settings.alert_channel_id is None:
             return Reply.text(ALERT_NO_CHANNEL)
         post = Reply(content=f"<@{actor.user_id}> would like some support from a moderator. "
-                             "(Sent from /help-now; nothing they wrote elsewhere is shared.)", ephemeral=False)
+                             "(Sent with the bot's support button; nothing they wrote elsewhere is shared.)", ephemeral=False)
         delivery = await self.app.outbox.to_channel(settings.alert_channel_id, post)
         return Reply.text(ALERT_SENT if delivery.value == "sent" else ALERT_NO_CHANNEL)
 
