@@ -236,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     p_check = content_sub.add_parser("check", help="validate every content file")
     p_check.add_argument("directory", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
+    p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
+    p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -256,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ask_command(settings, args.question, args.json)
         if args.command == "triage":
             return triage_command(settings, args.text, args.json, args.country)
+        if args.command == "content" and args.content_command == "export":
+            from bot.moderation.export import export_command
+
+            return export_command(settings, args.directory)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir)
     except SettingsError as exc:

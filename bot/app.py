@@ -21,6 +21,8 @@ from bot.faq.library import FaqLibrary
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
+from bot.moderation.service import ModerationService
+from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
 from bot.privacy import DataHolder, PrivacyService
 from bot.router import Router
@@ -62,6 +64,7 @@ class SupportApp:
         self._install_checkins()
         self.care = CareService(self)
         self._install_care()
+        self.moderation: ModerationService = install_moderation(self)
 
     def _install_care(self) -> None:
         c = self.care
@@ -120,6 +123,7 @@ class SupportApp:
         await self.db.migrate()
         self.care.load()
         report = self.library.load()
+        await self.moderation.start()  # after the files: published revisions override them
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
 

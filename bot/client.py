@@ -21,9 +21,10 @@ from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.care.cog", "bot.checkins.cog")
+EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog")
 
 REMINDER_SCAN_SECONDS = 30.0
+DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
 DMS_CLOSED_CODE = 50007  # Discord: "Cannot send messages to this user"
 
 ERROR_REPLY = (
@@ -162,6 +163,7 @@ class SupportBot(commands.Bot):
         self.app.outbox = DiscordOutbox(self)
         await self.load_features()
         self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
+        self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
         guild = self.app.settings.dev_guild_id
         if guild is not None:
             self.tree.copy_global_to(guild=discord.Object(guild))
@@ -223,6 +225,10 @@ class SupportBot(commands.Bot):
         result = await self.app.checkins.reminders.scan(self.app.clock.now())
         if result.sent or result.dms_closed:
             log.info("reminders: %d sent, %d skipped, %d with DMs closed", result.sent, result.skipped, result.dms_closed)
+
+    async def _send_digests(self) -> None:
+        await self.wait_until_ready()
+        await self.app.moderation.send_due_digests()
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
         """Run a job forever; one failure is logged and never stops the loop."""
