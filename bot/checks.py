@@ -19,6 +19,11 @@ def check_content(content_dir: Path, today: date) -> list[Problem]:
     report = library.load()
     problems.extend(report.problems)
     problems.extend(library.lint(today))
+    if not (content_dir / "safety").exists() and not (content_dir / "resources").exists():
+        # e.g. a folder written by `content export`: FAQ entries only.
+        problems.append(Problem(str(content_dir), "", "no safety/ or resources/ folder here: only FAQ entries "
+                                "were checked", Severity.WARNING))
+        return problems
     triager, _, safety_problems = load_safety_content(content_dir)
     problems.extend(safety_problems)
     problems.extend(check_directory(content_dir / "resources", today))
