@@ -1,0 +1,118 @@
+"""Moderation end to end: the form, the two-person rule, buttons, refusals and audit posts,
+through the real client and the fake Discord."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import World
+
+pytestmark = pytest.mark.e2e
+
+FORM = {
+    "question": "Can a weighted blanket help with fibromyalgia?",
+    "summary": "Some people find a weighted blanket calming and sleep better under one. Research is small, so "
+               "treat it as a comfort to try.",
+    "detail": "A weighted blanket is heavier than a normal one.\n\n**When to see a professional:** talk to your "
+              "GP if poor sleep goes on for weeks.",
+    "aliases": "weighted blanket for fibro\nheavy blanket for sleep with fibromyalgia\nwould a weighted blanket help",
+    "sources": "Fibromyalgia | NHS | 2022 | https://www.nhs.uk/conditions/fibromyalgia/",
+}
+
+COMMANDS = [
+    ("faq-admin propose", {}),
+    ("faq-admin edit", {"id": "pacing"}),
+    ("faq-admin review", {}),
+    ("faq-admin approve", {"id": "pacing"}),
+    ("faq-admin reject", {"id": "pacing", "reason": "no"}),
+    ("faq-admin retire", {"id": "pacing", "reason": "no"}),
+    ("faq-admin history", {"id": "pacing"}),
+    ("faq-admin reload", {}),
+    ("faq-admin gaps", {}),
+    ("faq-admin stats", {}),
+    ("faq-admin due", {}),
+]
+
+
+@pytest.mark.parametrize(("command", "options"), COMMANDS, ids=[c for c, _ in COMMANDS])
+async def test_every_moderator_command_refuses_members_kindly(world: World, command: str, options: dict) -> None:
+    result = await world.fake.slash(command, user=world.alice, options=options, check=False)
+    assert result.ephemeral and "for moderators" in result.text
+    assert world.app.library.get("pacing") is not None
+
+
+async def test_moderator_commands_are_hidden_by_default_permissions(world: World) -> None:
+    synced = world.fake.guild_commands[world.guild.id]
+    commands = synced.values() if isinstance(synced, dict) else synced
+    admin = next(c for c in commands if c["name"] == "faq-admin")
+    assert admin["default_member_permissions"] == str(1 << 5)  # Manage Server
+
+
+async def test_propose_approve_history_and_audit(world: World) -> None:
+    audit = world.guild.channel("mod-audit")
+    await world.fake.slash("setup", audit_channel=audit, moderator_role=world.guild.role("Moderators"),
+                           user=world.admin)
+    opened = await world.fake.slash("faq-admin propose", user=world.admin)
+    assert opened.modal is not None and len(opened.modal.fields) == 5
+    submitted = await world.fake.submit_modal(opened, FORM, user=world.admin)
+    assert submitted.ephemeral and "draft" in submitted.text.lower()
+    entry_id = await world.app.db.fetchval("SELECT entry_id FROM faq_revisions WHERE status = 'pending'")
+    assert entry_id and f"`{entry_id}`" in submitted.text
+    assert world.app.library.get(entry_id) is None  # not live on one person's say-so
+    own = await world.fake.slash("faq-admin approve", id=entry_id, user=world.admin)
+    assert own.ephemeral and world.app.library.get(entry_id) is None
+    # mia is a moderator by role only. Discord shows her the command once an admin allows the role
+    # under Server Settings → Integrations (check=False stands for that); the bot's real check
+    # accepts the role.
+    review = await world.fake.slash("faq-admin review", user=world.mod, check=False)
+    assert "```diff" in review.text
+    approve = next(c for c in review.components if c.label.startswith("Approve"))
+    approved = await world.fake.click(review, approve.custom_id, user=world.mod)
+    assert approved.ephemeral and world.app.library.get(entry_id) is not None
+    answer = await world.fake.slash("faq", question="would a weighted blanket help my fibro", user=world.bob)
+    assert answer.embeds[0]["title"] == FORM["question"]
+    history = await world.fake.slash("faq-admin history", id=entry_id, user=world.mod, check=False)
+    assert "ada" in history.text and "mia" in history.text
+    posts = world.fake.messages_in(audit)
+    assert len(posts) >= 2
+
+
+async def test_reject_from_a_button_asks_for_a_reason(world: World) -> None:
+    await world.fake.slash("setup", moderator_role=world.guild.role("Moderators"), user=world.admin)
+    opened = await world.fake.slash("faq-admin edit", id="pacing", user=world.admin)
+    values = {f.custom_id: f.value or "" for f in opened.modal.fields}
+    values["summary"] = values["summary"] + " Rest is part of pacing too."
+    await world.fake.submit_modal(opened, values, user=world.admin)
+    review = await world.fake.slash("faq-admin review", user=world.mod, check=False)
+    reject = next(c for c in review.components if c.label.startswith("Reject"))
+    form = await world.fake.click(review, reject.custom_id, user=world.mod)
+    assert form.modal is not None
+    done = await world.fake.submit_modal(form, {form.modal.fields[0].custom_id: "not sourced"}, user=world.mod)
+    assert done.ephemeral and "reject" in done.text.lower()
+    assert "Rest is part of pacing too" not in world.app.library.get("pacing").meta.summary
+
+
+async def test_gaps_show_unanswered_questions_and_not_helpful_votes(world: World) -> None:
+    await world.fake.slash("faq", question="can my cat sense my pain", user=world.alice)
+    answer = await world.fake.slash("faq", question="what is pacing", user=world.bob)
+    down = next(c for c in answer.components if c.label == "Not helpful")
+    await world.fake.click(answer, down.custom_id, user=world.bob)
+    gaps = await world.fake.slash("faq-admin gaps", user=world.admin)
+    assert "cat sense my pain" in gaps.text and "pacing" in gaps.text.lower()
+    button = next(c for c in gaps.components if c.custom_id.startswith("mod:gap:"))
+    form = await world.fake.click(gaps, button.custom_id, user=world.admin)
+    assert form.modal is not None
+
+
+async def test_stats_due_reload_and_retire(world: World) -> None:
+    await world.fake.slash("faq", question="does exercise help", user=world.alice)
+    stats = await world.fake.slash("faq-admin stats", days=7, user=world.admin)
+    assert stats.ephemeral and "exercise" in stats.text.lower()
+    due = await world.fake.slash("faq-admin due", user=world.admin)
+    assert due.ephemeral
+    reload = await world.fake.slash("faq-admin reload", user=world.admin)
+    assert (reload.ephemeral and "0 error" in reload.text.replace("No errors", "0 errors")) or "loaded" in reload.text.lower()
+    retired = await world.fake.slash("faq-admin retire", id="massage-chiropractic", reason="under review",
+                                     user=world.admin)
+    assert retired.ephemeral and world.app.library.get("massage-chiropractic") is None
+
