@@ -41,7 +41,7 @@ class SupportApp:
         self.settings = settings
         self.db = db
         self.clock = clock
-        self.router = Router()
+        self.router = Router(self.screen)
         self.started = False
         self._closed = False
         self.handlers: dict[str, Handler] = {}

@@ -10,21 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.safety import SafetyOutcome
 from bot.ui import CUSTOM_ID_MAX, Actor, Reply
 
 ComponentHandler = Callable[[Actor, list[str], dict[str, str]], Awaitable[Reply]]
+Screen = Callable[[Actor, str], Awaitable[SafetyOutcome | None]]
 
 STALE = "That button has expired. Please run the command again."
+CONTENT_NOTE = (
+    "A note, in case it's about more than the entry: your text mentions suicide or self-harm. "
+    "If you're struggling yourself, `/help-now` has people to talk to, any time."
+)
 
 
 class Router:
-    def __init__(self) -> None:
-        self._handlers: dict[str, ComponentHandler] = {}
+    """Routes components; every form's text goes through the safety triage first.
 
-    def add(self, feature: str, handler: ComponentHandler) -> None:
+    Members' forms stop at a crisis, like any other free text. Moderators' content forms
+    (``content_forms``) are health content that may rightly discuss suicide (the crisis-line
+    entries), so there a crisis only adds a gentle note to the reply.
+    """
+
+    def __init__(self, screen: Screen | None = None) -> None:
+        self._handlers: dict[str, ComponentHandler] = {}
+        self._content_forms: set[str] = set()
+        self.screen = screen
+
+    def add(self, feature: str, handler: ComponentHandler, *, content_forms: bool = False) -> None:
         if ":" in feature or feature in self._handlers:
             raise ValueError(f"bad or duplicate feature prefix {feature!r}")
         self._handlers[feature] = handler
+        if content_forms:
+            self._content_forms.add(feature)
 
     def owns(self, custom_id: str) -> bool:
         return custom_id.split(":", 1)[0] in self._handlers
@@ -36,4 +53,13 @@ class Router:
         handler = self._handlers.get(feature)
         if handler is None:
             return Reply.text(STALE)
-        return await handler(actor, args, values or {})
+        outcome = None
+        text = "\n".join(v for v in (values or {}).values() if v)
+        if text and self.screen is not None:
+            outcome = await self.screen(actor, text)
+            if outcome is not None and feature not in self._content_forms:
+                return outcome.reply  # crisis, red flag or a medicines question: care comes first
+        reply = await handler(actor, args, values or {})
+        if outcome is not None and outcome.stops:
+            reply.content = f"{reply.content}\n\n{CONTENT_NOTE}" if reply.content else CONTENT_NOTE
+        return reply

@@ -124,7 +124,7 @@ def install(app: SupportApp) -> ModerationService:
         app.register(name, handler)
     app.completers.update(service.completers())
     app.checks[CHECK_NAME] = service.refusal
-    app.router.add(PREFIX, service.handle_component)
+    app.router.add(PREFIX, service.handle_component, content_forms=True)
     app.moderation = service  # type: ignore[attr-defined]
     return service
 

@@ -208,3 +208,4 @@ async def test_other_members_cannot_see_a_members_checkins(app: SupportApp, memb
         reply = await app.call(handler, moderator)
         assert "only mine" not in reply.all_text() and not reply.files
     assert "don't store anything" in (await app.call("privacy.mydata", moderator)).all_text()
+
