@@ -99,3 +99,40 @@ async def test_closed_dms_turn_reminders_off_without_a_crash(world: World) -> No
     assert result.dms_closed == 1 and result.sent == 0
     told = await world.fake.slash("checkin log", pain=2, user=world.bob)
     assert "DMs" in told.text and "turned reminders off" in told.text
+
+
+async def test_pause_resume_reminders_and_keep(world: World) -> None:
+    await opt_in(world, world.alice, reminder="8pm")
+    paused = await world.fake.slash("checkin pause", days=3, user=world.alice)
+    assert paused.ephemeral and "paused until" in paused.text
+    resumed = await world.fake.slash("checkin resume", user=world.alice)
+    assert "pause has ended" in resumed.text
+    changed = await world.fake.slash("checkin reminders", time="9:15pm", user=world.alice)
+    assert changed.ephemeral and "21:15" in changed.text
+    moved = await world.fake.slash("checkin reminders", timezone="America/Toronto", user=world.alice)
+    assert "America/Toronto" in moved.text
+    off = await world.fake.slash("checkin reminders", off=True, user=world.alice)
+    assert "off" in off.text
+    stop = await world.fake.slash("checkin stop", user=world.alice)
+    keep = next(c for c in stop.components if c.custom_id == "ci:keep")
+    kept = await world.fake.click(stop, keep.custom_id, user=world.alice)
+    assert "Kept" in kept.text
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkin_members") == 1
+
+
+async def test_mydata_buttons_delete_all_or_cancel(world: World) -> None:
+    await opt_in(world, world.bob)
+    shown = await world.fake.slash("mydata", user=world.bob)
+    ask = next(c for c in shown.components if c.custom_id == "mydata:ask")
+    confirm = await world.fake.click(shown, ask.custom_id, user=world.bob)
+    cancel = next(c for c in confirm.components if c.custom_id == "mydata:cancel")
+    cancelled = await world.fake.click(confirm, cancel.custom_id, user=world.bob)
+    assert "nothing was deleted" in cancelled.text
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkin_members") == 1
+
+
+async def test_a_crisis_note_is_not_saved_and_gets_crisis_help(world: World) -> None:
+    await opt_in(world, world.alice)
+    result = await world.fake.slash("checkin log", pain=9, note="i cant do this anymore i want to die", user=world.alice)
+    assert result.ephemeral and "not a counsellor" in result.text and "haven't saved" in result.text
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 0

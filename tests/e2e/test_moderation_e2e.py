@@ -3,7 +3,11 @@ through the real client and the fake Discord."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+
+from bot.clock import ManualClock
 
 from .conftest import World
 
@@ -116,3 +120,30 @@ async def test_stats_due_reload_and_retire(world: World) -> None:
                                      user=world.admin)
     assert retired.ephemeral and world.app.library.get("massage-chiropractic") is None
 
+
+
+async def test_preview_full_view_and_form_retry_buttons(world: World) -> None:
+    opened = await world.fake.slash("faq-admin propose", user=world.admin)
+    bad = dict(FORM, sources="just a title")
+    failed = await world.fake.submit_modal(opened, bad, user=world.admin)
+    assert failed.ephemeral and "Sources" in failed.text and failed.files
+    again = next(c for c in failed.components if c.custom_id.startswith("mod:open:"))
+    reopened = await world.fake.click(failed, again.custom_id, user=world.admin)
+    assert reopened.modal is not None
+    saved = await world.fake.submit_modal(reopened, FORM, user=world.admin)
+    preview = next(c for c in saved.components if c.custom_id.startswith("mod:preview:"))
+    shown = await world.fake.click(saved, preview.custom_id, user=world.admin)
+    assert shown.ephemeral and shown.embeds
+    review = await world.fake.slash("faq-admin review", user=world.admin)
+    full = next(c for c in review.components if c.custom_id.startswith("mod:show:"))
+    detail = await world.fake.click(review, full.custom_id, user=world.admin)
+    assert detail.ephemeral and detail.text
+
+
+async def test_due_re_review_button_opens_the_form(world: World) -> None:
+    world.app.clock = ManualClock(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the pack's reviews fall due
+    due = await world.fake.slash("faq-admin due", user=world.admin)
+    buttons = [c for c in due.components if c.custom_id.startswith("mod:open:edit:")]
+    assert buttons and "pacing" in due.text
+    form = await world.fake.click(due, buttons[0].custom_id, user=world.admin)
+    assert form.modal is not None
