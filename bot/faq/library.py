@@ -71,6 +71,15 @@ class FaqLibrary:
         """A published entry by id (what members may see)."""
         return self.index.get(entry_id)
 
+    def exact(self, text: str) -> FaqEntry | None:
+        """The published entry a member picked: its id (what autocomplete sends) or its exact
+        question. A pick is the moderators' own vetted wording, not the member's free text."""
+        key = text.strip()
+        entry = self.index.get(key)
+        if entry is not None:
+            return entry
+        return self.index.by_question(key)
+
     def get_any(self, entry_id: str) -> FaqEntry | None:
         """Any loaded entry by id, published or not (for moderators' edits and diffs)."""
         return self._overrides.get(entry_id) or self._files.get(entry_id)

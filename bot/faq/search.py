@@ -24,7 +24,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
-from bot.faq.text import stem, words
+from bot.faq.text import normalise_question, stem, words
 
 K1 = 1.2
 B = 0.75
@@ -110,6 +110,7 @@ class SearchIndex:
             (e for e in entries if e.published), key=lambda e: (order.get(e.meta.category, 99), e.question)
         )
         self.by_id = {e.id: i for i, e in enumerate(self.entries)}
+        self._by_question = {normalise_question(e.question): i for i, e in enumerate(self.entries)}
         phrasings: list[_Doc] = []
         bodies: list[_Doc] = []
         entry_terms: list[set[str]] = []
@@ -155,6 +156,10 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def by_question(self, text: str) -> FaqEntry | None:
+        index = self._by_question.get(normalise_question(text))
+        return None if index is None else self.entries[index]
 
     def get(self, entry_id: str) -> FaqEntry | None:
         index = self.by_id.get(entry_id)

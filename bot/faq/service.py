@@ -55,13 +55,13 @@ class FaqService:
         return Reply(cards=[answer_card(entry)], buttons=buttons, ephemeral=private)
 
     async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
-        """Answer a member's question from vetted entries only."""
-        if self.screen is not None:
+        """Answer a member's question from vetted entries only; safety first for free text."""
+        chosen = self.library.exact(question)
+        if chosen is None and self.screen is not None:
             safety = await self.screen(actor, question)
             if safety is not None:
                 await self.store.record_event("safety", None, actor.guild_id)
                 return safety.reply
-        chosen = self.library.get(question.strip())  # an autocomplete pick arrives as the entry id
         if chosen is not None:
             result = self.search(chosen.question)
             related = [r for r in chosen.meta.related if self.library.get(r)]
