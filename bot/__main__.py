@@ -59,6 +59,7 @@ async def run_bot(settings: Settings) -> int:
               "so check you are using the right token.", file=sys.stderr)
         return 2
     finally:
+        await asyncio.gather(*closing, return_exceptions=True)
         await app.close()
     return 0
 

@@ -8,6 +8,7 @@ render the :class:`~bot.ui.Reply` it returns.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,7 +44,7 @@ class SupportApp:
         self.clock = clock
         self.router = Router(self.screen)
         self.started = False
-        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
         self.handlers: dict[str, Handler] = {}
         self.completers: dict[str, Completer] = {}
         self.checks: dict[str, Check] = {}
@@ -155,10 +156,15 @@ class SupportApp:
         return await self.checks[name](actor)
 
     async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            try:
-                await self.faq_store.flush_events()
-            except Exception:
-                log.exception("could not write the last FAQ statistics")
-            await self.db.close()
+        """Flush and close the database. Callers racing to close (a signal handler and the
+        client's own shutdown) all wait for the same close, so none returns early."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        try:
+            await self.faq_store.flush_events()
+        except Exception:
+            log.exception("could not write the last FAQ statistics")
+        await self.db.close()

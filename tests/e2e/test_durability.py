@@ -116,3 +116,33 @@ async def test_acknowledged_checkins_survive_sigkill(tmp_path: Path) -> None:
         conn.close()
     assert acked["enrolled"] <= enrolled, acked["enrolled"] - enrolled
     assert acked["logged"] <= logged, acked["logged"] - logged
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+async def test_signals_shut_the_bot_down_cleanly(tmp_path: Path, signal_name: str) -> None:
+    import signal
+
+    async with FakeDiscord() as fake:
+        guild = fake.guild("Calm", channels=["general"])
+        user = fake.user("sam", guild=guild)
+        bot = BotProcess(fake, tmp_path / "calm.sqlite3", guild.id, tmp_path / "bot.log")
+        await bot.start()
+        await fake.wait_until(lambda: guild.id in fake.guild_commands, 10, "commands synced")
+        answer = await fake.slash("faq", user=user, options={"question": "what is pacing"}, timeout=5)
+        assert answer.embeds
+        assert bot.proc is not None
+        bot.proc.send_signal(getattr(signal, signal_name))
+        try:
+            code = await asyncio.wait_for(bot.proc.wait(), 15)
+        except TimeoutError:
+            print((tmp_path / "bot.log").read_text()[-3000:])
+            raise
+        fake.assert_clean()
+    assert code == 0, (tmp_path / "bot.log").read_text()[-3000:]
+    assert "Traceback" not in (tmp_path / "bot.log").read_text()
+    conn = sqlite3.connect(tmp_path / "calm.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM faq_events").fetchone()[0] == 1  # flushed on the way out
+    finally:
+        conn.close()
