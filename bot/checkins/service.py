@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.checkins.charts import chart_alt_text, render_chart
 from bot.checkins.export import appointment_summary, to_csv
-from bot.checkins.models import NOTE_MAX, CheckIn, format_day, plural, validate
+from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
@@ -335,5 +335,3 @@ class CheckinService:
             return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
         return Reply.text("That button has expired. Please run the command again.")
 
-
-NOTE_LIMIT = NOTE_MAX
