@@ -75,28 +75,34 @@ class Reminders:
         return self._outbox_source.outbox  # type: ignore[attr-defined, no-any-return]
 
     async def scan(self, now: datetime) -> ScanResult:
+        """One pass over due reminders: two queries and one transaction, then the DMs."""
         result = ScanResult()
-        for member in await self.store.due_reminders(now):
-            await self._one(member, now, result)
+        due = await self.store.due_reminders(now)
+        plans: list[tuple[Member, date, bool, datetime]] = []
+        for member in due:
+            assert member.next_reminder_at is not None and member.reminder_time is not None
+            due_day = local_day(member.timezone, member.next_reminder_at)
+            following = next_reminder(member.timezone, parse_hhmm(member.reminder_time),
+                                      max(now, member.next_reminder_at))
+            timely = due_day == local_day(member.timezone, now) and member.last_reminded_day != due_day
+            plans.append((member, due_day, timely, following))
+        done = await self.store.checked_in({m.user_id: d for m, d, timely, _ in plans if timely})
+        sends = {m.user_id for m, _, timely, _ in plans if timely and m.user_id not in done}
+        won = await self.store.claim_reminders([
+            (m.user_id, m.next_reminder_at, d if m.user_id in sends else None, nxt)  # type: ignore[misc]
+            for m, d, _, nxt in plans
+        ])
+        for member, due_day, _, _ in plans:
+            if member.user_id not in won:
+                continue  # another scan already handled it
+            if member.user_id not in sends:
+                result.skipped += 1
+                continue
+            await self._deliver(member, due_day, result)
         return result
 
-    async def _one(self, member: Member, now: datetime, result: ScanResult) -> None:
-        assert member.next_reminder_at is not None and member.reminder_time is not None
-        due_at = member.next_reminder_at
-        due_day = local_day(member.timezone, due_at)
-        today = local_day(member.timezone, now)
-        following = next_reminder(member.timezone, parse_hhmm(member.reminder_time), max(now, due_at))
-        send = (
-            due_day == today
-            and member.last_reminded_day != due_day
-            and not await self.store.has_checkin(member.user_id, due_day)
-        )
-        if not await self.store.claim_reminder(member.user_id, due_at, due_day if send else None, following):
-            return  # another scan already handled it
-        if not send:
-            result.skipped += 1
-            return
-        delivery = await self.outbox.to_member(member.user_id, reminder_reply(due_day))
+    async def _deliver(self, member: Member, day: date, result: ScanResult) -> None:
+        delivery = await self.outbox.to_member(member.user_id, reminder_reply(day))
         if delivery is Delivery.DMS_CLOSED:
             await self.store.mark_dms_closed(member.user_id)
             result.dms_closed += 1

@@ -99,10 +99,10 @@ class CheckinStore:
         now = to_iso(self.clock.now())
         values = [getattr(checkin, f) for f in _FIELDS]
         values[5] = None if checkin.flare is None else int(checkin.flare)
+        updates = ", ".join(f"{f} = COALESCE(excluded.{f}, checkins.{f})" for f in _FIELDS)
         async with self.db.transaction() as tx:
             existed = await tx.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
                                         (user_id, checkin.day.isoformat()))
-            updates = ", ".join(f"{f} = COALESCE(excluded.{f}, checkins.{f})" for f in _FIELDS)
             await tx.execute(
                 f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, created_at, updated_at) "
                 f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?) "
@@ -165,16 +165,32 @@ class CheckinStore:
         )
         return [_member(r) for r in rows]
 
-    async def claim_reminder(self, user_id: int, expected_at: datetime, day: date | None,
-                             next_at: datetime | None) -> bool:
-        """Move a member's reminder on, recording ``day`` as reminded. Only one claim can win
-        (compare-and-set on the old time), so a reminder is never sent twice."""
-        changed = await self.db.execute(
-            "UPDATE checkin_members SET next_reminder_at = ?, last_reminded_day = COALESCE(?, last_reminded_day) "
-            "WHERE user_id = ? AND next_reminder_at = ?",
-            (to_iso(next_at) if next_at else None, day.isoformat() if day else None, user_id, to_iso(expected_at)),
-        )
-        return changed == 1
+    async def checked_in(self, wanted: dict[int, date]) -> set[int]:
+        """Which of these members already checked in on the given local day (one query)."""
+        if not wanted:
+            return set()
+        pairs = list(wanted.items())
+        clause = " OR ".join("(user_id = ? AND day = ?)" for _ in pairs)
+        rows = await self.db.fetchall(f"SELECT user_id FROM checkins WHERE {clause}",
+                                      [v for user, day in pairs for v in (user, day.isoformat())])
+        return {int(r[0]) for r in rows}
+
+    async def claim_reminders(self, claims: list[tuple[int, datetime, date | None, datetime | None]]) -> set[int]:
+        """Move reminders on, recording the day each member is reminded for, in one transaction.
+        Each claim is a compare-and-set on the old time, so only one scan can win a reminder and
+        it is recorded before any DM goes out: a reminder is never sent twice."""
+        won: set[int] = set()
+        async with self.db.transaction() as tx:
+            for user_id, expected_at, day, next_at in claims:
+                changed = await tx.execute(
+                    "UPDATE checkin_members SET next_reminder_at = ?, "
+                    "last_reminded_day = COALESCE(?, last_reminded_day) WHERE user_id = ? AND next_reminder_at = ?",
+                    (to_iso(next_at) if next_at else None, day.isoformat() if day else None, user_id,
+                     to_iso(expected_at)),
+                )
+                if changed == 1:
+                    won.add(user_id)
+        return won
 
     async def mark_dms_closed(self, user_id: int) -> None:
         await self.db.execute(
