@@ -31,6 +31,12 @@ def questions() -> list[dict[str, str]]:
     return [{"question": t} for t in texts if "suicid" not in t and "end their life" not in t]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -49,7 +55,9 @@ async def measure(fake: FakeDiscord, guild_id: int, argv: list[str], env: dict[s
         await asyncio.sleep(0.3)
         sets = questions()
         await fake.run_load("faq", count=min(300, count), concurrency=concurrency, option_sets=sets)
+        cpu_before = cpu_seconds(proc.pid)
         result = await fake.run_load("faq", count=count, concurrency=concurrency, option_sets=sets[::-1], timeout=10)
+        cpu = cpu_seconds(proc.pid) - cpu_before
         rss = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
@@ -58,7 +66,8 @@ async def measure(fake: FakeDiscord, guild_id: int, argv: list[str], env: dict[s
         raise RuntimeError(f"{result['failure_count']} interactions failed: {result['failures'][:3]}")
     latency = result["latency_s"]
     return {"per_s": result["per_second"], "p50_ms": latency["p50"] * 1000, "p95_ms": latency.get("p95", latency["p90"]) * 1000,
-            "p99_ms": latency["p99"] * 1000, "rss_mb": rss}
+            "p99_ms": latency["p99"] * 1000, "rss_mb": rss, "cpu_ms": cpu * 1000 / count,
+            "cpu_share": cpu / result["elapsed_s"]}
 
 
 async def run(count: int) -> dict[str, float]:
@@ -72,7 +81,8 @@ async def run(count: int) -> dict[str, float]:
             echo = await measure(fake, guild.id, [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, count, 10)
     for name, stats in (("supportbot /faq", faq), ("echo baseline", echo)):
         print(f"{name}: {stats['per_s']:.0f}/s at 10 in flight, p50 {stats['p50_ms']:.1f} ms, "
-              f"p95 {stats['p95_ms']:.1f} ms, p99 {stats['p99_ms']:.1f} ms, peak RSS {stats['rss_mb']:.0f} MB")
+              f"p95 {stats['p95_ms']:.1f} ms, p99 {stats['p99_ms']:.1f} ms, peak RSS {stats['rss_mb']:.0f} MB, "
+              f"bot CPU {stats['cpu_ms']:.2f} ms per interaction ({stats['cpu_share']:.0%} of a core)")
     return {
         "faq_per_s": round(faq["per_s"], 1), "echo_per_s": round(echo["per_s"], 1),
         "ratio": round(faq["per_s"] / echo["per_s"], 3), "p99_ms": round(faq["p99_ms"], 2),

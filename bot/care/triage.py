@@ -81,6 +81,8 @@ class Level(StrEnum):
     NONE = "none"
 
 
+CACHE_SIZE = 4096
+CACHE_TEXT_MAX = 500  # long texts (notes) are rarely repeated word for word
 _PRECEDENCE = {Level.CRISIS: 0, Level.URGENT: 1, Level.CLINICIAN: 2, Level.NONE: 3}
 URGENT_TOPICS = ("emergency", "same-day")
 
@@ -436,8 +438,10 @@ class Triager:
     idioms: dict[str, re.Pattern[str]] = field(default_factory=dict)  # per rule file
 
     _prefixes: dict[int, frozenset[str]] = field(init=False, repr=False)
+    _cache: dict[str, Triage] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._cache: dict[str, Triage] = {}
         self.rules = tuple(sorted(self.rules, key=lambda r: _PRECEDENCE[r.level]))
         by_length: dict[int, set[str]] = {}
         for rule in self.rules:
@@ -459,7 +463,18 @@ class Triager:
         return self.normalizer.normalize(text)
 
     def classify(self, text: str) -> Triage:
-        """The most urgent level any rule gives ``text``; never raises."""
+        """The most urgent level any rule gives ``text``; never raises. Results are cached per
+        text (rules never change inside one Triager; a reload builds a new one)."""
+        if len(text) > CACHE_TEXT_MAX:
+            return self._classify(text)
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            cached = self._cache[text] = self._classify(text)
+        return cached
+
+    def _classify(self, text: str) -> Triage:
         for rule, padded in self._candidates(text):
             if rule.fires(padded):
                 return rule.triage(padded)

@@ -96,6 +96,7 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def normalise_question(text: str) -> str:
     """A stable form of a question for counting repeats ("Does exercise help?" == "does exercise help")."""
     return " ".join(words(text, keep_stopwords=True))[:300]
