@@ -80,6 +80,14 @@ class FaqLibrary:
             return entry
         return self.index.by_question(key)
 
+    def related_for(self, entry: FaqEntry, limit: int = 3) -> list[str]:
+        """Entries to offer next: the moderators' own ``related`` list, then the nearest by search."""
+        related = [r for r in entry.meta.related if self.get(r) is not None and r != entry.id]
+        for hit in self.index.search(entry.question).ranked:
+            if hit.entry_id not in related and hit.entry_id != entry.id:
+                related.append(hit.entry_id)
+        return related[:limit]
+
     def get_any(self, entry_id: str) -> FaqEntry | None:
         """Any loaded entry by id, published or not (for moderators' edits and diffs)."""
         return self._overrides.get(entry_id) or self._files.get(entry_id)

@@ -29,10 +29,7 @@ class Outcome:
 def preview_question(library: FaqLibrary, question: str, safety: SafetyPreview | None = None) -> Outcome:
     picked = library.exact(question)
     if picked is not None:
-        result = library.index.search(picked.question)
-        related = [r for r in picked.meta.related if library.get(r)]
-        related += [h.entry_id for h in result.ranked if h.entry_id not in related and h.entry_id != picked.id]
-        related = related[:3]
+        related = library.related_for(picked)
         reply = Reply(cards=[answer_card(picked)], buttons=[open_button(e) for e in map(library.get, related) if e],
                       ephemeral=False)
         return Outcome("answer", reply, {"id": picked.id, "question": picked.question, "score": 1.0, "related": related})

@@ -63,11 +63,8 @@ class FaqService:
                 await self.store.record_event("safety", None, actor.guild_id)
                 return safety.reply
         if chosen is not None:
-            result = self.search(chosen.question)
-            related = [r for r in chosen.meta.related if self.library.get(r)]
-            related += [h.entry_id for h in result.ranked if h.entry_id not in related and h.entry_id != chosen.id]
             await self.store.record_event("answer", chosen.id, actor.guild_id)
-            return self.answer_reply(chosen, related[:3], private=private)
+            return self.answer_reply(chosen, self.library.related_for(chosen), private=private)
         result = self.search(question)
         if result.kind == "answer" and result.best is not None:
             entry = self.library.get(result.best.entry_id)
@@ -93,11 +90,8 @@ class FaqService:
         entry = self.library.get(entry_id)
         if entry is None:
             return Reply.text(ENTRY_GONE)
-        result = self.search(entry.question)
-        related = [r for r in entry.meta.related if self.library.get(r)]
-        related += [h.entry_id for h in result.ranked if h.entry_id not in related and h.entry_id != entry.id]
         await self.store.record_event("answer", entry.id, actor.guild_id)
-        return self.answer_reply(entry, related[:3], private=True)
+        return self.answer_reply(entry, self.library.related_for(entry), private=True)
 
     async def vote(self, actor: Actor, entry_id: str, helpful: bool) -> Reply:
         if self.library.get(entry_id) is None and self.library.get_any(entry_id) is None:
