@@ -105,4 +105,12 @@ def test_development_set_accuracy(index: SearchIndex) -> None:
     print(f"\ntop-1 {accuracy:.3f}  top-3 {top3 / len(in_scope):.3f}  abstention {abstention:.3f}  "
           f"({len(in_scope)} in scope, {len(out_scope)} out of scope)")
     assert accuracy >= 0.90, misses
+    assert top3 / len(in_scope) >= 0.97, misses
     assert abstention >= 0.80
+
+
+def test_development_set_covers_every_entry(index: SearchIndex) -> None:
+    cases = load_dev_set()
+    covered = {c["expected"] for c in cases if c["expected"]}
+    assert covered == {e.id for e in index.entries}
+    assert len(cases) >= 150 and sum(1 for c in cases if not c["expected"]) >= 20
