@@ -164,7 +164,7 @@ class SupportApp:
 
     async def _close(self) -> None:
         try:
-            await self.faq_store.flush_events()
+            await self.faq_store.drain()
         except Exception:
             log.exception("could not write the last FAQ statistics")
         await self.db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -164,6 +165,11 @@ class SupportBot(commands.Bot):
         await self.load_features()
         self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
         self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
+        # The content, search index, rules and libraries loaded above live as long as the
+        # process. Measured: a full garbage collection over them takes ~75 ms, which showed up as
+        # the slowest 1 % of answers under load. Freezing moves them out of the collector's sight.
+        gc.collect()
+        gc.freeze()
         guild = self.app.settings.dev_guild_id
         if guild is not None:
             self.tree.copy_global_to(guild=discord.Object(guild))

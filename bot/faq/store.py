@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,6 +13,8 @@ from datetime import datetime
 
 from bot.clock import Clock, to_iso
 from bot.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, frozen=True)
@@ -39,6 +43,7 @@ class FaqStore:
         self._salt: bytes | None = None
         self._events: list[tuple[int | None, str, str | None, str]] = []
         self._oldest: float = 0.0
+        self._flushing: asyncio.Task[None] | None = None
 
     async def _voter_salt(self) -> bytes:
         if self._salt is None:
@@ -62,15 +67,27 @@ class FaqStore:
         if not self._events:
             self._oldest = time.monotonic()
         self._events.append((guild_id, kind, entry_id, to_iso(self.clock.now())))
-        if len(self._events) >= EVENT_BATCH or time.monotonic() - self._oldest >= EVENT_MAX_AGE_S:
-            await self.flush_events()
+        due = len(self._events) >= EVENT_BATCH or time.monotonic() - self._oldest >= EVENT_MAX_AGE_S
+        if due and (self._flushing is None or self._flushing.done()):
+            # In the background: the member's answer never waits for a statistics write.
+            self._flushing = asyncio.get_running_loop().create_task(self.flush_events())
+
+    async def drain(self) -> None:
+        """Write every event still held (on shutdown)."""
+        if self._flushing is not None:
+            await self._flushing
+        await self.flush_events()
 
     async def flush_events(self) -> None:
         if not self._events:
             return
         batch, self._events = self._events, []
-        async with self.db.transaction() as tx:
-            await tx.executemany("INSERT INTO faq_events (guild_id, kind, entry_id, at) VALUES (?, ?, ?, ?)", batch)
+        try:
+            async with self.db.transaction() as tx:
+                await tx.executemany("INSERT INTO faq_events (guild_id, kind, entry_id, at) VALUES (?, ?, ?, ?)",
+                                     batch)
+        except Exception:
+            log.exception("could not write %d FAQ statistics events", len(batch))
 
     async def save_unanswered(self, question: str, normalized: str, guild_id: int | None) -> int:
         """Keep the words of a question the FAQ could not answer; never who asked."""

@@ -136,6 +136,8 @@ async def test_signals_shut_the_bot_down_cleanly(tmp_path: Path, signal_name: st
         try:
             code = await asyncio.wait_for(bot.proc.wait(), 15)
         except TimeoutError:
+            bot.proc.kill()  # never leave a hung bot behind
+            await bot.proc.wait()
             print((tmp_path / "bot.log").read_text()[-3000:])
             raise
         fake.assert_clean()
