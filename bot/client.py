@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SupportApp
+from bot.clock import Clock
 from bot.config import Settings
 from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
 from bot.endpoint import point_discord_at
@@ -256,13 +257,14 @@ class SupportBot(commands.Bot):
             await self.app.close()
 
 
-async def create_bot(settings: Settings) -> SupportBot:
+async def create_bot(settings: Settings, *, clock: Clock | None = None) -> SupportBot:
     """The one start-up path for ``supportbot run``, ``sync`` and the end-to-end tests: open the
     app (migrations and content load in ``setup_hook``) and build the client. With
-    ``DISCORD_API_BASE`` set, all traffic goes to the local fake Discord instead."""
+    ``DISCORD_API_BASE`` set, all traffic goes to the local fake Discord instead; tests may pass a
+    clock they can move."""
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
-    app = await SupportApp.open(settings, start=False)
+    app = await SupportApp.open(settings, clock=clock, start=False)
     fake = settings.discord_api_base is not None
     return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
 

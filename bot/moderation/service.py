@@ -239,6 +239,11 @@ def too_big_for_form(values: Mapping[str, str]) -> list[str]:
     return [FORM_NAMES[key] for key, (_, _, _, limit, _) in FORM.items() if len(values.get(key, "")) > limit]
 
 
+def no_pending(ref: str) -> Reply:
+    return Reply.text(f"There is no draft waiting for review for `{clip(ref, 80)}`. "
+                      "`/faq-admin review` lists them.")
+
+
 def proposal_modal(custom_id: str, title: str, values: Mapping[str, str] | None = None) -> Modal:
     values = values or {}
     fields = [
@@ -734,8 +739,7 @@ class ModerationService:
             return refused
         revision, ref = await self._pending_by_ref(id)
         if revision is None:
-            return Reply.text(f"There is no draft waiting for review for `{clip(ref, 80)}`. "
-                              "`/faq-admin review` lists them.")
+            return no_pending(ref)
         return await self._approve(actor, revision)
 
     async def _approve(self, actor: Actor, revision: Revision) -> Reply:
@@ -784,8 +788,7 @@ class ModerationService:
             return refused
         revision, ref = await self._pending_by_ref(id)
         if revision is None:
-            return Reply.text(f"There is no draft waiting for review for `{clip(ref, 80)}`. "
-                              "`/faq-admin review` lists them.")
+            return no_pending(ref)
         return await self._reject(actor, revision, reason)
 
     async def _reject(self, actor: Actor, revision: Revision, reason: str) -> Reply:

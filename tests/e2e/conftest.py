@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.client import SupportBot, create_bot
+from bot.clock import ManualClock
 from bot.config import Settings
 from tests.conftest import CONTENT
 
@@ -31,6 +33,7 @@ class World:
     bob: FakeUser
     mod: FakeUser
     admin: FakeUser
+    clock: ManualClock  # the bot's clock: move it with set() or advance(), never replace it
 
     @property
     def app(self):
@@ -61,7 +64,8 @@ async def world(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[World]:
     bob = fake.user("bob", guild=guild)
     mod = fake.user("mia", guild=guild, roles=["Moderators"])
     admin = fake.user("ada", guild=guild, manage_guild=True)
-    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id))
+    clock = ManualClock(datetime.now(UTC))
+    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id), clock=clock)
     async with running_client(fake, bot, token=TOKEN):
-        yield World(fake, bot, guild, alice, bob, mod, admin)
+        yield World(fake, bot, guild, alice, bob, mod, admin, clock)
     fake.assert_clean()

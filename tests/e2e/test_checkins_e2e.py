@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-
 from .conftest import World
 
 pytestmark = pytest.mark.e2e
@@ -73,9 +71,8 @@ async def test_stop_offers_deletion(world: World) -> None:
 
 
 async def test_reminder_dm_and_its_one_tap_button(world: World) -> None:
-    clock = ManualClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    world.app.clock = clock
-    world.app.checkins.store.clock = clock
+    clock = world.clock
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     await opt_in(world, world.alice, reminder="20:00")
     clock.advance(timedelta(hours=8, minutes=1))
     result = await world.app.checkins.reminders.scan(clock.now())
@@ -89,9 +86,8 @@ async def test_reminder_dm_and_its_one_tap_button(world: World) -> None:
 
 
 async def test_closed_dms_turn_reminders_off_without_a_crash(world: World) -> None:
-    clock = ManualClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    world.app.clock = clock
-    world.app.checkins.store.clock = clock
+    clock = world.clock
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     await opt_in(world, world.bob, reminder="20:00")
     world.fake.set_dms_closed(world.bob)
     clock.advance(timedelta(hours=8, minutes=1))

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-
 from .conftest import World
 
 pytestmark = pytest.mark.e2e
@@ -68,9 +66,8 @@ async def test_server_error_on_a_followup_is_retried(world: World) -> None:
 
 
 async def test_closed_dms_are_handled_and_the_member_is_told(world: World) -> None:
-    clock = ManualClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    world.app.clock = clock
-    world.app.checkins.store.clock = clock
+    clock = world.clock
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     await world.app.checkins.store.enroll(world.bob.id, world.guild.id, "Europe/London", "20:00",
                                          datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
     world.fake.set_dms_closed(world.bob)

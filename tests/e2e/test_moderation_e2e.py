@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import ManualClock
-
 from .conftest import World
 
 pytestmark = pytest.mark.e2e
@@ -141,7 +139,7 @@ async def test_preview_full_view_and_form_retry_buttons(world: World) -> None:
 
 
 async def test_due_re_review_button_opens_the_form(world: World) -> None:
-    world.app.clock = ManualClock(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the pack's reviews fall due
+    world.clock.set(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the pack's reviews fall due
     due = await world.fake.slash("faq-admin due", user=world.admin)
     buttons = [c for c in due.components if c.custom_id.startswith("mod:open:edit:")]
     assert buttons and "pacing" in due.text
