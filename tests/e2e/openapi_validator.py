@@ -1,6 +1,6 @@
 """Validate the requests the bot sends against Discord's published OpenAPI 3.1 description.
 
-The description lives in ``shared/discord-api/openapi.json`` next to the repository. It is loaded
+The description is vendored in ``tests/e2e/discord_api/openapi.json`` (see the README there). It is loaded
 once per process. :func:`get_validator` returns the shared :class:`OpenAPIValidator`.
 
 The rule this module follows: **a reported problem must be something real Discord rejects.**
@@ -72,9 +72,8 @@ _INT64_THRESHOLD = 2**32
 
 
 def spec_path() -> Path:
-    """Where Discord's OpenAPI description is: ``<repo>/../shared/discord-api/openapi.json``."""
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "discord-api" / "openapi.json"
+    """Where Discord's OpenAPI description is: vendored beside this module."""
+    return Path(__file__).resolve().parent / "discord_api" / "openapi.json"
 
 
 # --------------------------------------------------------------------------------------------------
