@@ -12,12 +12,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.care.engine import SafetyTriage
 from bot.care.replies import clinician_reply, crisis_reply, help_now_reply, urgent_reply
 from bot.care.resources import Directory, load_directory
+from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
-from bot.care.triage import Level, Triage, Triager, load_rules
+from bot.care.triage import Level, Triage, load_rules
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
+from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
 from bot.ui import Actor, Button, Choice, Reply
 
 if TYPE_CHECKING:
@@ -45,10 +48,38 @@ ALERT_NO_CHANNEL = (
 )
 
 
-def load_safety_content(content_dir: Path) -> tuple[Triager | None, Directory | None, list[Problem]]:
-    triager, rule_problems = load_rules(content_dir / "safety")
+class SafetyLoadError(RuntimeError):
+    """Safety content or the sentence model failed to load: the bot must not start without them.
+
+    ``str()`` is one line naming the first file and its problem, for the command line.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else Problem("content/safety", "", "no safety content")
+        more = f" (and {len(problems) - 1} more problem(s): run `supportbot content check`)" if len(problems) > 1 else ""
+        super().__init__(f"The safety triage cannot start: {first}{more}")
+
+
+def load_safety_content(content_dir: Path) -> tuple[SafetyTriage | None, Directory | None, list[Problem]]:
+    """Rules, exemplar bank with its model, and the resource directory, with every problem found."""
+    rules, rule_problems = load_rules(content_dir / "safety")
     directory, directory_problems = load_directory(content_dir / "resources")
-    return triager, directory, [*rule_problems, *directory_problems]
+    problems = [*rule_problems, *directory_problems]
+    bank_dir = content_dir / "safety" / "exemplars"
+    exemplars, bank_problems = load_exemplars(bank_dir, content_dir)
+    problems.extend(bank_problems)
+    semantic = None
+    if exemplars:
+        try:
+            encoder = load_encoder()
+            vectors = embed_bank(encoder, [e.text for e in exemplars], bank_dir / CACHE_FILE)
+            semantic = SemanticLayer(encoder, exemplars, vectors)
+        except EncoderError as exc:
+            problems.append(Problem(f"sentence model {DEFAULT_MODEL}", "", str(exc)))
+    if rules is None:
+        return None, directory, problems
+    return SafetyTriage(rules, semantic), directory, problems
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -59,7 +90,7 @@ class CareService:
     def __init__(self, app: SupportApp) -> None:
         self.app = app
         self.regions = RegionStore(app.db, app.clock)
-        self.triager: Triager | None = None
+        self.triager: SafetyTriage | None = None
         self.directory: Directory | None = None
 
     def load(self) -> list[Problem]:
