@@ -122,7 +122,7 @@ class SupportApp:
         if self.started:
             return
         await self.db.migrate()
-        self.care.load()
+        self.care.load(strict=True)  # no safety set, no bot: raises SafetyLoadError
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
+from bot.care.replies import HELPING_SOMEONE
 from bot.care.semantic import SemanticLayer
+from bot.care.someone import about_someone_else
 from bot.care.triage import CACHE_SIZE, CACHE_TEXT_MAX, NOTHING, Level, Triage, Triager
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,12 @@ class SafetyTriage:
         return cached
 
     def _classify(self, text: str) -> Triage:
+        found = self._layers(text)
+        if found.level is Level.CRISIS and about_someone_else(self.rules.normalize(text)):
+            return replace(found, topic=HELPING_SOMEONE)
+        return found
+
+    def _layers(self, text: str) -> Triage:
         ruled = self.rules.classify(text)
         if ruled.level is Level.CRISIS or self.semantic is None or not text.strip():
             return ruled

@@ -52,7 +52,7 @@ CONFIDENCE_SCALE = 0.02
 # private message; clinician the highest, because the rules already catch most of those questions.
 THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.005, Level.URGENT: 0.01, Level.CLINICIAN: 0.04}
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
-GENTLE_MARGIN = -0.01
+GENTLE_MARGIN = -0.005
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 

@@ -118,7 +118,7 @@ def load_entries(content_dir: Path) -> LoadResult:
 def dump_entry(entry: FaqEntry) -> str:
     """Write an entry in the file format, so what the database published can be committed."""
     data = entry.meta.model_dump(mode="json", exclude_defaults=False)
-    for optional in ("related", "checked_claims"):
+    for optional in ("related", "checked_claims", "protected"):
         if not data[optional]:
             del data[optional]
     meta = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
