@@ -74,3 +74,11 @@ def load_yaml(text: str, *, max_depth: int = MAX_YAML_DEPTH) -> Any:
         return yaml.safe_load(text)
     except RecursionError as exc:  # belt and braces: never let the composer take the process down
         raise ContentFileError("nests too deeply to read") from exc
+
+
+def yaml_problem(exc: Exception) -> str:
+    """One line for a YAML error: where and what, without PyYAML's multi-line excerpt."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"is not valid YAML{where}: {' '.join(str(problem).split())}"

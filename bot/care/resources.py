@@ -36,7 +36,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
 from bot.problems import Problem, Severity
 
 INTERNATIONAL = "INTL"
@@ -232,7 +232,7 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
             problems.append(Problem(file, "", str(exc)))
             continue
         except yaml.YAMLError as exc:
-            problems.append(Problem(file, "", f"cannot read this file as YAML: {exc}"))
+            problems.append(Problem(file, "", yaml_problem(exc)))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(file, "", "the file must be a YAML mapping (country, services, ...)"))

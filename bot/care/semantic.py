@@ -40,7 +40,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from bot.care.triage import URGENT_TOPICS, Level, Triage
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
 from bot.problems import Problem, Severity
 from bot.semantic import Encoder
 
@@ -118,7 +118,7 @@ def load_exemplars(directory: Path, root: Path | None = None) -> tuple[list[Exem
             problems.append(Problem(label, "", str(exc)))
             continue
         except Exception as exc:  # yaml.YAMLError and anything else the parser raises
-            problems.append(Problem(label, "", f"cannot read this file as YAML: {exc}"))
+            problems.append(Problem(label, "", yaml_problem(exc)))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(label, "", "the file must be a YAML mapping (reviewed_by, families, ...)"))

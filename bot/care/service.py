@@ -67,7 +67,7 @@ class SafetyLoadError(RuntimeError):
         self.problems = problems
         first = problems[0] if problems else Problem("content/safety", "", "no safety content")
         more = f" (and {len(problems) - 1} more problem(s): run `supportbot content check`)" if len(problems) > 1 else ""
-        super().__init__(f"The safety triage cannot start: {first}{more}")
+        super().__init__(" ".join(f"The safety triage cannot start: {first}{more}".split()))
 
 
 def load_safety_content(content_dir: Path) -> tuple[SafetyTriage | None, Directory | None, list[Problem]]:

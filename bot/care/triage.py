@@ -69,7 +69,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from bot.care.normalize import Lexicon, Normalizer, basic_form
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
 from bot.problems import Problem, Severity
 
 
@@ -664,7 +664,7 @@ def _read_file(path: Path, today: date | None, problems: list[Problem]) -> _Load
         problems.append(Problem(file, "", str(exc)))
         return None
     except yaml.YAMLError as exc:
-        problems.append(Problem(file, "", f"cannot read this file as YAML: {exc}"))
+        problems.append(Problem(file, "", yaml_problem(exc)))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(file, "", "the file must be a YAML mapping (reviewed_by, rules, ...)"))
