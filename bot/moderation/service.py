@@ -115,7 +115,7 @@ PROTECTED_SELF = (
     "servers that allow self-approval. Members keep getting the current answer until then."
 )
 PROTECTED_RETIRE = (
-    "`{entry}` is a protected safety entry, so retiring it needs a second moderator: draft #{rev} is waiting "
+    "`{entry}` is a protected safety entry, so retiring it needs a second moderator: Draft #{rev} is waiting "
     "in `/faq-admin review`. Members keep getting it until another moderator approves."
 )
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import CONTENT
 from tests.integration.test_cli import supportbot
 
-SUICIDAL_QUESTION = "I'm having thoughts of suicide, what can I do right now?"
+SUICIDAL_QUESTION = "I'm having thoughts of suicide. What can I do right now?"
 
 
 @pytest.fixture
