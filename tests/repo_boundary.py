@@ -40,6 +40,7 @@ PATH_CALLS = {
     "shutil.rmtree", "os.chdir", "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "yaml.safe_load_file", "json.load",
 }
+PATH_KEYWORDS = {"cwd", "path", "file", "filename", "dir", "directory", "root", "database", "executable"}
 KEEP_PLACE = {"resolve", "absolute", "expanduser"}  # methods that do not move a path (expanduser: see HOME)
 
 
@@ -213,6 +214,9 @@ class _PythonScan(ast.NodeVisitor):
                 self.flag(node, f"absolute path in {first.id}")
         if name in PATH_CALLS and node.args:
             self._start(node.args[0])  # what a file function is handed is a path
+        for keyword in node.keywords:  # cwd="..", database_path="/elsewhere/x.sqlite3", ...
+            if keyword.arg in PATH_KEYWORDS or (keyword.arg or "").endswith(("_dir", "_path", "_file")):
+                self._start(keyword.value)
         if name in PATH_CALLS or name in {"os.path.join", "os.path.dirname"} or (
             isinstance(node.func, ast.Attribute) and node.func.attr in KEEP_PLACE | {"joinpath"}
         ):

@@ -52,7 +52,12 @@ ESCAPING = {
         "LOG = f'/var/log/{os.getpid()}.log'\n"
         "LOGGED = open(f'/var/log/{os.getpid()}.log')\n"  # 10
     ),
-    "bench/load.py": "import sqlite3\nDB = sqlite3.connect('../../data/other.sqlite3')\n",  # 2
+    "bench/load.py": (
+        "import sqlite3, subprocess\n"
+        "DB = sqlite3.connect('../../data/other.sqlite3')\n"  # 2
+        "subprocess.run(['ls'], cwd='../sibling')\n"  # 3
+        "subprocess.run(['ls'], cwd='tests')\n"
+    ),
     "Makefile": "test:\n\tcat ../shared/discord-api/openapi.json\n\tls /work/shared\n",  # 2, 3
     ".ci/run": '#!/usr/bin/env bash\ncd "$(dirname "$0")/../.."\nmake test\n',  # 2
 }
@@ -62,7 +67,7 @@ EXPECTED = {
     ("tests/e2e/validator.py", 6), ("tests/e2e/validator.py", 7),
     ("bot/settings_file.py", 3), ("bot/settings_file.py", 4), ("bot/settings_file.py", 5),
     ("bot/settings_file.py", 6), ("bot/settings_file.py", 8), ("bot/settings_file.py", 10),
-    ("bench/load.py", 2), ("Makefile", 2), ("Makefile", 3), (".ci/run", 2),
+    ("bench/load.py", 2), ("bench/load.py", 3), ("Makefile", 2), ("Makefile", 3), (".ci/run", 2),
 }
 
 LEGIT = {
