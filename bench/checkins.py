@@ -3,8 +3,8 @@
 Measures through ``CheckinService``, the code a command runs (over the real app, database and
 content): ``/checkin log`` with a note (validation, safety screen, write, streak; p99),
 ``/checkin stats`` (query, streak, words, chart; p99), one reminder scan, and rendering a year's
-chart on its own. Last line:
-``{"write_p99_ms": ..., "stats_p99_ms": ..., "reminder_scan_ms": ..., "chart_ms": ...}``.
+chart on its own, and the streak rules alone over a year. Last line:
+``{"write_p99_ms", "stats_p99_ms", "reminder_scan_ms", "chart_ms", "streak_year_p99_ms"}``.
 ``--quick`` uses 1,000 members (under 60 s).
 """
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import percentile  # noqa: E402
 from bot.app import SupportApp  # noqa: E402
 from bot.checkins.charts import render_chart  # noqa: E402
+from bot.checkins.streaks import summarize  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
@@ -107,6 +108,18 @@ async def run(members: int, samples: int) -> dict[str, float]:
             start = time.perf_counter()
             result = await service.reminders.scan(NOW)
             scan_ms = (time.perf_counter() - start) * 1000
+            # The streak rules alone over a year of days, with and without gaps and pauses (these
+            # timings were once assertions in the unit tests; they belong here).
+            days = await service.store.days(1)
+            gappy = [d for i, d in enumerate(days) if i % 4]
+            pauses = [(TODAY - timedelta(days=200), TODAY - timedelta(days=180)),
+                      (TODAY - timedelta(days=60), TODAY - timedelta(days=40))]
+            streaks: list[float] = []
+            for _ in range(samples):
+                for sample_days, sample_pauses in ((days, []), (gappy, pauses)):
+                    start = time.perf_counter()
+                    summarize(sample_days, TODAY, pauses=sample_pauses)
+                    streaks.append((time.perf_counter() - start) * 1000)
             year = await service.store.checkins(1)
             charts = []
             for _ in range(3):
@@ -122,6 +135,7 @@ async def run(members: int, samples: int) -> dict[str, float]:
         "stats_p99_ms": round(percentile(stats, 0.99), 3),
         "reminder_scan_ms": round(scan_ms, 3),
         "chart_ms": round(statistics.median(charts), 1),
+        "streak_year_p99_ms": round(percentile(streaks, 0.99), 4),
     }
 
 
