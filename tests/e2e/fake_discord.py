@@ -23,6 +23,10 @@ What a member does:
   for select menus).
 * ``await fake.submit_modal(result, {"field_id": "text"}, user=...)``.
 
+As on Discord, the first followup after a "thinking" defer edits the loading message and ignores
+its flags; the fake also records it as a violation, because Discord documents that path as
+deprecated (edit ``@original`` instead).
+
 Each helper waits (``timeout``, default ``fake.default_timeout``) until the bot has answered, and
 returns an :class:`InteractionResult`: ``.content``, ``.embeds``, ``.components`` (flattened),
 ``.files``, ``.ephemeral``, ``.deferred``, ``.modal``, ``.followups``, ``.choices``, ``.text``,
@@ -30,7 +34,8 @@ returns an :class:`InteractionResult`: ``.content``, ``.embeds``, ``.components`
 
 Faults: ``fake.fail("POST /interactions/{id}/{token}/callback", status=429, retry_after=0.2)``,
 ``fake.rate_limit(...)``, ``fake.server_error(...)``, ``fake.expire_interactions()``,
-``fake.set_dms_closed(user)``; gateway: ``await fake.close_gateway(1000 | 1006 | 4000, hold=False)``,
+``fake.set_dms_closed(user)`` (DMs answer 50007), ``guild.remove_member(user)`` (once no guild is
+shared, DMs answer 50278); gateway: ``await fake.close_gateway(1000 | 1006 | 4000, hold=False)``,
 ``fake.hold_gateway()`` / ``fake.release_gateway()``, ``await fake.invalid_session(resumable)``,
 ``await fake.reconnect()``.
 
