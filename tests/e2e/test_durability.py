@@ -181,7 +181,9 @@ async def test_acknowledged_checkins_survive_sigkill(tmp_path: Path, capsys: pyt
                 kills += 1
                 ledger.epoch += 1
                 await bot.start()
-            await asyncio.sleep(1.0)
+            # The last restart must serve writes too (a timeout here fails the test).
+            await fake.wait_until(lambda: ledger.epoch in ledger.acked_epochs, 30, "a confirmed write")
+            await asyncio.sleep(0.5)
         finally:
             stop.set()
             await asyncio.gather(*writers, return_exceptions=True)
