@@ -27,7 +27,7 @@ def _today() -> Any:
     return datetime.now(UTC).date()
 
 
-def _iso_day(text: str) -> Any:
+def _iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -211,7 +211,7 @@ def triage_command(settings: Settings, words: Sequence[str], as_json: bool, coun
     return 0
 
 
-def content_check(directory: Path, on: Any = None) -> int:
+def content_check(directory: Path, on: date | None = None) -> int:
     """Validate content; ``on`` checks review dates as of that day instead of today (to plan
     reviews, and so that tests do not start failing on their own when a review falls due)."""
     from bot.checks import check_content
