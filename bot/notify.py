@@ -25,9 +25,22 @@ class Outbox:
         self.channel_posts: list[tuple[int, Reply]] = []
         self.member_posts: list[tuple[int, Reply]] = []
         self.closed_dms: set[int] = set()
+        self.edits: list[tuple[int, int, Reply]] = []
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         self.channel_posts.append((channel_id, reply))
+        return Delivery.SENT
+
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        """Post to a channel and return the message id (for a later :meth:`edit`); None if it failed."""
+        if await self.to_channel(channel_id, reply) is not Delivery.SENT:
+            return None
+        self._next_id = getattr(self, "_next_id", 0) + 1
+        return self._next_id
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        """Replace a message the bot posted (an alert card after a repeat trigger)."""
+        self.edits.append((channel_id, message_id, reply))
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
@@ -52,6 +65,14 @@ class PrintingOutbox(Outbox):
         await super().to_channel(channel_id, reply)
         text, _ = render(reply)
         self.printer(f"[posted to channel {channel_id}]\n{text}")  # type: ignore[operator]
+        return Delivery.SENT
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        from bot.console.render import render
+
+        await super().edit(channel_id, message_id, reply)
+        text, _ = render(reply)
+        self.printer(f"[updated message {message_id} in channel {channel_id}]\n{text}")  # type: ignore[operator]
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
