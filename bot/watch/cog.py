@@ -87,6 +87,7 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         self.dropped: Counter[int] = Counter()
         self._tasks: list[asyncio.Task[None]] = []
         self._syncing: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -210,16 +211,19 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
                 log.warning("watch: event queue full; counting what could not be processed")
 
     def _schedule_sync(self, guild_id: int) -> None:
+        """Sync soon; a change seen during a sync runs one more (a burst of edits: two syncs)."""
+        self._again.add(guild_id)
         running = self._syncing.get(guild_id)
-        if running is not None and not running.done():
-            return
-        self._syncing[guild_id] = asyncio.create_task(self._sync(guild_id))
+        if running is None or running.done():
+            self._syncing[guild_id] = asyncio.create_task(self._sync(guild_id))
 
     async def _sync(self, guild_id: int) -> None:
-        try:
-            await self.service.sync_guild(guild_id)
-        except Exception as exc:
-            log.error("watch: AutoMod sync failed: %s", type(exc).__name__)
+        while guild_id in self._again:
+            self._again.discard(guild_id)
+            try:
+                await self.service.sync_guild(guild_id)
+            except Exception as exc:
+                log.error("watch: AutoMod sync failed: %s", type(exc).__name__)
 
     async def _worker(self) -> None:
         while True:
