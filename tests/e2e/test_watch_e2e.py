@@ -280,11 +280,12 @@ async def test_message_mode_needs_the_operators_intent(tmp_path: Path, fake: Fak
 
 async def test_message_mode_alerts_and_stores_no_text(tmp_path: Path, fake: FakeDiscord,
                                                       caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.INFO, logger="discord")  # as in production (bot.logs): no payload dumps
     async with started(tmp_path, fake, message_content=True) as world:
         assert fake.identify_payloads[-1]["intents"] & MESSAGE_CONTENT
         await turn_on(world, "messages")
-        await fake.slash("safety-watch channel", channel=world.venting, user=world.admin)
+        await fake.slash("safety-watch channel", options={"channel": world.venting}, user=world.admin)
         await world.automod.post(world.alice, world.guild.channel("general"), CRISIS_MESSAGE_MODE)  # not watched
         await world.automod.post(world.bob, world.venting, BENIGN)
         helper = fake.user("otherbot", guild=world.guild, bot=True)
