@@ -6,10 +6,10 @@ channel or a member's DMs, the console prints it. Features never touch discord.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from enum import StrEnum
 
-from bot.ui import Reply
+from bot.ui import Button, Reply
 
 
 class Delivery(StrEnum):
@@ -50,21 +50,26 @@ class Outbox:
         return Delivery.SENT
 
 
-@dataclass(slots=True)
 class PrintingOutbox(Outbox):
     """The console's outbox: shows what would have been posted, and where."""
 
-    printer: object = field(default=print)
+    def __init__(self, printer: Callable[[str], object] = print,
+                 on_buttons: Callable[[list[Button]], None] | None = None) -> None:
+        super().__init__()
+        self.printer = printer
+        self.on_buttons = on_buttons  # the console makes a posted card's buttons pressable
 
-    def __post_init__(self) -> None:
-        Outbox.__init__(self)
+    def _offer(self, reply: Reply) -> None:
+        if self.on_buttons is not None and reply.buttons:
+            self.on_buttons(reply.buttons)
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         from bot.console.render import render
 
         await super().to_channel(channel_id, reply)
         text, _ = render(reply)
-        self.printer(f"[posted to channel {channel_id}]\n{text}")  # type: ignore[operator]
+        self.printer(f"[posted to channel {channel_id}]\n{text}")
+        self._offer(reply)
         return Delivery.SENT
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
@@ -72,7 +77,8 @@ class PrintingOutbox(Outbox):
 
         await super().edit(channel_id, message_id, reply)
         text, _ = render(reply)
-        self.printer(f"[updated message {message_id} in channel {channel_id}]\n{text}")  # type: ignore[operator]
+        self.printer(f"[updated message {message_id} in channel {channel_id}]\n{text}")
+        self._offer(reply)
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
@@ -81,5 +87,5 @@ class PrintingOutbox(Outbox):
         result = await super().to_member(user_id, reply)
         if result is Delivery.SENT:
             text, _ = render(reply)
-            self.printer(f"[direct message to member {user_id}]\n{text}")  # type: ignore[operator]
+            self.printer(f"[direct message to member {user_id}]\n{text}")
         return result

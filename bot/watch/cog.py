@@ -88,11 +88,11 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         self._tasks: list[asyncio.Task[None]] = []
         self._syncing: dict[int, asyncio.Task[None]] = {}
         self._again: set[int] = set()
+        self._escalation: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(WORKERS)]
-        self._tasks.append(asyncio.create_task(self._escalations()))
 
     async def cog_unload(self) -> None:
         for task in self._tasks:
@@ -168,6 +168,9 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
     async def on_ready(self) -> None:
         if self.bot.user is not None:
             self.service.bot_user_id = self.bot.user.id
+        if self._escalation is None:
+            self._escalation = asyncio.create_task(self._escalations())
+            self._tasks.append(self._escalation)
         for settings in await self.service.store.enabled_guilds():
             self._schedule_sync(settings.guild_id)
 
@@ -262,7 +265,6 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
                     ephemeral=False))
 
     async def _escalations(self) -> None:
-        await self.bot.wait_until_ready()
         while True:
             try:
                 await self.service.escalate_due()

@@ -147,7 +147,10 @@ class WatchService:
                 await self.store.audit(latest.id, trigger.guild_id, None, "repeat trigger")
                 alert = await self.store.alert(latest.id)
                 assert alert is not None
-                await self._refresh_card(alert)
+                if alert.card_message_id is None:
+                    await self._post_card(alert)  # the first card could not be posted: try again
+                else:
+                    await self._refresh_card(alert)
                 log.info("watch: repeat trigger on alert %d (%s)", alert.id, trigger.reason)
                 return alert
             alert = await self.store.create(
@@ -159,12 +162,7 @@ class WatchService:
             await self.store.set_outreach(alert.id, outreach, dm_sent=outreach == "sent")
             alert = await self.store.alert(alert.id)
             assert alert is not None
-            channel = (await self.app.guilds.get(trigger.guild_id)).alert_channel_id
-            if channel is None:
-                log.warning("watch: alert %d in a server with no alert channel", alert.id)
-            else:
-                message_id = await self.app.outbox.post(channel, cards.alert_card(alert))
-                await self.store.set_card(alert.id, channel, message_id)
+            await self._post_card(alert)
             log.info("watch: alert %d raised (%s, %s, outreach %s)", alert.id, trigger.source, trigger.reason, outreach)
             return await self.store.alert(alert.id)
 
@@ -182,6 +180,15 @@ class WatchService:
             lines = help_now_reply(directory.for_country(await self.app.care.country_for(actor)))
         delivery = await self.app.outbox.to_member(trigger.user_id, cards.outreach_dm(lines, trigger.channel_id))
         return {Delivery.SENT: "sent", Delivery.DMS_CLOSED: "dms_closed"}.get(delivery, "failed")
+
+    async def _post_card(self, alert: Alert) -> None:
+        channel = (await self.app.guilds.get(alert.guild_id)).alert_channel_id
+        if channel is None:
+            log.warning("watch: alert %d in a server with no alert channel", alert.id)
+            return
+        message_id = await self.app.outbox.post(channel, cards.alert_card(alert))
+        if message_id is not None:
+            await self.store.set_card(alert.id, channel, message_id)
 
     async def _refresh_card(self, alert: Alert) -> None:
         if alert.card_channel_id is not None and alert.card_message_id is not None:

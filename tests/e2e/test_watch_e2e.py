@@ -24,7 +24,7 @@ from bot.clock import ManualClock
 
 from .conftest import TOKEN, World, e2e_settings
 from .fake_automod import AUTO_MODERATION_ACTION, MESSAGE_CONTENT, SEND_ALERT_MESSAGE, FakeAutomod
-from .fake_discord import FakeDiscord, FakeGuild, FakeMessage, FakeUser, running_client
+from .fake_discord import FakeDiscord, FakeMessage, running_client
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +75,11 @@ def alert_cards(world: World) -> list[FakeMessage]:
 async def wait_cards(world: World, count: int = 1) -> list[FakeMessage]:
     await world.fake.wait_until(lambda: len(alert_cards(world)) >= count, timeout=5)
     return alert_cards(world)
+
+
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its journal, as stored on disk."""
+    return b"".join(p.read_bytes() for p in folder.glob("e2e.sqlite3*"))
 
 
 def frames_sent(fake: FakeDiscord) -> str:
@@ -297,7 +302,7 @@ async def test_message_mode_alerts_and_stores_no_text(tmp_path: Path, fake: Fake
         assert f"<@{world.alice.id}>" in shown and str(message.id) in shown and "message check" in shown
         assert "end it all" not in shown
         await world.bot.app.db.execute("PRAGMA wal_checkpoint(FULL)")
-        stored = b"".join(p.read_bytes() for p in tmp_path.glob("e2e.sqlite3*"))
+        stored = database_bytes(tmp_path)
         for phrase in (CRISIS_MESSAGE_MODE, "end it all", "nobody would even notice", BENIGN, "pacing helped"):
             assert phrase.encode() not in stored, phrase
         logged = "\n".join(r.getMessage() for r in caplog.records)
