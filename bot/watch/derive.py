@@ -304,9 +304,16 @@ def _except_entries(phrases: Iterable[str], classes: dict[str, list[str]]) -> It
             continue
         for e in expansions:
             words = [t for t in e if isinstance(t, str)]
-            if len(words) != len(e) or not words or any("*" in w for w in words[:-1]):
+            if len(words) != len(e) or not words:
                 continue
+            # A wildcard inside a phrase cannot be written; its plain word is the common case.
+            words = [w.rstrip("*") for w in words[:-1]] + [words[-1]]
             yield from _spellings(" ".join(words))
+
+
+def _covers(entry: str, cores: set[str]) -> bool:
+    words = entry.rstrip("*").split(" ")
+    return any(" ".join(words[i:j]) in cores for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 
 
 def derive(rules: CrisisRules, *, rule_slots: int) -> Plan:
@@ -381,12 +388,15 @@ def derive(rules: CrisisRules, *, rule_slots: int) -> Plan:
                 place_keywords(rid, [variant])
 
     # Allow lists: each AutoMod rule gets the exceptions and idioms of the crisis rules it holds.
+    # Idioms first ("killing myself laughing" is common and harmless), then exceptions by priority.
     idiom_entries = list(dict.fromkeys(_except_entries(rules.idioms, rules.classes)))
     for b in buckets:
-        wanted: list[str] = []
+        wanted: list[str] = list(idiom_entries)
         for rid in priority([r for r in rules.rule_order if r in b.rule_ids]):
             wanted.extend(_except_entries(rules.excepts.get(rid, []), rules.classes))
-        wanted.extend(idiom_entries)
-        b.spec.allow_list = list(dict.fromkeys(w.rstrip("*") for w in wanted if len(w) <= KEYWORD_LEN_MAX))[:ALLOW_MAX]
+        # An entry only helps if one of this rule's keywords can match inside it.
+        cores = {k.strip("*") for k in b.spec.keywords}
+        useful = [w for w in dict.fromkeys(wanted) if len(w) <= KEYWORD_LEN_MAX and _covers(w, cores)]
+        b.spec.allow_list = useful[:ALLOW_MAX]
     used = [b.spec for b in buckets if b.spec.keywords or b.spec.regexes]
     return Plan(used, sources, left_out, partly)
