@@ -158,11 +158,12 @@ class WatchService:
                 message_id=trigger.message_id, level=trigger.level, reason=trigger.reason, source=trigger.source,
                 phrase=trigger.phrase, outreach="pending", dm_sent=False,
             )
-            outreach = await self._outreach(trigger, cooldown)
-            await self.store.set_outreach(alert.id, outreach, dm_sent=outreach == "sent")
+            # The moderators' card and the member's DM go out together; the card then shows the DM's fate.
+            outreach, card = await asyncio.gather(self._outreach(trigger, cooldown), self._post_card(alert, save=False))
+            await self.store.finish(alert.id, outreach, dm_sent=outreach == "sent", card=card)
             alert = await self.store.alert(alert.id)
             assert alert is not None
-            await self._post_card(alert)
+            await self._refresh_card(alert)
             log.info("watch: alert %d raised (%s, %s, outreach %s)", alert.id, trigger.source, trigger.reason, outreach)
             return await self.store.alert(alert.id)
 
@@ -181,14 +182,17 @@ class WatchService:
         delivery = await self.app.outbox.to_member(trigger.user_id, cards.outreach_dm(lines, trigger.channel_id))
         return {Delivery.SENT: "sent", Delivery.DMS_CLOSED: "dms_closed"}.get(delivery, "failed")
 
-    async def _post_card(self, alert: Alert) -> None:
+    async def _post_card(self, alert: Alert, *, save: bool = True) -> tuple[int, int] | None:
         channel = (await self.app.guilds.get(alert.guild_id)).alert_channel_id
         if channel is None:
             log.warning("watch: alert %d in a server with no alert channel", alert.id)
-            return
+            return None
         message_id = await self.app.outbox.post(channel, cards.alert_card(alert))
-        if message_id is not None:
+        if message_id is None:
+            return None
+        if save:
             await self.store.set_card(alert.id, channel, message_id)
+        return channel, message_id
 
     async def _refresh_card(self, alert: Alert) -> None:
         if alert.card_channel_id is not None and alert.card_message_id is not None:

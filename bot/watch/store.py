@@ -209,10 +209,13 @@ class WatchStore:
             (self._now(), channel_id, message_id, reason, phrase, alert_id),
         )
 
-    async def set_outreach(self, alert_id: int, outreach: str, *, dm_sent: bool) -> None:
+    async def finish(self, alert_id: int, outreach: str, *, dm_sent: bool, card: tuple[int, int] | None) -> None:
+        """Record the outreach's result and the card's place in one write."""
+        channel, message = card if card is not None else (None, None)
         await self.db.execute(
-            "UPDATE watch_alerts SET outreach = ?, dm_sent_at = ? WHERE id = ?",
-            (outreach, self._now() if dm_sent else None, alert_id),
+            "UPDATE watch_alerts SET outreach = ?, dm_sent_at = ?, card_channel_id = ?, card_message_id = ? "
+            "WHERE id = ?",
+            (outreach, self._now() if dm_sent else None, channel, message, alert_id),
         )
 
     async def set_card(self, alert_id: int, channel_id: int, message_id: int | None) -> None:

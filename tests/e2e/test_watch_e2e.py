@@ -73,7 +73,11 @@ def alert_cards(world: World) -> list[FakeMessage]:
 
 
 async def wait_cards(world: World, count: int = 1) -> list[FakeMessage]:
-    await world.fake.wait_until(lambda: len(alert_cards(world)) >= count, timeout=5)
+    """Wait for ``count`` cards, each showing what became of the member's DM (sent with the card)."""
+    def ready() -> bool:
+        found = alert_cards(world)
+        return len(found) >= count and not any("Sending a private message" in json.dumps(c.embeds) for c in found)
+    await world.fake.wait_until(ready, timeout=5)
     return alert_cards(world)
 
 
