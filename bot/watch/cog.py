@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUEUE_MAX = 10_000
 WORKERS = 8
 ESCALATION_SCAN_SECONDS = 30.0
 MISSING_PERMISSION = 50013
@@ -83,7 +82,7 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         self.bot = bot
         self.service: WatchService = bot.app.watch
         self.service.automod = DiscordAutomod(bot)
-        self.queue: asyncio.Queue[_Event] = asyncio.Queue(QUEUE_MAX)
+        self.queue: asyncio.Queue[_Event] = asyncio.Queue(bot.app.settings.watch_queue_max)
         self.dropped: Counter[int] = Counter()
         self._tasks: list[asyncio.Task[None]] = []
         self._syncing: dict[int, asyncio.Task[None]] = {}

@@ -9,8 +9,10 @@ member's opt-out, closed DMs, a missing permission, and other servers left alone
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -312,3 +314,48 @@ async def test_message_mode_alerts_and_stores_no_text(tmp_path: Path, fake: Fake
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "end it all" not in logged and "pacing helped" not in logged
         assert len(alert_cards(world)) == 1
+
+
+async def test_a_raid_gives_one_card_per_member_and_nothing_is_dropped_silently(tmp_path: Path,
+                                                                               fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake) as world:
+        await turn_on(world)
+        raiders = [fake.user(f"raider{i}", guild=world.guild) for i in range(8)]
+        general = world.guild.channel("general")
+        for round_ in range(5):
+            for user in raiders:
+                await world.automod.post(user, general, f"{CRISIS} {round_}")
+        cards = await wait_cards(world, len(raiders))
+
+        def triggers() -> int:
+            return sum(int(next((f["value"].split()[0] for f in c.embeds[0]["fields"] if f["name"] == "Repeats"), 1))
+                       for c in alert_cards(world))
+        await fake.wait_until(lambda: triggers() == 40, timeout=10)
+        assert len(cards) == len(alert_cards(world)) == 8
+        assert all(len(fake.dms_for(u)) == 1 for u in raiders)
+
+
+async def test_a_burst_beyond_the_queue_is_reported(tmp_path: Path, fake: FakeDiscord) -> None:
+    guild = fake.guild("Tiny", channels=["general", "mod-alerts"])
+    automod = FakeAutomod(fake)
+    automod.grant_manage_guild(guild)
+    admin = fake.user("ada", guild=guild, manage_guild=True)
+    settings = e2e_settings(tmp_path, fake, guild.id).model_copy(update={"watch_queue_max": 3})
+    bot = await create_bot(settings, clock=ManualClock(datetime.now(UTC)))
+    async with running_client(fake, bot, token=TOKEN):
+        await fake.slash("setup", alert_channel=guild.channel("mod-alerts"), user=admin)
+        await fake.slash("safety-watch on", user=admin)
+        members = [fake.user(f"m{i}", guild=guild) for i in range(30)]
+        await asyncio.gather(*(automod.post(m, guild.channel("general"), CRISIS) for m in members))
+        alerts = guild.channel("mod-alerts")
+
+        def accounted() -> tuple[int, int]:
+            posts = [m for m in fake.messages_in(alerts) if int(m.raw["author"]["id"]) == fake.bot_user.id]
+            cards = sum(1 for m in posts if m.embeds and "Safety alert" in (m.embeds[0].get("title") or ""))
+            missed = sum(int(re.search(r"could not check (\d+)", m.content).group(1))
+                         for m in posts if "could not check" in m.content)
+            return cards, missed
+        await fake.wait_until(lambda: sum(accounted()) == 30, timeout=10)
+        cards, missed = accounted()
+        assert missed > 0 and cards + missed == 30
+    fake.assert_clean()
