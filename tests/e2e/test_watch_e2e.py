@@ -43,9 +43,10 @@ class WatchWorld(World):
 
 @asynccontextmanager
 async def started(tmp_path: Path, fake: FakeDiscord, *, message_content: bool = False,
-                  manage_guild: bool = True) -> AsyncIterator[WatchWorld]:
+                  manage_guild: bool = True, community: bool = True) -> AsyncIterator[WatchWorld]:
     guild = fake.guild("Fibro Friends", channels=["general", "venting", "mod-alerts", "mod-audit"],
                        roles=["Moderators", "On call"])
+    guild.features = ["COMMUNITY"] if community else []  # type: ignore[attr-defined]
     automod = FakeAutomod(fake)
     automod.grant_manage_guild(guild, manage_guild)
     alice = fake.user("alice", guild=guild)
@@ -151,20 +152,32 @@ async def test_an_execution_gives_one_dm_and_one_card_without_the_bot_seeing_the
         # The bot never received the text: not in any gateway frame, and no MESSAGE_CREATE at all.
         frames = frames_sent(fake)
         assert "AUTO_MODERATION_ACTION_EXECUTION" in frames and CRISIS not in frames
+        # The server's own AutoMod rule firing is none of the bot's business.
+        foreign = world.automod.add_foreign_rule(world.guild)
+        await world.automod.post(world.bob, world.guild.channel("general"), "spoiler alert for the finale")
+        assert any(e.rule_id == int(foreign["id"]) for e in world.automod.executions)
         assert '"t":"MESSAGE_CREATE"' not in frames.replace(" ", "")
         # Two actions in one message would be two events; one rule, one action: one card, one DM.
-        assert len(world.automod.executions) == 1
-        await fake.wait_until(lambda: True, timeout=0.1)
+        assert len([e for e in world.automod.executions if e.user_id == world.alice.id]) == 1
+        await world.app.db.execute("SELECT 1")  # let the bot handle what it has received
         assert len(alert_cards(world)) == 1 and len(fake.dms_for(world.alice)) == 1
+        assert fake.dms_for(world.bob) == []
 
 
 async def test_missing_manage_server_is_reported(tmp_path: Path, fake: FakeDiscord) -> None:
     async with started(tmp_path, fake, manage_guild=False) as world:
         text = await turn_on(world)
-        assert "Manage Server" in text
+        assert "Manage Server" in text and "not a Community server" not in text
         setup = await fake.slash("setup", user=world.admin)
         assert "Manage Server" in setup.text
         assert world.automod.rules_in(world.guild) == []
+
+
+async def test_a_server_that_is_not_a_community_is_told(tmp_path: Path, fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake, community=False) as world:
+        text = await turn_on(world)
+        assert "not a Community server" in text
+        assert world.automod.rules_in(world.guild)  # the rules are still made: Discord decides
 
 
 async def test_a_rule_discord_rejects_is_reported_and_the_rest_kept(tmp_path: Path, fake: FakeDiscord) -> None:
