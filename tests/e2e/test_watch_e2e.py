@@ -372,3 +372,16 @@ async def test_a_burst_beyond_the_queue_is_reported(tmp_path: Path, fake: FakeDi
         cards, missed = accounted()
         assert missed > 0 and cards + missed == 30
     fake.assert_clean()
+
+
+async def test_rules_deleted_while_the_bot_was_away_are_repaired_at_start(tmp_path: Path, fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake) as world:
+        await turn_on(world)
+        count = len(world.automod.rules_in(world.guild))
+        guild, automod = world.guild, world.automod
+    for rule in automod.rules_in(guild):  # deleted while the bot was offline: no event reaches it
+        del automod.rules[guild.id][int(rule["id"])]
+    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id), clock=ManualClock(datetime.now(UTC)))
+    async with running_client(fake, bot, token=TOKEN):
+        await fake.wait_until(lambda: len(automod.rules_in(guild)) == count, timeout=10)
+    fake.assert_clean()
