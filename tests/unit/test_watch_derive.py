@@ -6,6 +6,7 @@ fake Discord's), over the rule files' own ``examples`` (the tuning set) and ``no
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -126,3 +127,17 @@ def test_new_fields_rules_and_unreadable_patterns_are_tolerated(tmp_path: Path) 
     assert set(plan.sources.values()) == {"new-rule"}  # crisis only; the urgent rule is not watched
     assert {"feel so lost*", "feel lost*"} <= set(plan.rules[0].keywords)
     assert len(plan.left_out) == 1 and "broken ((nested)" in plan.left_out[0]
+
+
+def test_held_out_triage_cases() -> None:
+    """The triage's evaluation set was not used to write the derivation: a held-out check."""
+    rows = [json.loads(line) for line in (CONTENT.parent / "tests" / "data" / "triage_cases.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    plan = full_plan()
+    crisis = [r["text"] for r in rows if r["level"] == "crisis"]
+    other = [r["text"] for r in rows if r["level"] != "crisis"]
+    caught = sum(1 for t in crisis if fires(plan, t))
+    false = sum(1 for t in other if fires(plan, t))
+    print(f"AutoMod on held-out cases: {caught}/{len(crisis)} crisis caught, {false}/{len(other)} others fired")
+    assert caught / len(crisis) >= 0.8
+    assert false / len(other) <= 0.05
