@@ -192,6 +192,13 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
             self._schedule_sync(rule.guild.id)
 
     @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edit is a new text (AutoMod checks edits too); link-preview updates are not."""
+        if payload.data.get("edited_timestamp") is None:
+            return
+        await self.on_message(payload.message)
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return

@@ -36,6 +36,7 @@ try:
         FakeUser,
         RecordedRequest,
         _HTTPError,
+        _now_iso,
     )
 except ImportError:  # run beside fake_discord.py as a script
     from fake_discord import (  # type: ignore[no-redef]
@@ -48,6 +49,7 @@ except ImportError:  # run beside fake_discord.py as a script
         FakeUser,
         RecordedRequest,
         _HTTPError,
+        _now_iso,
     )
 
 GUILD_MESSAGES = 1 << 9
@@ -188,6 +190,27 @@ class FakeAutomod:
             for action in rule["actions"]:
                 await self._execute(guild, rule, action, user, channel, message, text, keyword, matched, content_ok)
         return message
+
+    async def edit(self, user: FakeUser, message: FakeMessage, text: str) -> None:
+        """``user`` edits their ``message``: AutoMod runs again (its MESSAGE_SEND covers edits) and
+        ``MESSAGE_UPDATE`` goes out with an ``edited_timestamp``."""
+        channel = self.fake.channel(message.channel_id)
+        assert channel is not None
+        guild = self.fake.guilds[int(channel.guild_id or 0)]
+        message.raw["content"] = text
+        message.raw["edited_timestamp"] = _now_iso()
+        fired = [(rule, *hit) for rule in self.rules.get(guild.id, {}).values()
+                 if rule["enabled"] and (hit := self._match(rule, text)) is not None]
+        intents = self._intents()
+        if intents & GUILD_MESSAGES:
+            event = dict(message.raw)
+            if not intents & MESSAGE_CONTENT:
+                event["content"] = ""
+            await self.fake.dispatch("MESSAGE_UPDATE", event)
+        for rule, keyword, matched in fired:
+            for action in rule["actions"]:
+                await self._execute(guild, rule, action, user, channel, message, text, keyword, matched,
+                                    bool(intents & MESSAGE_CONTENT))
 
     def _match(self, rule: dict[str, Any], text: str) -> tuple[str, str] | None:
         compiled = self._compiled.get(int(rule["id"]))

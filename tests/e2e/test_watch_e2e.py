@@ -385,3 +385,14 @@ async def test_rules_deleted_while_the_bot_was_away_are_repaired_at_start(tmp_pa
     async with running_client(fake, bot, token=TOKEN):
         await fake.wait_until(lambda: len(automod.rules_in(guild)) == count, timeout=10)
     fake.assert_clean()
+
+
+async def test_message_mode_checks_edits(tmp_path: Path, fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake, message_content=True) as world:
+        await turn_on(world, "messages")
+        await fake.slash("safety-watch channel", options={"channel": world.venting}, user=world.admin)
+        message = await world.automod.post(world.alice, world.venting, BENIGN)
+        assert message is not None
+        await world.automod.edit(world.alice, message, CRISIS_MESSAGE_MODE)
+        [card] = await wait_cards(world)
+        assert str(message.id) in json.dumps(card.embeds)
