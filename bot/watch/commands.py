@@ -138,6 +138,11 @@ class WatchCommands:
             fields.append(Field("False alarms by rule and phrase", "\n".join(rows)))
         else:
             fields.append(Field("False alarms", "none recorded"))
+        actions = await self.service.store.recent_actions(actor.guild_id, since)
+        if actions:
+            fields.append(Field("Recent actions", "\n".join(
+                f"#{alert_id} {action} by {f'<@{who}>' if who else 'the bot'}, <t:{int(at.timestamp())}:f>"
+                for alert_id, who, action, at in actions)))
         return Reply(cards=[Card(title=f"Channel watch, last {days} days", fields=fields, colour=Colour.INFO)])
 
     # -- members ----------------------------------------------------------------------------

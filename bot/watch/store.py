@@ -256,6 +256,15 @@ class WatchStore:
         )
         return [(r[0], str(r[1]), from_iso(r[2])) for r in rows]
 
+    async def recent_actions(self, guild_id: int, since: datetime, limit: int = 10) -> list[tuple[int, int | None, str, datetime]]:
+        """The latest audited actions in a server: (alert id, actor id or None for the bot, action, when)."""
+        rows = await self.db.fetchall(
+            "SELECT alert_id, actor_id, action, at FROM watch_audit WHERE guild_id = ? AND at >= ? "
+            "ORDER BY id DESC LIMIT ?",
+            (guild_id, to_iso(since), limit),
+        )
+        return [(int(r[0]), r[1], str(r[2]), from_iso(r[3])) for r in rows]
+
     async def due_for_escalation(self, before: datetime) -> list[Alert]:
         """Unclaimed, never escalated alerts created before ``before`` (any server)."""
         rows = await self.db.fetchall(

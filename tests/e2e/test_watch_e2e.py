@@ -237,6 +237,7 @@ async def test_claim_resolve_and_false_alarm(tmp_path: Path, fake: FakeDiscord) 
         assert "False alarm" in json.dumps(misfire.embeds)
         report = await fake.slash("safety-watch report", user=world.admin)
         assert "lethality" in report.text and "lethal dose*" in report.text and ": 1" in report.text
+        assert f"#1 claimed by <@{world.mod.id}>" in report.text and f"#2 false alarm by <@{world.mod.id}>" in report.text
 
 
 async def test_escalation_pings_the_on_call_role_once(tmp_path: Path, fake: FakeDiscord) -> None:
