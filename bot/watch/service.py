@@ -160,12 +160,10 @@ class WatchService:
             )
             # The moderators' card and the member's DM go out together; the card then shows the DM's fate.
             outreach, card = await asyncio.gather(self._outreach(trigger, cooldown), self._post_card(alert, save=False))
-            await self.store.finish(alert.id, outreach, dm_sent=outreach == "sent", card=card)
-            alert = await self.store.alert(alert.id)
-            assert alert is not None
+            alert = await self.store.finish(alert, outreach, dm_sent=outreach == "sent", card=card)
             await self._refresh_card(alert)
             log.info("watch: alert %d raised (%s, %s, outreach %s)", alert.id, trigger.source, trigger.reason, outreach)
-            return await self.store.alert(alert.id)
+            return alert
 
     async def _outreach(self, trigger: Trigger, cooldown: timedelta) -> str:
         if await self.store.is_quiet(trigger.user_id):

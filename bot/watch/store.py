@@ -189,7 +189,8 @@ class WatchStore:
         self, *, guild_id: int, user_id: int, channel_id: int | None, message_id: int | None, level: str,
         reason: str, source: str, phrase: str | None, outreach: str, dm_sent: bool,
     ) -> Alert:
-        now = self._now()
+        moment = self.clock.now()
+        now = to_iso(moment)
         alert_id = await self.db.insert(
             "INSERT INTO watch_alerts (guild_id, user_id, channel_id, message_id, level, reason, source, phrase, "
             "state, triggers, outreach, created_at, last_trigger_at, dm_sent_at) "
@@ -197,9 +198,10 @@ class WatchStore:
             (guild_id, user_id, channel_id, message_id, level, reason, source, phrase, outreach, now, now,
              now if dm_sent else None),
         )
-        alert = await self.alert(alert_id)
-        assert alert is not None
-        return alert
+        # The row as written (no read back: an alert is on the hot path of a raid).
+        stamp = from_iso(now)
+        return Alert(alert_id, guild_id, user_id, channel_id, message_id, level, reason, source, phrase, "open", 1,
+                     outreach, None, None, stamp, stamp, stamp if dm_sent else None, None, None, None, None, None)
 
     async def retrigger(self, alert_id: int, *, channel_id: int | None, message_id: int | None,
                         reason: str, phrase: str | None) -> None:
@@ -209,14 +211,17 @@ class WatchStore:
             (self._now(), channel_id, message_id, reason, phrase, alert_id),
         )
 
-    async def finish(self, alert_id: int, outreach: str, *, dm_sent: bool, card: tuple[int, int] | None) -> None:
-        """Record the outreach's result and the card's place in one write."""
+    async def finish(self, alert: Alert, outreach: str, *, dm_sent: bool, card: tuple[int, int] | None) -> Alert:
+        """Record the outreach's result and the card's place in one write; the alert as it now is."""
         channel, message = card if card is not None else (None, None)
+        now = self._now()
         await self.db.execute(
             "UPDATE watch_alerts SET outreach = ?, dm_sent_at = ?, card_channel_id = ?, card_message_id = ? "
             "WHERE id = ?",
-            (outreach, self._now() if dm_sent else None, channel, message, alert_id),
+            (outreach, now if dm_sent else None, channel, message, alert.id),
         )
+        return replace(alert, outreach=outreach, dm_sent_at=from_iso(now) if dm_sent else None,
+                       card_channel_id=channel, card_message_id=message)
 
     async def set_card(self, alert_id: int, channel_id: int, message_id: int | None) -> None:
         await self.db.execute(

@@ -48,6 +48,7 @@ async def test_message_mode_raises_one_alert_with_outreach(watch_app: SupportApp
     assert await post(watch_app, "i want to end it all", bot=True) is None
     alert = await post(watch_app, "i want to end it all")
     assert alert is not None and alert.reason == "ending-life" and alert.outreach == "sent"
+    assert alert == await watch_app.watch.store.alert(alert.id)  # what the flow returns is what is stored
     [(channel, card)] = watch_app.outbox.channel_posts
     assert channel == ALERTS and "end it all" not in card.all_text()
     [(member, dm)] = watch_app.outbox.member_posts
