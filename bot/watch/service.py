@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 MODERATORS_ONLY = "Only moderators can act on safety alerts."
 STALE = "That alert no longer exists."
 _LOCKS_MAX = 4096
+REPAIRS_MAX = 10  # changing syncs per server within REPAIR_WINDOW before the bot stops and reports
+REPAIR_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class WatchService:
         self._plans: dict[int, Plan] = {}
         self._locks: OrderedDict[tuple[int, int], asyncio.Lock] = OrderedDict()
         self.reports: dict[int, SyncReport] = {}
+        self._repairs: dict[int, list[datetime]] = {}
 
     async def start(self) -> None:
         self.load_rules()
@@ -271,7 +274,25 @@ class WatchService:
     # -- AutoMod sync -----------------------------------------------------------------------
 
     async def sync_guild(self, guild_id: int) -> SyncReport:
-        """Create, repair or remove the bot's AutoMod rules for one server."""
+        """Create, repair or remove the bot's AutoMod rules for one server.
+
+        A guard stops repairs that keep being undone (someone, or something, reverting the rules
+        again and again): after ``REPAIRS_MAX`` changing syncs in ``REPAIR_WINDOW`` it reports instead.
+        """
+        recent = [t for t in self._repairs.get(guild_id, []) if self.now() - t < REPAIR_WINDOW]
+        self._repairs[guild_id] = recent
+        if len(recent) >= REPAIRS_MAX:
+            report = SyncReport(problems=["The AutoMod rules keep being changed back, so I stopped repairing them "
+                                          "for a few minutes. Please check the server's AutoMod settings."])
+            self.reports[guild_id] = report
+            await self._save_problems(guild_id, report)
+            return report
+        report = await self._sync_guild(guild_id)
+        if report.created or report.updated or report.deleted:
+            self._repairs[guild_id].append(self.now())
+        return report
+
+    async def _sync_guild(self, guild_id: int) -> SyncReport:
         report = SyncReport()
         self.reports[guild_id] = report
         port = self.automod

@@ -71,13 +71,14 @@ def same_rule(remote: dict[str, Any], wanted: dict[str, Any]) -> bool:
     meta = remote.get("trigger_metadata") or {}
     want = wanted["trigger_metadata"]
     actions = [(int(a.get("type", 0)), str((a.get("metadata") or {}).get("channel_id"))) for a in remote.get("actions") or []]
+    def same(key: str) -> bool:  # order and case are not meaningful to AutoMod
+        return {str(x).casefold() for x in meta.get(key) or []} == {x.casefold() for x in want[key]}
+
     return (
         remote.get("name") == wanted["name"]
         and bool(remote.get("enabled")) is True
         and int(remote.get("event_type", 0)) == MESSAGE_SEND
-        and list(meta.get("keyword_filter") or []) == want["keyword_filter"]
-        and list(meta.get("regex_patterns") or []) == want["regex_patterns"]
-        and list(meta.get("allow_list") or []) == want["allow_list"]
+        and same("keyword_filter") and same("regex_patterns") and same("allow_list")
         and actions == [(SEND_ALERT_MESSAGE, wanted["actions"][0]["metadata"]["channel_id"])]
     )
 

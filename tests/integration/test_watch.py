@@ -101,3 +101,20 @@ async def test_the_console_posts_as_a_member(app: SupportApp, tmp_path: Path) ->
     assert f"/channels/{CONSOLE_GUILD_ID}/{channel_id_for('general')}/" in printed.replace("\n│   ", "")
     await member.handle(":post general no hash")
     assert "write :post #channel your message" in out.getvalue()
+
+
+async def test_repairs_that_keep_being_undone_stop_and_are_reported(watch_app: SupportApp) -> None:
+    from bot.console.automod import ConsoleAutomod
+
+    port = ConsoleAutomod()
+    watch_app.watch.automod = port
+    await watch_app.call("watch.on", ADMIN, mode="both")
+    assert port.rules[GUILD]
+    reports = []
+    for _ in range(12):
+        port.rules[GUILD].clear()  # someone deletes them all, again and again
+        reports.append(await watch_app.watch.sync_guild(GUILD))
+    assert reports[0].created and not reports[-1].created
+    assert "keep being changed back" in reports[-1].problems[0]
+    status = await watch_app.call("watch.status", ADMIN)
+    assert "keep being changed back" in status.all_text()
