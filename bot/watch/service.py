@@ -300,11 +300,18 @@ class WatchService:
         if port is None:
             return report
         owned = await self.store.owned_rules(guild_id)
+        if not settings.automod and not owned:
+            await self._save_problems(guild_id, report)  # nothing to create or remove
+            return report
         try:
             remote = await port.list_rules(guild_id)
         except AutomodForbidden:
             report.forbidden = True
             report.problems.append("I lack the **Manage Server** permission, so I can't manage AutoMod rules here.")
+            await self._save_problems(guild_id, report)
+            return report
+        except AutomodRejected as exc:
+            report.problems.append(f"Discord would not list this server's AutoMod rules ({exc.code}).")
             await self._save_problems(guild_id, report)
             return report
         by_id = {int(r["id"]): r for r in remote}

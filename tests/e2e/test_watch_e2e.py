@@ -397,3 +397,10 @@ async def test_message_mode_checks_edits(tmp_path: Path, fake: FakeDiscord) -> N
         await world.automod.edit(world.alice, message, CRISIS_MESSAGE_MODE)
         [card] = await wait_cards(world)
         assert str(message.id) in json.dumps(card.embeds)
+
+
+async def test_message_mode_alone_needs_no_manage_server(tmp_path: Path, fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake, message_content=True, manage_guild=False) as world:
+        text = await turn_on(world, "messages")
+        assert "Channel watch is on" in text and "Manage Server" not in text
+        assert fake.requests_to(f"GET /guilds/{world.guild.id}/auto-moderation/rules") == []
