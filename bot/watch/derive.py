@@ -354,8 +354,13 @@ def derive(rules: CrisisRules, *, rule_slots: int) -> Plan:
             continue
         try:
             expansions = _parse(pattern.phrase, rules.classes)
-        except DeriveError as exc:
-            left_out.append(f"{label} ({exc})")
+        except DeriveError as exc:  # not as keywords; perhaps as one regex ("give up $")
+            try:
+                if place_regex(pattern.rule_id, _regex(pattern.phrase, rules.classes)):
+                    continue
+                left_out.append(f"{label} ({exc}; no regex slot left)")
+            except DeriveError as rx_exc:
+                left_out.append(f"{label} ({rx_exc})")
             continue
         plain = [k for e in expansions if (z := _zero_gaps(e)) is not None and (k := _keyword(z))]
         exact = all(not any(isinstance(t, Gap) for t in e) for e in expansions) and len(plain) == len(expansions)
