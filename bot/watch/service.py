@@ -232,6 +232,7 @@ class WatchService:
             if not await self.store.transition(alert.id, expect=("open",), state="claimed", actor_id=actor.user_id,
                                                action="claimed"):
                 return Reply.text(self._taken(await self.store.alert(alert.id)))
+            await self._audit_post(alert, actor, "is reaching out on")
             fresh = await self.store.alert(alert.id)
             assert fresh is not None
             reply = cards.alert_card(fresh)
@@ -253,6 +254,7 @@ class WatchService:
                 return Reply.text(self._taken(await self.store.alert(alert.id)))
             if state == "false_alarm":
                 await self.store.record_false_alarm(alert.guild_id, alert.reason, alert.phrase)
+            await self._audit_post(alert, actor, "resolved" if state == "resolved" else "marked as a false alarm")
             fresh = await self.store.alert(alert.id)
             assert fresh is not None
             if action == "false":  # pressed on the card itself
@@ -262,6 +264,13 @@ class WatchService:
             await self._refresh_card(fresh)
             return Reply(content=f"Thank you. Safety alert #{alert.id} is marked resolved.", update=True)
         return Reply.text(STALE)
+
+    async def _audit_post(self, alert: Alert, actor: Actor, what: str) -> None:
+        """One line in the server's audit channel: who did what to which alert — never the member."""
+        channel = (await self.app.guilds.get(alert.guild_id)).audit_channel_id
+        if channel is not None:
+            await self.app.outbox.to_channel(channel, Reply(
+                content=f"<@{actor.user_id}> {what} safety alert #{alert.id}.", ephemeral=False))
 
     @staticmethod
     def _taken(alert: Alert | None) -> str:

@@ -59,7 +59,7 @@ async def started(tmp_path: Path, fake: FakeDiscord, *, message_content: bool = 
     async with running_client(fake, bot, token=TOKEN):
         world = WatchWorld(fake, bot, guild, alice, bob, mod, admin, clock, automod, guild.channel("venting"))
         await fake.slash("setup", alert_channel=guild.channel("mod-alerts"), moderator_role=guild.role("Moderators"),
-                         country="GB", user=admin)
+                         audit_channel=guild.channel("mod-audit"), country="GB", user=admin)
         yield world
     fake.assert_clean()
 
@@ -227,6 +227,9 @@ async def test_claim_resolve_and_false_alarm(tmp_path: Path, fake: FakeDiscord) 
         assert "marked resolved" in done.text
         await fake.wait_until(lambda: "Resolved" in json.dumps(alert_cards(world)[0].embeds), timeout=5)
         assert alert_cards(world)[0].components == []
+        audit = [m.content for m in cards_in(world, "mod-audit")]
+        assert audit == [f"<@{world.mod.id}> is reaching out on safety alert #1.",
+                         f"<@{world.admin.id}> resolved safety alert #1."]
         history = await world.app.watch.store.history(1)
         assert [(who, what) for who, what, _ in history] == [(world.mod.id, "claimed"), (world.admin.id, "resolved")]
 
