@@ -114,7 +114,8 @@ class WatchCommands:
                 cover = "message mode covers them" if s.messages else "turn on message mode to cover them"
                 lines.append(f"Left out of AutoMod ({cover}): {shown}{more}")
             if report.partly:
-                lines.append(f"Only partly in AutoMod: {len(report.partly)} phrase(s) with words in between")
+                lines.append(f"Only partly in AutoMod: {len(report.partly)} phrase(s) "
+                             "(`supportbot automod` lists them)")
         if s.messages:
             channels = sorted(await self.service.store.channels(guild_id))
             lines.append("Message check in: " + (", ".join(f"<#{c}>" for c in channels) or "no channels yet "

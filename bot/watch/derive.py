@@ -376,7 +376,7 @@ def derive(rules: CrisisRules, *, rule_slots: int) -> Plan:
         except DeriveError as exc:
             why = str(exc)
         if keywords and place_keywords(pattern.rule_id, keywords):
-            partly.append(f"{label} (only without the words in between: {why})")
+            partly.append(f"{label} (only the forms plain keywords can express: {why})")
         else:
             left_out.append(f"{label} ({why})")
 
