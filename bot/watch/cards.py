@@ -109,9 +109,14 @@ def outreach_dm(lines: Reply, channel_id: int | None) -> Reply:
     return Reply(cards=[card], ephemeral=False)
 
 
-def escalation(alert: Alert, role_id: int | None, minutes: int) -> Reply:
+def escalation(alerts: list[Alert], role_id: int | None, minutes: int) -> Reply:
     who = f"<@&{role_id}> " if role_id else ""
-    link = jump_link(alert)
-    text = (f"{who}Safety alert #{alert.id} has waited {minutes} minutes and nobody has said they're "
-            "reaching out yet. Could someone take it?" + (f" Message: {link}" if link else ""))
+    if len(alerts) == 1:
+        link = jump_link(alerts[0])
+        text = (f"{who}Safety alert #{alerts[0].id} has waited {minutes} minutes and nobody has said they're "
+                "reaching out yet. Could someone take it?" + (f" Message: {link}" if link else ""))
+    else:
+        ids = ", ".join(f"#{a.id}" for a in alerts[:30]) + (" …" if len(alerts) > 30 else "")
+        text = (f"{who}{len(alerts)} safety alerts have waited {minutes} minutes and nobody has said they're "
+                f"reaching out yet: {ids}. Could someone take them?")
     return Reply(content=text, ephemeral=False, ping_role=role_id)

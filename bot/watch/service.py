@@ -202,21 +202,23 @@ class WatchService:
     # -- escalation -------------------------------------------------------------------------
 
     async def escalate_due(self) -> int:
-        """Ping the on-call role once for each alert nobody claimed in time. Returns how many."""
-        count = 0
+        """Ping the on-call role once for each alert nobody claimed in time (one message per server
+        and scan, so a raid is one ping, not thirty). Returns how many alerts were escalated."""
+        due: dict[int, list[Alert]] = {}
         for alert in await self.store.due_for_escalation(self.now() - timedelta(minutes=1)):
             settings = await self.store.settings(alert.guild_id)
             if self.now() - alert.created_at < timedelta(minutes=settings.escalate_minutes):
                 continue
-            if not await self.store.mark_escalated(alert.id):
-                continue
-            await self.store.audit(alert.id, alert.guild_id, None, "escalated")
-            channel = alert.card_channel_id or (await self.app.guilds.get(alert.guild_id)).alert_channel_id
+            if await self.store.mark_escalated(alert.id):
+                await self.store.audit(alert.id, alert.guild_id, None, "escalated")
+                due.setdefault(alert.guild_id, []).append(alert)
+        for guild_id, alerts in due.items():
+            settings = await self.store.settings(guild_id)
+            channel = alerts[0].card_channel_id or (await self.app.guilds.get(guild_id)).alert_channel_id
             if channel is not None:
-                await self.app.outbox.post(channel, cards.escalation(alert, settings.oncall_role_id,
+                await self.app.outbox.post(channel, cards.escalation(alerts, settings.oncall_role_id,
                                                                      settings.escalate_minutes))
-            count += 1
-        return count
+        return sum(len(a) for a in due.values())
 
     # -- moderators' buttons ----------------------------------------------------------------
 

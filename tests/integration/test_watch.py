@@ -118,3 +118,17 @@ async def test_repairs_that_keep_being_undone_stop_and_are_reported(watch_app: S
     assert "keep being changed back" in reports[-1].problems[0]
     status = await watch_app.call("watch.status", ADMIN)
     assert "keep being changed back" in status.all_text()
+
+
+async def test_escalation_of_many_alerts_is_one_ping(watch_app: SupportApp, clock: ManualClock) -> None:
+    from datetime import timedelta
+
+    await watch_app.call("watch.settings", ADMIN, oncall_role=77, escalate_minutes=5)
+    for member in range(200, 205):
+        await post(watch_app, "i want to kill myself", author=member, message_id=member)
+    before = len(watch_app.outbox.channel_posts)
+    clock.advance(timedelta(minutes=6))
+    assert await watch_app.watch.escalate_due() == 5
+    assert await watch_app.watch.escalate_due() == 0
+    [(channel, ping)] = watch_app.outbox.channel_posts[before:]
+    assert channel == ALERTS and ping.ping_role == 77 and "5 safety alerts" in (ping.content or "")
