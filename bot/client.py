@@ -29,8 +29,9 @@ EXTENSIONS: tuple[str, ...] = (
 
 REMINDER_SCAN_SECONDS = 30.0
 DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
-DMS_CLOSED_CODE = 50007  # Discord: "Cannot send messages to this user"
-DMS_CLOSED_CODES = (DMS_CLOSED_CODE, 50278)  # 50278: the member's DM settings refuse this bot
+# Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
+# 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
+DMS_CLOSED_CODES = frozenset({50007, 50278})
 
 ERROR_REPLY = (
     "Sorry — something went wrong on my side. Please try again in a moment. "
