@@ -311,6 +311,32 @@ def _except_entries(phrases: Iterable[str], classes: dict[str, list[str]]) -> It
             yield from _spellings(" ".join(words))
 
 
+def _slang_variants(keyword: str, slang: dict[str, str]) -> Iterator[str]:
+    """``keyword`` with one word (or the whole phrase) in a typed form the lexicon rewrites."""
+    core = keyword.rstrip("*")
+    star = keyword.endswith("*")
+    words = core.split(" ")
+    for typed, normal in slang.items():
+        if normal == core:
+            variant = typed + ("*" if " " in typed else "")
+        elif " " in normal:
+            padded = f" {core} "
+            if f" {normal} " not in padded:
+                continue
+            variant = padded.replace(f" {normal} ", f" {typed} ", 1).strip() + ("*" if star else "")
+        else:
+            spots = [i for i, w in enumerate(words) if w == normal or (star and i == len(words) - 1
+                                                                        and normal.startswith(w) and len(w) >= 5)]
+            if not spots:
+                continue
+            i = spots[0]
+            variant = " ".join([*words[:i], typed, *words[i + 1:]])
+            if star and (i < len(words) - 1 or len(words) > 1):
+                variant += "*"
+        if len(variant) <= KEYWORD_LEN_MAX:
+            yield variant
+
+
 def _covers(entry: str, cores: set[str]) -> bool:
     words = entry.rstrip("*").split(" ")
     return any(" ".join(words[i:j]) in cores for i in range(len(words)) for j in range(i + 1, len(words) + 1))
@@ -380,17 +406,14 @@ def derive(rules: CrisisRules, *, rule_slots: int) -> Plan:
         else:
             left_out.append(f"{label} ({why})")
 
-    # Second pass: slang spellings of placed keywords ("kms" for "kill myself"), if room remains.
-    for typed, normal in rules.slang.items():
-        for kw, rid in list(sources.items()):
-            if kw.rstrip("*") == normal and " " not in typed:
-                variant = typed
-            elif kw.rstrip("*") == normal:
-                variant = typed + "*"
-            else:
-                continue
-            if len(variant) <= KEYWORD_LEN_MAX and variant not in sources:
-                place_keywords(rid, [variant])
+    # Second pass, if room remains: the lexicon's misspellings and slang, which only the triage's
+    # normaliser undoes ("kms" for "kill myself", "sucidal" for "suicid*"), highest priority first.
+    for kw, rid in list(sources.items()):
+        if kw.startswith("(?i)"):
+            continue  # a regex
+        for variant in _slang_variants(kw, rules.slang):
+            if variant not in sources and not place_keywords(rid, [variant]):
+                break
 
     # Allow lists: each AutoMod rule gets the exceptions and idioms of the crisis rules it holds.
     # Idioms first ("killing myself laughing" is common and harmless), then exceptions by priority.
