@@ -371,7 +371,7 @@ class WatchService:
                 break
             await self.store.disown_rule(guild_id, slot)
             report.deleted += 1
-        if settings.automod:
+        if settings.automod and channel is not None:
             report.left_out, report.partly = list(plan.left_out), list(plan.partly)
         await self._save_problems(guild_id, report)
         log.info("watch: AutoMod sync for a server: %d created, %d updated, %d removed, %d problem(s)",

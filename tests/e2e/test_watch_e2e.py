@@ -43,7 +43,7 @@ class WatchWorld(World):
 
 @asynccontextmanager
 async def started(tmp_path: Path, fake: FakeDiscord, *, message_content: bool = False,
-                  manage_guild: bool = True, community: bool = True) -> AsyncIterator[WatchWorld]:
+                  manage_guild: bool = True, community: bool = True, setup: bool = True) -> AsyncIterator[WatchWorld]:
     guild = fake.guild("Fibro Friends", channels=["general", "venting", "mod-alerts", "mod-audit"],
                        roles=["Moderators", "On call"])
     guild.features = ["COMMUNITY"] if community else []  # type: ignore[attr-defined]
@@ -58,8 +58,10 @@ async def started(tmp_path: Path, fake: FakeDiscord, *, message_content: bool = 
     bot = await create_bot(settings, clock=clock)
     async with running_client(fake, bot, token=TOKEN):
         world = WatchWorld(fake, bot, guild, alice, bob, mod, admin, clock, automod, guild.channel("venting"))
-        await fake.slash("setup", alert_channel=guild.channel("mod-alerts"), moderator_role=guild.role("Moderators"),
-                         audit_channel=guild.channel("mod-audit"), country="GB", user=admin)
+        if setup:
+            await fake.slash("setup", alert_channel=guild.channel("mod-alerts"),
+                             moderator_role=guild.role("Moderators"), audit_channel=guild.channel("mod-audit"),
+                             country="GB", user=admin)
         yield world
     fake.assert_clean()
 
@@ -407,3 +409,15 @@ async def test_message_mode_alone_needs_no_manage_server(tmp_path: Path, fake: F
         text = await turn_on(world, "messages")
         assert "Channel watch is on" in text and "Manage Server" not in text
         assert fake.requests_to(f"GET /guilds/{world.guild.id}/auto-moderation/rules") == []
+
+
+async def test_turning_on_before_an_alert_channel_is_set_then_setting_it(tmp_path: Path, fake: FakeDiscord) -> None:
+    async with started(tmp_path, fake, setup=False) as world:
+        first = await turn_on(world)
+        assert "Set an alert channel first" in first and "Left out" not in first
+        assert world.automod.rules_in(world.guild) == []
+        alerts = world.guild.channel("mod-alerts")
+        done = await fake.slash("setup", options={"alert_channel": alerts}, user=world.admin)
+        assert "Set an alert channel first" not in done.text and "phrases" in done.text
+        rules = world.automod.rules_in(world.guild)
+        assert rules and all(r["actions"][0]["metadata"]["channel_id"] == str(alerts.id) for r in rules)
