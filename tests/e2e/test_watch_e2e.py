@@ -82,7 +82,7 @@ async def wait_cards(world: World, count: int = 1) -> list[FakeMessage]:
     def ready() -> bool:
         found = alert_cards(world)
         return len(found) >= count and not any("Sending a private message" in json.dumps(c.embeds) for c in found)
-    await world.fake.wait_until(ready, timeout=5)
+    await world.fake.wait_until(ready, timeout=10)
     return alert_cards(world)
 
 
@@ -123,14 +123,14 @@ async def test_rules_are_created_within_limits_and_repaired(tmp_path: Path, fake
 
         deleted = ours[0]["id"]
         await world.automod.human_delete(world.guild, int(deleted))
-        await fake.wait_until(lambda: len(world.automod.rules_in(world.guild)) == len(ours) + 1, timeout=5)
+        await fake.wait_until(lambda: len(world.automod.rules_in(world.guild)) == len(ours) + 1, timeout=10)
         assert deleted not in {r["id"] for r in world.automod.rules_in(world.guild)}
 
         edited = ours[1]["id"] if len(ours) > 1 else world.automod.rules_in(world.guild)[-1]["id"]
         before = list(world.automod.rules[world.guild.id][int(edited)]["trigger_metadata"]["keyword_filter"])
         await world.automod.human_edit(world.guild, int(edited), keyword_filter=["hello"], enabled=False)
         rule = world.automod.rules[world.guild.id][int(edited)]
-        await fake.wait_until(lambda: rule["trigger_metadata"]["keyword_filter"] == before and rule["enabled"], timeout=5)
+        await fake.wait_until(lambda: rule["trigger_metadata"]["keyword_filter"] == before and rule["enabled"], timeout=10)
 
 
 async def test_an_execution_gives_one_dm_and_one_card_without_the_bot_seeing_the_text(
@@ -364,7 +364,7 @@ async def test_a_burst_beyond_the_queue_is_reported(tmp_path: Path, fake: FakeDi
     async with running_client(fake, bot, token=TOKEN):
         await fake.slash("setup", alert_channel=guild.channel("mod-alerts"), user=admin)
         await fake.slash("safety-watch on", user=admin)
-        members = [fake.user(f"m{i}", guild=guild) for i in range(30)]
+        members = [fake.user(f"m{i}", guild=guild) for i in range(60)]
         await asyncio.gather(*(automod.post(m, guild.channel("general"), CRISIS) for m in members))
         alerts = guild.channel("mod-alerts")
 
@@ -374,9 +374,9 @@ async def test_a_burst_beyond_the_queue_is_reported(tmp_path: Path, fake: FakeDi
             missed = sum(int(re.search(r"could not check (\d+)", m.content).group(1))
                          for m in posts if "could not check" in m.content)
             return cards, missed
-        await fake.wait_until(lambda: sum(accounted()) == 30, timeout=10)
+        await fake.wait_until(lambda: sum(accounted()) == 60, timeout=15)
         cards, missed = accounted()
-        assert missed > 0 and cards + missed == 30
+        assert missed > 0 and cards + missed == 60
     fake.assert_clean()
 
 
