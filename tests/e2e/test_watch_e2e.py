@@ -120,6 +120,9 @@ async def test_rules_are_created_within_limits_and_repaired(tmp_path: Path, fake
             assert len(meta["regex_patterns"]) <= 10 and all(len(r) <= 260 for r in meta["regex_patterns"])
             assert len(meta["allow_list"]) <= 100
         assert world.automod.rules_in(world.guild)[0] == foreign  # untouched
+        created = fake.requests_to(f"POST /guilds/{world.guild.id}/auto-moderation/rules")
+        reasons = {r.headers.get("X-Audit-Log-Reason") for r in created}
+        assert reasons == {"Keeping the community-care rules in sync"}  # neutral in the audit log
 
         deleted = ours[0]["id"]
         await world.automod.human_delete(world.guild, int(deleted))
