@@ -59,13 +59,7 @@ class SafetyTriage:
         except Exception:  # the encoder failing on one text must not hide the rules' result
             log.exception("semantic triage failed on one message; the rules' result stands")
             return ruled if ruled.level is not Level.NONE else replace(NOTHING, gentle=True)
-        if meant is None:
-            return ruled
-        if _RANK[meant.level] < _RANK[ruled.level]:
-            return meant
-        if meant.gentle and ruled.level is not Level.CRISIS:
-            return replace(ruled, gentle=True)
-        return ruled
+        return combine(ruled, meant)
 
     def matches(self, text: str) -> list[Triage]:
         return self.rules.matches(text)
@@ -78,3 +72,17 @@ class SafetyTriage:
 
     def normalize(self, text: str) -> str:
         return self.rules.normalize(text)
+
+
+def combine(ruled: Triage, meant: Triage | None) -> Triage:
+    """The most urgent of the two layers' outcomes; a gentle note rides on a non-crisis rule result.
+
+    A module function so the tuning script applies exactly the bot's rule for joining the layers.
+    """
+    if meant is None:
+        return ruled
+    if _RANK[meant.level] < _RANK[ruled.level]:
+        return meant
+    if meant.gentle and ruled.level is not Level.CRISIS:
+        return replace(ruled, gentle=True)
+    return ruled

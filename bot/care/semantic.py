@@ -210,8 +210,9 @@ class SemanticLayer:
     """Classifies by nearest reviewed exemplars (see the module docstring)."""
 
     def __init__(self, encoder: Encoder, exemplars: Sequence[Exemplar], vectors: np.ndarray,
-                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN) -> None:
+                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K) -> None:
         self.encoder = encoder
+        self.k = k
         self.exemplars = tuple(exemplars)
         self.thresholds = dict(thresholds or THRESHOLDS)
         self.gentle = gentle
@@ -236,7 +237,7 @@ class SemanticLayer:
         nearest: dict[Level, Exemplar] = {}
         for level, (matrix, idx) in self._groups.items():
             sims = matrix @ vector
-            k = min(K, len(sims))
+            k = min(self.k, len(sims))
             top = np.argpartition(-sims, k - 1)[:k]
             scores[level] = float(sims[top].mean())
             nearest[level] = self.exemplars[idx[int(top[np.argmax(sims[top])])]]

@@ -1,0 +1,119 @@
+"""Choose the semantic layer's K and margins on tuning-train; check they generalise on tuning-dev.
+
+Why: thresholds chosen on the same cases they are reported on measure fit, not safety. The tuning
+cases (tests/data/triage_cases.jsonl) are split by paraphrase family, deterministically (a hash of
+the family id, see :func:`bench.common.tuning_part`), into a train part that picks the settings and
+a dev part that is only looked at. The blind split is never read here.
+
+Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``; then the
+most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed crisis costs most); then the
+fewest false alarms. Every text is embedded once; the grid is evaluated with numpy, applying the
+same decision as :meth:`bot.care.semantic.SemanticLayer.decide` and :func:`bot.care.engine.combine`.
+Last line: one JSON object with the chosen settings and the train and dev figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import tuning_part  # noqa: E402
+from bot.care.engine import MIN_WORDS  # noqa: E402
+from bot.care.service import load_safety_content  # noqa: E402
+from bot.care.triage import Level  # noqa: E402
+
+_RANK = {"crisis": 0, "urgent": 1, "clinician": 2, "none": 3}
+_LEVELS = (Level.CRISIS, Level.URGENT, Level.CLINICIAN, Level.NONE)
+
+
+def _figures(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+    """Recall per level and false alarms; ``final`` may carry a leading grid axis."""
+    out = {}
+    for name, rank in _RANK.items():
+        mask = gold == rank
+        n = max(int(mask.sum()), 1)
+        if name == "none":
+            out["false_alarm"] = (final[..., mask] < 3).sum(-1) / n
+        else:
+            out[f"{name}_recall"] = (final[..., mask] <= rank).sum(-1) / n
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-false-alarm", type=float, default=0.04)
+    args = parser.parse_args()
+    triage, _, problems = load_safety_content(ROOT / "content")
+    if triage is None or triage.semantic is None:
+        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    layer = triage.semantic
+    cases = [json.loads(line) for line in (ROOT / "tests/data/triage_cases.jsonl").open(encoding="utf-8") if line.strip()]
+    gold = np.array([_RANK[c["level"]] for c in cases])
+    part = np.array([tuning_part(c["family"]) for c in cases])
+    rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases])
+    eligible = np.array([len(triage.rules.normalize(c["text"]).split()) >= MIN_WORDS for c in cases]) & (rule_rank > 0)
+    vectors = layer.encoder.encode([c["text"] for c in cases])
+    groups = {lv: vectors_of(layer, lv) for lv in _LEVELS}
+    tops = {lv: -np.sort(-(vectors @ m.T), axis=1)[:, :8] for lv, m in groups.items()}
+    grid_c = np.round(np.arange(-0.03, 0.0401, 0.0025), 4)
+    grid_u = np.round(np.arange(-0.02, 0.0601, 0.0025), 4)
+    grid_l = np.round(np.arange(-0.02, 0.0601, 0.0025), 4)
+    train, dev = part == "train", part == "dev"
+    best = None
+    for k in (1, 2, 3, 4, 5, 7):
+        score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in tops.items()}
+        mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
+        tc, tu, tl = np.meshgrid(grid_c, grid_u, grid_l, indexing="ij")
+        tc, tu, tl = (a.reshape(-1, 1) for a in (tc, tu, tl))
+        crisis = (mc >= tc) & (mc >= np.maximum(mu, ml))
+        urgent = ~crisis & (mu >= tu)
+        clin = ~crisis & ~urgent & (ml >= tl)
+        sem = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+        final = np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
+        fig = _figures(final[:, train], gold[train])
+        value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
+        value = np.where(fig["false_alarm"] <= args.max_false_alarm, value - 0.1 * fig["false_alarm"], -1)
+        i = int(np.argmax(value))
+        if best is None or value[i] > best[0]:
+            best = (value[i], k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), final[i])
+    _, k, c, u, cl, final = best
+    current = _decide(tops, layer.k, [layer.thresholds[lv] for lv in _LEVELS[:3]], rule_rank, eligible)
+    for name, mask in (("train", train), ("dev", dev)):
+        got = {key: round(float(v), 3) for key, v in _figures(current[mask], gold[mask]).items()}
+        print(f"in force (k {layer.k}, {[layer.thresholds[lv] for lv in _LEVELS[:3]]}) tuning-{name}: {json.dumps(got)}")
+    rules_final = rule_rank
+    report = {"k": k, "crisis": c, "urgent": u, "clinician": cl}
+    for name, mask in (("train", train), ("dev", dev)):
+        got = {key: round(float(v), 3) for key, v in _figures(final[mask], gold[mask]).items()}
+        rules = {key: round(float(v), 3) for key, v in _figures(rules_final[mask], gold[mask]).items()}
+        print(f"tuning-{name} ({int(mask.sum())} cases): {json.dumps(got)}; rules only {json.dumps(rules)}")
+        report.update({f"{name}_{key}": v for key, v in got.items()})
+    print(json.dumps(report))
+
+
+def _decide(tops: dict, k: int, thresholds: list[float], rule_rank: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Final rank per case for one setting (the same decision as the grid above)."""
+    score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in tops.items()}
+    mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
+    crisis = (mc >= thresholds[0]) & (mc >= np.maximum(mu, ml))
+    urgent = ~crisis & (mu >= thresholds[1])
+    clin = ~crisis & ~urgent & (ml >= thresholds[2])
+    sem = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+    return np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
+
+
+def vectors_of(layer, level: Level) -> np.ndarray:
+    """The bank's vectors of one level (what the layer compares a message with)."""
+    matrix, _ = layer._groups[level]
+    return matrix
+
+
+if __name__ == "__main__":
+    main()
