@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile  # noqa: E402
+from bench.common import percentile, tuning_part  # noqa: E402
 from bot.care.engine import SafetyTriage  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 
@@ -95,6 +95,11 @@ def main() -> None:
         figures = evaluate(SafetyTriage(fresh.rules, fresh.semantic), cases)
         rules_only = evaluate(SafetyTriage(fresh.rules, None), cases)
         print(f"{split}: {json.dumps(figures)}")
+        if split == "tuning":
+            for part in ("train", "dev"):
+                piece = evaluate(SafetyTriage(fresh.rules, fresh.semantic), [c for c in cases if tuning_part(c["family"]) == part])
+                print(f"tuning-{part}: {json.dumps(piece)}")
+                out.update({f"tuning_{part}_{k}": v for k, v in piece.items() if k != "cases"})
         print(f"{split} (rules only): {json.dumps(rules_only)}")
         out.update({f"{split}_{k}": v for k, v in figures.items() if k != "cases"})
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -107,7 +112,8 @@ def main() -> None:
         "p99_ms": round(percentile(times, 0.99), 1),
         "rss_mb": round(rss_mb, 1),
         "p50_ms": round(percentile(times, 0.5), 1),
-        **{k: v for k, v in out.items() if k.startswith("tuning_")},
+        **{k: v for k, v in out.items() if k.startswith("tuning_") and not k.startswith(("tuning_train_", "tuning_dev_"))},
+        **{k: v for k, v in out.items() if k.startswith(("tuning_train_", "tuning_dev_")) and k.endswith(("recall", "false_alarm"))},
         "model": triage.semantic.model,
     }))
 

@@ -7,7 +7,8 @@ a dev part that is only looked at. The blind split is never read here.
 
 Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``; then the
 most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed crisis costs most); then the
-fewest false alarms. Every text is embedded once; the grid is evaluated with numpy, applying the
+fewest false alarms; then the highest margins (the widest gap from benign text that still
+catches as much). Every text is embedded once; the grid is evaluated with numpy, applying the
 same decision as :meth:`bot.care.semantic.SemanticLayer.decide` and :func:`bot.care.engine.combine`.
 Last line: one JSON object with the chosen settings and the train and dev figures.
 """
@@ -79,7 +80,7 @@ def main() -> None:
         final = np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
         fig = _figures(final[:, train], gold[train])
         value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
-        value = np.where(fig["false_alarm"] <= args.max_false_alarm, value - 0.1 * fig["false_alarm"], -1)
+        value = np.where(fig["false_alarm"] <= args.max_false_alarm, value - 0.1 * fig["false_alarm"] + 0.001 * (tc + tu + tl)[:, 0], -1)
         i = int(np.argmax(value))
         if best is None or value[i] > best[0]:
             best = (value[i], k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), final[i])

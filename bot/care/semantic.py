@@ -47,11 +47,12 @@ from bot.semantic import Encoder
 
 K = 3
 CONFIDENCE_SCALE = 0.02
-# Chosen on the tuning split (tests/data/triage_cases.jsonl; see the README, "Safety triage"): a
-# grid search for the most recall per level with false alarms on benign tuning texts at or under
-# 5 %. Crisis gets the lowest bar because a miss can cost a life and a false alarm costs one kind
-# private message; clinician the highest, because the rules already catch most of those questions.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.01, Level.CLINICIAN: 0.02}
+# Chosen by bench/triage_tune.py on the train part of the tuning cases (split by family; the dev
+# part only checks that the choice generalises): the most recall, weighted 3:2:1 crisis, urgent,
+# clinician, with false alarms on benign train texts at or under 4 %, ties to the widest margins.
+# Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
+# private message.
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
