@@ -50,6 +50,7 @@ def _figures(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-false-alarm", type=float, default=0.04)
+    parser.add_argument("--quick", action="store_true", help="a coarser grid (steps of 0.005)")
     args = parser.parse_args()
     triage, _, problems = load_safety_content(ROOT / "content")
     if triage is None or triage.semantic is None:
@@ -63,9 +64,10 @@ def main() -> None:
     vectors = layer.encoder.encode([c["text"] for c in cases])
     groups = {lv: vectors_of(layer, lv) for lv in _LEVELS}
     tops = {lv: -np.sort(-(vectors @ m.T), axis=1)[:, :8] for lv, m in groups.items()}
-    grid_c = np.round(np.arange(-0.03, 0.0401, 0.0025), 4)
-    grid_u = np.round(np.arange(-0.02, 0.0601, 0.0025), 4)
-    grid_l = np.round(np.arange(-0.02, 0.0601, 0.0025), 4)
+    step = 0.005 if args.quick else 0.0025
+    grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
+    grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
+    grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
     train, dev = part == "train", part == "dev"
     best = None
     for k in (1, 2, 3, 4, 5, 7):
