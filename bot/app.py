@@ -87,6 +87,7 @@ class SupportApp:
         }.items():
             self.register(name, handler)
         self.completers["checkins.zones"] = c.complete_zone
+        self.completers["checkins.days"] = c.complete_day
         self.router.add("ci", c.handle_button)
         self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member))
 

@@ -90,9 +90,10 @@ class CheckinStore:
             (to_iso(self.clock.now()), user_id),
         )
 
-    async def save(self, user_id: int, checkin: CheckIn) -> bool:
+    async def save(self, user_id: int, checkin: CheckIn, zone: str | None = None) -> bool:
         """Store a check-in; answers given again the same day replace earlier ones, answers left
-        out keep what was there. Returns True when it is the first check-in for that day.
+        out keep what was there. ``zone`` is the time zone the member logged it in (kept from the
+        first save of that day). Returns True when it is the first check-in for that day.
 
         Committed before this returns: an acknowledged check-in survives a crash.
         """
@@ -104,12 +105,19 @@ class CheckinStore:
             existed = await tx.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
                                         (user_id, checkin.day.isoformat()))
             await tx.execute(
-                f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, created_at, updated_at) "
-                f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?) "
-                f"ON CONFLICT (user_id, day) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
-                (user_id, checkin.day.isoformat(), *values, now, now),
+                f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, zone, created_at, updated_at) "
+                f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?, ?) "
+                f"ON CONFLICT (user_id, day) DO UPDATE SET {updates}, "
+                "zone = COALESCE(checkins.zone, excluded.zone), updated_at = excluded.updated_at",
+                (user_id, checkin.day.isoformat(), *values, zone, now, now),
             )
         return existed is None
+
+    async def day_zone(self, user_id: int, day: date) -> tuple[bool, str | None]:
+        """Whether the member has a check-in for ``day``, and the zone it was logged in."""
+        row = await self.db.fetchone("SELECT zone FROM checkins WHERE user_id = ? AND day = ?",
+                                     (user_id, day.isoformat()))
+        return (False, None) if row is None else (True, row[0])
 
     async def days(self, user_id: int) -> list[date]:
         rows = await self.db.fetchall("SELECT day FROM checkins WHERE user_id = ? ORDER BY day", (user_id,))
