@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 
 from bot.checkins.models import (
     SCALE_BY_FIELD,
@@ -110,7 +110,7 @@ def _day_ticks(start: date, days: int) -> tuple[list[int], list[str]]:
         labels = [f"{(start + timedelta(days=i)).day} {_MONTHS[(start + timedelta(days=i)).month - 1]}"
                   for i in offsets]
         return offsets, labels
-    every = 2 if days <= 250 else 3 if days <= 400 else 6
+    every = 1 if days <= 250 else 3 if days <= 400 else 6
     offsets, labels = [], []
     d = date(start.year, start.month, 1)
     first = True
@@ -223,17 +223,20 @@ def _flare_panel(ax: Axes, rows: list[CheckIn], start: date, days: int) -> None:
         ax.spines[side].set_visible(False)
 
 
-def chart_figure(checkins: Sequence[CheckIn], start: date, end: date) -> Figure:
-    """The chart as a matplotlib Figure (with its own Agg canvas), for a PNG or a PDF page."""
+def draw_chart(fig: Figure | SubFigure, checkins: Sequence[CheckIn], start: date, end: date, *,
+               box: tuple[float, float, float, float] = (0.05, 0.985, 0.88, 0.065)) -> None:
+    """Draw the chart's panels into ``fig`` (a whole figure, or part of a PDF page).
+
+    ``box`` is (left, right, top, bottom) of the panel grid inside ``fig``.
+    """
     rows = _in_range(checkins, start, end)
     start = period_of(rows, start, end)
     days = (end - start).days + 1
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)  # Agg, chosen explicitly for this figure only (it attaches itself)
     how = "" if days <= DAILY_MAX_DAYS else (" (weekly medians)" if days <= WEEKLY_MAX_DAYS else " (monthly medians)")
     fig.suptitle(f"{format_day(start)} – {format_day(end)}{how}", fontsize=TITLE_PT + 1, color=INK, y=0.985)
-    axes = fig.subplots(3, 2, sharex=True, gridspec_kw={"hspace": 0.62, "wspace": 0.14})
-    fig.subplots_adjust(left=0.05, right=0.985, top=0.88, bottom=0.065)
+    left, right, top, bottom = box
+    axes = fig.subplots(3, 2, sharex=True, gridspec_kw={"hspace": 0.62, "wspace": 0.14, "left": left,
+                                                        "right": right, "top": top, "bottom": bottom})
     for ax, scale in zip(axes.flat, SCALES, strict=False):
         _panel(ax, rows, start, days, scale.field)
     _flare_panel(axes.flat[-1], rows, start, days)
@@ -241,7 +244,14 @@ def chart_figure(checkins: Sequence[CheckIn], start: date, end: date) -> Figure:
     for ax in axes[-1]:
         ax.set_xticks(*ticks)
     if not rows:
-        fig.text(0.5, 0.93, "No check-ins in this period", ha="center", fontsize=TICK_PT, color="#555555")
+        fig.text(0.5, top + 0.05, "No check-ins in this period", ha="center", fontsize=TICK_PT, color="#555555")
+
+
+def chart_figure(checkins: Sequence[CheckIn], start: date, end: date) -> Figure:
+    """The chart as a matplotlib Figure with its own Agg canvas."""
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)  # Agg, chosen explicitly for this figure only (it attaches itself)
+    draw_chart(fig, checkins, start, end)
     return fig
 
 

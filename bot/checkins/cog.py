@@ -54,10 +54,14 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 7, 365] = 28) -> None:
         await self.bot.run_handler(interaction, days=days)
 
-    @app_commands.command(name="export", description="Download all your check-ins as a CSV file",
+    @app_commands.command(name="export", description="Download your check-ins: a CSV, or a one-page PDF summary",
                           extras={"handler": "checkins.export", "defer": True})
-    async def export(self, interaction: discord.Interaction) -> None:
-        await self.bot.run_handler(interaction)
+    @app_commands.describe(format="csv: every check-in for a spreadsheet; pdf: a one-page appointment summary",
+                           notes="Include your notes in the PDF (the CSV always has them)")
+    @app_commands.choices(format=[app_commands.Choice(name="csv", value="csv"),
+                                  app_commands.Choice(name="pdf", value="pdf")])
+    async def export(self, interaction: discord.Interaction, format: str = "csv", notes: bool = False) -> None:
+        await self.bot.run_handler(interaction, format=format, notes=notes)
 
     @app_commands.command(name="pause", description="Freeze your streak for a while (up to 30 days)",
                           extras={"handler": "checkins.pause"})

@@ -6,6 +6,7 @@ Logs carry no scores, notes or dates (see ``tests/integration/test_checkins.py``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
+from bot.checkins.summary_pdf import render_summary_pdf
 from bot.checkins.timezones import canonical_zone, local_day, parse_clock, same_real_day, zone_choices
 from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
 
@@ -295,19 +297,32 @@ class CheckinService:
         card = streak_card(summary)
         card.fields.append(Field(f"Last {days} days, in words", alt))
         chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
-        png = render_chart(rows, start, today)
+        png = await asyncio.to_thread(render_chart, rows, start, today)  # keeps the event loop free
         return Reply(content=notice, cards=[card, chart],
                      files=[Attachment("checkins.png", png, description=alt[:1024])])
 
-    async def export(self, actor: Actor) -> Reply:
+    async def export(self, actor: Actor, format: str = "csv", notes: bool = False) -> Reply:
+        """All the member's check-ins: a CSV (every field, notes included), or a one-page PDF
+        summary for an appointment (notes only when the member asks for them)."""
         member, notice = await self._kept_member(actor)
         if member is None:
             return Reply.text(NOT_ENROLLED)
+        kind = (format or "csv").strip().casefold()
+        if kind not in {"csv", "pdf"}:
+            return Reply.text("I can export your check-ins as csv (a spreadsheet) or pdf (a one-page summary).")
         rows = await self.store.checkins(actor.user_id)
         if not rows:
             return Reply.text("You don't have any check-ins to export yet.")
-        summary = appointment_summary(rows)
         today = local_day(member.timezone, self.app.clock.now())
+        if kind == "pdf":
+            pdf = await asyncio.to_thread(render_summary_pdf, rows, today, include_notes=notes)
+            which = "with your notes" if notes else "without your notes (add `notes:true` to include them)"
+            return Reply(
+                content="\n\n".join(p for p in (notice, f"Here is a one-page summary for your appointment, {which}.") if p),
+                files=[Attachment(f"checkin-summary-{today.isoformat()}.pdf", pdf,
+                                  description="Your check-in summary")],
+            )
+        summary = appointment_summary(rows)
         return Reply(
             content="\n\n".join(p for p in (notice, "Here are all your check-ins, for you or your clinician.") if p),
             cards=[Card(title="Summary for appointments", description=summary, colour=Colour.CARE)],

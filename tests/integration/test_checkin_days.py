@@ -108,3 +108,23 @@ async def test_after_stop_and_keep_stats_and_export_still_work(app: SupportApp, 
     assert len(rows) == 3
     log = await app.call("checkins.log", member, pain=2)
     assert "stopped" in log.all_text() and await table_rows(app, "checkins", member.user_id) == 2
+
+
+async def test_export_as_a_one_page_pdf_and_the_csv_stays(app: SupportApp, member: Actor) -> None:
+    from pypdf import PdfReader
+
+    await opt_in(app, member)
+    await app.call("checkins.log", member, day="yesterday", pain=4, note="slept badly")
+    await app.call("checkins.log", member, pain=6, flare=True)
+    pdf = await app.call("checkins.export", member, format="pdf")
+    assert pdf.ephemeral and pdf.files[0].filename.endswith(".pdf")
+    reader = PdfReader(io.BytesIO(pdf.files[0].data))
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1 and "22 November 2026 to 23 November 2026" in text
+    assert "slept badly" not in text and "without your notes" in pdf.all_text()
+    with_notes = await app.call("checkins.export", member, format="pdf", notes=True)
+    assert "slept badly" in PdfReader(io.BytesIO(with_notes.files[0].data)).pages[0].extract_text()
+    csv_reply = await app.call("checkins.export", member)
+    assert csv_reply.files[0].filename.endswith(".csv")
+    bad = await app.call("checkins.export", member, format="docx")
+    assert "csv" in bad.all_text() and not bad.files
