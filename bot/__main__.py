@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     p_triage = sub.add_parser("triage", help="classify text as crisis, urgent, clinician or none")
     p_triage.add_argument("--json", action="store_true", help="one JSON object per text")
-    p_triage.add_argument("--country", help="ISO country code for the resources (default: international)")
+    p_triage.add_argument("--country", help="Country for the resources: code, name or alias such as UK (default: international)")
     p_triage.add_argument("text", nargs="+", help="the text, or - to read one per line from stdin")
     p_content = sub.add_parser("content", help="check or export FAQ content")
     content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
