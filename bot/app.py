@@ -168,4 +168,8 @@ class SupportApp:
             await self.faq_store.drain()
         except Exception:
             log.exception("could not write the last FAQ statistics")
+        try:
+            await self.checkins.store.drain()
+        except Exception:
+            log.exception("could not write the last check-ins")
         await self.db.close()

@@ -32,7 +32,8 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
         return await self.bot.run_completer(interaction, "timezone", current)
 
     @app_commands.command(name="log", description="Log today's check-in (every question is optional)",
-                          extras={"handler": "checkins.log", "complete": {"day": "checkins.days"}})
+                          extras={"handler": "checkins.log", "complete": {"day": "checkins.days"},
+                                  "defer": True})
     @app_commands.describe(day="Today, or back-fill: yesterday, a weekday or a date in the last 7 days", pain="0 none – 10 worst", fatigue="0 none – 10 worst",
                            sleep="Sleep quality: 0 very poor – 10 very good", fog="Brain fog: 0 clear – 10 worst",
                            mood="1 very low – 5 very good", flare="Is today a flare day?",
