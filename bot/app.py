@@ -122,8 +122,9 @@ class SupportApp:
         """Migrate the database and load content; safe to call twice."""
         if self.started:
             return
+        # First, before touching the database: no safety set, no bot (raises SafetyLoadError).
+        self.care.load(strict=True)
         await self.db.migrate()
-        self.care.load()
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))

@@ -69,6 +69,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from bot.care.normalize import Lexicon, Normalizer, basic_form
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
 from bot.problems import Problem, Severity
 
 
@@ -93,13 +94,18 @@ class Triage:
 
     ``rule`` is the id of the rule that matched; ``topic`` is "emergency"/"same-day" for urgent
     and a related FAQ entry id (or None) for clinician; ``detail`` names what was recognised in
-    plain words that are safe to show the member.
+    plain words that are safe to show the member. ``layer``, ``confidence`` and ``family`` say
+    which layer decided and how sure it was, so moderators can review a result.
     """
 
     level: Level
     rule: str | None = None
     topic: str | None = None
     detail: str | None = None
+    layer: str | None = None  # "rule" or "semantic": which layer decided (None: nothing found)
+    confidence: float | None = None  # 1.0 for a rule; the semantic layer's margin as 0-1
+    family: str | None = None  # semantic: the nearest exemplar family, for reviewers
+    gentle: bool = False  # near crisis but below its threshold: a gentle private note, no block
 
 
 NOTHING = Triage(Level.NONE)
@@ -426,7 +432,7 @@ class Rule:
 
     def triage(self, padded: str) -> Triage:
         topic = next((t for rx, t in self.topics if rx.search(padded)), self.topic)
-        return Triage(self.level, self.id, topic, self.detail)
+        return Triage(self.level, self.id, topic, self.detail, layer="rule", confidence=1.0)
 
 
 @dataclass(slots=True)
@@ -653,9 +659,12 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
 def _read_file(path: Path, today: date | None, problems: list[Problem]) -> _Loaded | None:
     file = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(Problem(file, "", f"cannot read this file as YAML: {exc}"))
+        data = load_yaml(read_content_file(path, path.parent.parent))
+    except ContentFileError as exc:
+        problems.append(Problem(file, "", str(exc)))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, "", yaml_problem(exc)))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(file, "", "the file must be a YAML mapping (reviewed_by, rules, ...)"))

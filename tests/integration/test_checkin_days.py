@@ -68,7 +68,7 @@ async def test_moving_west_never_overwrites_a_different_real_day(app: SupportApp
                                                                   clock: ManualClock) -> None:
     clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # Monday 23rd, 02:00 at UTC+14
     await opt_in(app, member, "Pacific/Kiritimati")
-    await app.call("checkins.log", member, pain=3, note="kiribati monday")
+    await app.call("checkins.log", member, pain=3, note="slow morning")
     clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))  # Tuesday there: log it, then move
     await app.call("checkins.log", member, pain=4)
     await app.call("checkins.reminders", member, timezone="Etc/GMT+12")
@@ -76,7 +76,7 @@ async def test_moving_west_never_overwrites_a_different_real_day(app: SupportApp
     reply = await app.call("checkins.log", member, pain=9, note="second monday")
     assert "different day" in reply.all_text()
     rows = {c.day: c for c in await app.checkins.store.checkins(member.user_id)}
-    assert rows[date(2026, 11, 23)].pain == 3 and rows[date(2026, 11, 23)].note == "kiribati monday"
+    assert rows[date(2026, 11, 23)].pain == 3 and rows[date(2026, 11, 23)].note == "slow morning"
     assert rows[date(2026, 11, 24)].pain == 4
 
 
