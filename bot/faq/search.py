@@ -40,6 +40,9 @@ CANDIDATES = 8
 # ties confidence leaves (a one-word question covers every phrasing holding that word fully).
 RANK_CONF = 0.85
 SEMANTIC_CANDIDATES = 5
+TIE_CONFIDENCE = 0.95
+AMBIGUOUS_TIES = 3
+AMBIGUITY_FACTOR = 0.6
 SUGGEST_MIN = 0.2  # a no-match suggestion must be at least this related to the question
 SAFETY_CATEGORY = "safety"
 INTENT_WEIGHT = 0.3  # share of its IDF an intent word ("why", "how") counts for in confidence
@@ -254,9 +257,14 @@ class SearchIndex:
         if cosines is not None:
             for e in np.argsort(-cosines)[:SEMANTIC_CANDIDATES]:
                 candidates.setdefault(int(e), 0.0)
+        lexicals = {e: self._confidence(terms, e) for e in candidates}
+        # A question that several entries cover completely ("tired", "good morning") is too vague
+        # to answer from any one of them: its confidence drops, and the bot offers the candidates.
+        ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
+        vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
         scored: list[tuple[float, Hit]] = []
         for e, score in candidates.items():
-            lexical = self._confidence(terms, e)
+            lexical = lexicals[e] * vague
             if cosines is None:
                 order, confidence, cosine = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical, None
             else:
