@@ -115,11 +115,10 @@ def words(text: str, *, keep_stopwords: bool = False, vocabulary: Vocabulary | N
     out: list[str] = []
     for raw in _WORD.findall(folded):
         word = _us_spelling(raw)
-        if vocabulary is not None:
-            word = vocabulary.word(word)
-        if not keep_stopwords and (word in STOPWORDS or word in FILLERS or (len(word) == 1 and not word.isdigit())):
-            continue
-        out.append(word)
+        for part in (vocabulary.word(word).split(" ") if vocabulary is not None else (word,)):
+            if not keep_stopwords and (part in STOPWORDS or part in FILLERS or (len(part) == 1 and not part.isdigit())):
+                continue
+            out.append(part)
     return out
 
 
