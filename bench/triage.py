@@ -44,7 +44,7 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
     """Aggregate figures only: recall per level, false alarms, gentle notes, and which layer caught."""
     caught = dict.fromkeys(_RANK, 0)
     total = dict.fromkeys(_RANK, 0)
-    gentle = semantic = 0
+    gentle = semantic = escalated = 0
     for case in cases:
         start = time.perf_counter()
         result = triage.classify(case["text"])
@@ -59,6 +59,7 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
         elif got != "none" and _RANK[got] <= _RANK[gold]:
             caught[gold] += 1
             semantic += result.layer == "semantic"
+            escalated += gold != "crisis" and got == "crisis"
     flagged = sum(total[lv] for lv in ("crisis", "urgent", "clinician"))
     return {
         "crisis_recall": round(caught["crisis"] / max(total["crisis"], 1), 3),
@@ -67,6 +68,8 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
         "false_alarm": round(caught["none"] / max(total["none"], 1), 3),
         "gentle_on_benign": round(gentle / max(total["none"], 1), 3),
         "caught_by_semantic": round(semantic / max(flagged, 1), 3),
+        # urgent and clinician texts given the crisis reply: caught, but not the advice they needed
+        "escalated_to_crisis": round(escalated / max(total["urgent"] + total["clinician"], 1), 3),
         "cases": sum(total.values()),
     }
 

@@ -11,8 +11,9 @@ How it decides (explainable on purpose, so moderators can review it):
 * ``score(level)`` is the mean cosine similarity of the ``K`` nearest exemplars of that level;
 * ``margin(level) = score(level) - score(none)``: how much closer the message is to that level's
   exemplars than to the benign ones;
-* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first,
-  then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
+* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first
+  (and only when it is also the closest flagged level, so "how much amitriptyline should I take"
+  stays a dose question), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
   result carries ``gentle=True``: a short private note with the member's lines that does not block
   the normal answer;
 * ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
@@ -50,9 +51,9 @@ CONFIDENCE_SCALE = 0.02
 # grid search for the most recall per level with false alarms on benign tuning texts at or under
 # 5 %. Crisis gets the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message; clinician the highest, because the rules already catch most of those questions.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.005, Level.URGENT: 0.01, Level.CLINICIAN: 0.04}
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.01, Level.CLINICIAN: 0.04}
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
-GENTLE_MARGIN = -0.005
+GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 
@@ -244,10 +245,13 @@ class SemanticLayer:
 
     def decide(self, found: Assessment) -> Triage | None:
         """The most urgent level whose margin reaches its threshold; a gentle note near crisis."""
+        closest = max((m for lv, m in found.margins.items() if lv is not Level.CRISIS), default=None)
         for level in FLAGGED:
             margin = found.margins.get(level)
             if margin is None or margin < self.thresholds[level]:
                 continue
+            if level is Level.CRISIS and closest is not None and margin < closest:
+                continue  # nearer a dose question or a red flag than a crisis: let that level decide
             near = found.nearest[level]
             return Triage(level, None, near.topic, near.detail, layer="semantic",
                           confidence=self._confidence(margin, self.thresholds[level]), family=near.family)

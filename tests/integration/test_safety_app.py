@@ -141,3 +141,20 @@ async def test_start_up_refuses_without_safety_content(tmp_path: Path, clock: Ma
                         content_dir=tmp_path / "nonexistent", discord_token=None)
     with pytest.raises(SafetyLoadError, match="nonexistent"):
         await SupportApp.open(settings, clock=clock)
+
+
+async def test_broken_faq_files_at_start_up_are_posted_to_audit_channels(
+    content_copy: Path, settings: Settings, clock: ManualClock
+) -> None:
+    (content_copy / "fibromyalgia" / "broken-entry.md").write_text("---\nid: broken-entry\n---\nbody\n", encoding="utf-8")
+    settings.content_dir = content_copy
+    app = await SupportApp.open(settings, clock=clock)
+    try:
+        assert await app.moderation.post_startup_problems() == 0  # no audit channel yet: nobody to tell
+        await app.guilds.update(ALICE.guild_id, audit_channel_id=555)
+        assert await app.moderation.post_startup_problems() == 1
+        channel, post = app.outbox.channel_posts[-1]
+        assert channel == 555 and not post.ephemeral
+        assert "broken-entry.md" in post.all_text() and "start-up" in post.all_text()
+    finally:
+        await app.close()
