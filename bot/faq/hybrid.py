@@ -31,8 +31,10 @@ from bot.semantic import Encoder
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "faq-embeddings.npz"
-LEXICAL_WEIGHT = 0.4  # blend: 0.4 x lexical confidence + 0.6 x scaled cosine
-COSINE_FLOOR = 0.83  # cosine at or below this counts as no similarity (e5 cosines sit high)
+LEXICAL_WEIGHT = 0.6  # blend: 0.6 x lexical confidence + 0.4 x scaled cosine
+LEXICAL_FLOOR = 0.5  # and the answer's own lexical confidence must reach this: a high cosine alone
+# cannot answer a question about something the pack never covers ("is cbd oil good for fibro")
+COSINE_FLOOR = 0.85  # cosine at or below this counts as no similarity (e5 cosines sit high)
 COSINE_CEILING = 0.97  # cosine at or above this counts as a perfect paraphrase
 
 

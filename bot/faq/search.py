@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.faq.hybrid import SemanticRanker, blend
+from bot.faq.hybrid import LEXICAL_FLOOR, SemanticRanker, blend
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
 from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
 from bot.semantic import Encoder
@@ -276,7 +276,9 @@ class SearchIndex:
         scored.sort(key=lambda item: (-item[0], -item[1].score))
         hits = [h for _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        if hits and hits[0].confidence >= ANSWER_THRESHOLD:
+        confident = bool(hits) and hits[0].confidence >= ANSWER_THRESHOLD and (
+            hits[0].cosine is None or (hits[0].lexical or 0.0) >= LEXICAL_FLOOR)
+        if confident:
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:

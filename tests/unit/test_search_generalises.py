@@ -93,13 +93,20 @@ def test_the_rank_blend_is_live() -> None:
     assert 0 < search_module.RANK_CONF < 1
 
 
-def test_hybrid_answers_when_the_lexical_index_just_abstains(lexical: SearchIndex, hybrid: SearchIndex) -> None:
-    question = "do opiates help fibromyalgia pain"
-    alone = lexical.search(question)
-    assert alone.kind == "no_match" and "opioids" not in [h.entry_id for h in alone.ranked]
-    result = hybrid.search(question)  # the sentence model links "opiates" and "opioids"
+def test_hybrid_blends_both_confidences(hybrid: SearchIndex) -> None:
+    from bot.faq.hybrid import blend
+
+    result = hybrid.search("do opiates help fibromyalgia pain")
     assert result.kind == "answer" and result.best is not None and result.best.entry_id == "opioids"
-    assert result.best.cosine is not None and result.best.cosine > 0.9
+    best = result.best
+    assert best.lexical is not None and best.cosine is not None
+    assert abs(best.confidence - blend(best.lexical, best.cosine)) < 1e-3
+
+
+def test_hybrid_suggestions_skip_a_top_ranked_safety_entry(hybrid: SearchIndex) -> None:
+    result = hybrid.search("will it shorten my life")
+    assert result.kind == "no_match"
+    assert "suicidal-thoughts" not in result.suggestions and "is-it-damaging" in result.suggestions
 
 
 def test_a_bad_vocabulary_file_is_reported_with_file_and_field(tmp_path: Path) -> None:
