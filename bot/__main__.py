@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,6 +26,13 @@ log = logging.getLogger("bot")
 
 def _today() -> Any:
     return datetime.now(UTC).date()
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
 
 
 # -- run / sync ------------------------------------------------------------------------------
@@ -104,8 +111,7 @@ def console_log_path(settings: Settings) -> Path:
 async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = sys.stdin) -> int:
     from bot.app import SupportApp
     from bot.client import SupportBot
-    from bot.console.outbox import ConsoleOutbox
-    from bot.console.session import CONSOLE_GUILD_ID, HELP, Console, clean_line, console_actor
+    from bot.console.session import HELP, Console, clean_line, console_actor
 
     interactive = stream.isatty()
     if interactive:
@@ -130,7 +136,6 @@ async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = 
             return line
 
         console = Console(app, bot.tree, console_actor(user, moderator=moderator), ask=ask)
-        app.outbox = ConsoleOutbox(app, console.say, CONSOLE_GUILD_ID, console.names)
         role = " (moderator)" if moderator else ""
         print(f"supportbot console — you are {user}{role}. Nothing here goes to Discord.")
         if interactive:
@@ -237,10 +242,12 @@ def doctor(settings: Settings) -> int:
     return 0
 
 
-def content_check(directory: Path) -> int:
+def content_check(directory: Path, on: date | None = None) -> int:
+    """Validate content; ``on`` checks review dates as of that day instead of today (to plan
+    reviews, and so that tests do not start failing on their own when a review falls due)."""
     from bot.checks import check_content
 
-    problems = check_content(directory, _today())
+    problems = check_content(directory, on or _today())
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for problem in errors + warnings:
@@ -271,8 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
     content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     p_check = content_sub.add_parser("check", help="validate every content file")
     p_check.add_argument("directory", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
+    p_check.add_argument("--on", type=_iso_day, metavar="YYYY-MM-DD",
+                         help="judge review dates as of this day (default: today)")
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
+    p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
+    p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
+    p_automod.add_argument("--json", action="store_true", help="one JSON object")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -299,8 +311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.moderation.export import export_command
 
             return export_command(settings, args.directory)
+        if args.command == "automod":
+            from bot.watch.plan_cli import automod_command
+
+            return automod_command(settings, args.rules, args.json)
         if args.command == "content" and args.content_command == "check":
-            return content_check(args.directory or settings.content_dir)
+            return content_check(args.directory or settings.content_dir, args.on)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

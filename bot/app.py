@@ -30,6 +30,8 @@ from bot.problems import Problem
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
 from bot.ui import Actor, Choice, Reply
+from bot.watch.commands import WatchCommands
+from bot.watch.commands import install as install_watch
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ class SupportApp:
         self.care = CareService(self)
         self._install_care()
         self.moderation: ModerationService = install_moderation(self)
+        self.watch_commands: WatchCommands | None = None
+        self.watch = install_watch(self)
 
     def _install_care(self) -> None:
         c = self.care
@@ -130,6 +134,7 @@ class SupportApp:
         report = self.library.load()
         self.startup_problems = report.errors  # FAQ files that failed: posted to audit channels once ready
         await self.moderation.start()  # after the files: published revisions override them
+        await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
 

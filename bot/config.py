@@ -6,9 +6,11 @@ so tests build their own ``Settings`` and never need a real token.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +40,14 @@ class Settings(BaseSettings):
     checkin_rest_days: int = Field(default=2, ge=0, le=6)
     # Moderation: let an author approve their own proposal (only for very small groups).
     allow_self_approval: bool = False
+    # Channel watch: message mode needs Discord's privileged message-content intent, which only the
+    # operator can switch on (here and in the developer portal). Off: the bot never asks for it.
+    watch_message_content: bool = False
+    # Channel watch: how many of a server's 6 AutoMod keyword rules the bot may use at most.
+    watch_automod_rules: int = Field(default=4, ge=1, le=6)
+    # Channel watch: events waiting to be handled; a burst beyond this is counted and reported to
+    # the server's moderators, never dropped silently.
+    watch_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
     # Test-only: send all Discord traffic to this base URL (the local fake Discord).
     discord_api_base: str | None = None
 
@@ -54,9 +64,7 @@ class Settings(BaseSettings):
     @field_validator("discord_api_base")
     @classmethod
     def _loopback_only(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://127.", "http://localhost", "http://[::1]")):
-            raise ValueError("must be a loopback http:// URL (it is only for the local fake Discord)")
-        return value
+        return None if value is None else loopback_base_url(value)
 
     def token(self) -> str:
         """The bot token, or :class:`SettingsError` with the one-sentence how-to."""
@@ -67,6 +75,51 @@ class Settings(BaseSettings):
     @property
     def logging_level(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+LOOPBACK_HELP = "must be an http(s) URL on this machine: 127.x.x.x, localhost or [::1] (it is only for the local fake Discord)"
+
+
+def loopback_base_url(value: str) -> str:
+    """The URL unchanged if it names a loopback host, else ``ValueError``.
+
+    The bot sends its token to this address, so a prefix test is not enough:
+    ``http://localhost@other.host`` and ``http://localhost.other.host`` both start like a loopback
+    URL and reach a remote machine. The URL is parsed, and the *host* must be an address in
+    127.0.0.0/8, ``::1`` or exactly ``localhost``; user info, queries and fragments are refused.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        raise ValueError(LOOPBACK_HELP) from None
+    host = parts.hostname or ""
+    bracketed = ":" in host
+    # The network location must be exactly host[:port]: nothing before it (user info), nothing
+    # glued after a bracketed address ("[::1].evil.com").
+    expected = (f"[{host}]" if bracketed else host) + (f":{port}" if port is not None else "")
+    if (
+        parts.scheme not in {"http", "https"}
+        or parts.netloc.lower() != expected
+        or parts.query
+        or parts.fragment
+        or not _is_loopback_host(host, bracketed=bracketed)
+    ):
+        raise ValueError(LOOPBACK_HELP)
+    return value.strip()
+
+
+def _is_loopback_host(host: str, *, bracketed: bool) -> bool:
+    if host == "localhost" and not bracketed:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if address.version == 6:
+        return bracketed and address == ipaddress.IPv6Address("::1")
+    # Only the dotted-quad form: ``ip_address`` already refuses "127.1" and "0x7f.0.0.1".
+    return address in ipaddress.IPv4Network("127.0.0.0/8")
 
 
 class SettingsError(Exception):

@@ -3,22 +3,27 @@
 On Discord these go to other channels or to a member's DMs; in the console they would vanish, so
 each is printed at once, labelled with where it would have gone ("the moderators' alert channel",
 "the audit channel", "a direct message to bob"), using the server's settings from ``/setup``.
+Buttons on a posted card stay pressable, as with :class:`~bot.notify.PrintingOutbox`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.app import SupportApp
 from bot.console.render import render
-from bot.notify import Delivery, Outbox
-from bot.ui import Reply
+from bot.notify import Delivery, Outbox, PrintingOutbox
+from bot.ui import Button, Reply
+
+if TYPE_CHECKING:
+    from bot.app import SupportApp
 
 
-class ConsoleOutbox(Outbox):
+class ConsoleOutbox(PrintingOutbox):
     def __init__(self, app: SupportApp, say: Callable[[str], None], guild_id: int,
-                 names: dict[int, str] | None = None) -> None:
-        super().__init__()
+                 names: dict[int, str] | None = None,
+                 on_buttons: Callable[[list[Button]], None] | None = None) -> None:
+        super().__init__(printer=say, on_buttons=on_buttons)
         self.app = app
         self.say = say
         self.guild_id = guild_id
@@ -33,13 +38,22 @@ class ConsoleOutbox(Outbox):
         return f"channel #{channel_id}"
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
-        await super().to_channel(channel_id, reply)
+        await Outbox.to_channel(self, channel_id, reply)
         text, _ = render(reply)
         self.say(f"── posted in {await self.channel_label(channel_id)} ──\n{text}\n── end of post ──")
+        self._offer(reply)
+        return Delivery.SENT
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        await Outbox.edit(self, channel_id, message_id, reply)
+        text, _ = render(reply)
+        self.say(f"── updated message {message_id} in {await self.channel_label(channel_id)} ──\n{text}\n"
+                 "── end of post ──")
+        self._offer(reply)
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
-        result = await super().to_member(user_id, reply)
+        result = await Outbox.to_member(self, user_id, reply)
         if result is Delivery.SENT:
             text, _ = render(reply)
             who = self.names.get(user_id, f"member {user_id}")

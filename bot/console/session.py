@@ -8,6 +8,7 @@ command's ``extras``, exactly as the Discord client does, and prints the reply.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -18,11 +19,15 @@ from typing import Any, TextIO
 from discord import AppCommandOptionType, app_commands
 
 from bot.app import SupportApp
+from bot.console.automod import ConsoleAutomod
+from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render
+from bot.notify import Outbox
 from bot.ui import Actor, Button, Choice, Modal, Reply
 
 CONSOLE_GUILD_ID = 100_000_000_000_000_001
 CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
+_message_ids = itertools.count(600_000_000_000_000_001)
 
 HELP = """Type a slash command as you would in Discord, for example:
   /faq does exercise help
@@ -31,6 +36,8 @@ Options are written name:value. A number presses a button from the last reply.
 End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
   :commands        list every command and its options
   :user NAME [ROLE] act as another member; ROLE is member (default) or mod
+  :post #CHANNEL TEXT  post a message in a channel as the current member (channel watch
+                   sees it as AutoMod or message mode would; channels are written #name)
   /cmd option:?    list the choices or suggestions for one option
 Values with spaces or colons can be quoted: note:"pain: better today"
   :help            this text
@@ -41,6 +48,12 @@ def user_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console name, so data persists between sessions."""
     digest = hashlib.sha256(name.casefold().encode()).digest()
     return 200_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
+
+
+def channel_id_for(name: str) -> int:
+    """A stable, snowflake-sized id per console channel name (``#general``)."""
+    digest = hashlib.sha256(("#" + name.casefold().lstrip("#")).encode()).digest()
+    return 300_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
 
 
 def console_actor(name: str, *, moderator: bool = False) -> Actor:
@@ -139,6 +152,8 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
     elif kind in (AppCommandOptionType.role, AppCommandOptionType.channel, AppCommandOptionType.user,
                   AppCommandOptionType.mentionable):
         digits = raw.strip("<@&#!>")
+        if kind is AppCommandOptionType.channel and raw.startswith("#") and not digits.isdigit():
+            return channel_id_for(raw)
         if not digits.isdigit():
             raise UsageError(f"{param.name} takes an id number in the console (e.g. {param.name}:123456).")
         return int(digits)
@@ -218,6 +233,13 @@ class Console:
         self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
         self.last_reply: Reply | None = None
         self.names: dict[int, str] = {actor.user_id: actor.display_name}
+        # Channel watch without Discord: AutoMod simulated in memory, message mode available, and
+        # alert cards, audit posts and DMs printed where they would have gone, with their channel.
+        self.automod = ConsoleAutomod()
+        app.watch.automod = self.automod
+        app.watch.message_content = True
+        if type(app.outbox) is Outbox:
+            app.outbox = ConsoleOutbox(app, self.say, CONSOLE_GUILD_ID, self.names, on_buttons=self._offer_buttons)
 
     @property
     def prompt(self) -> str:
@@ -282,6 +304,8 @@ class Console:
             self.names[self.actor.user_id] = parts[1]
             role = " (moderator)" if self.actor.can_manage_guild else ""
             self.say(f"You are now {parts[1]}{role}.")
+        elif line.startswith(":post"):
+            await self.post(line[len(":post"):].strip())
         elif line.isdigit():
             await self.press(int(line))
         elif line.startswith("/"):
@@ -289,6 +313,24 @@ class Console:
         else:
             raise UsageError("commands start with / (try :help).")
         return True
+
+    def _offer_buttons(self, buttons: list[Button]) -> None:
+        self.buttons = [b for b in buttons if b.custom_id]
+
+    async def post(self, rest: str) -> None:
+        """``:post #channel text``: a channel message from the current member, as Discord would
+        deliver it to channel watch (an AutoMod execution with ids only, or the message itself)."""
+        channel, _, text = rest.partition(" ")
+        if not channel.startswith("#") or len(channel) < 2 or not text.strip():
+            raise UsageError("write :post #channel your message")
+        guild, channel_id, message_id = CONSOLE_GUILD_ID, channel_id_for(channel), next(_message_ids)
+        self.say(f"[{self.actor.display_name} posted in {channel}]")
+        hit = self.automod.match(guild, text)
+        if hit is not None:
+            await self.app.watch.on_automod(guild_id=guild, rule_id=hit[0], matched_keyword=hit[1],
+                                            user_id=self.actor.user_id, channel_id=channel_id, message_id=message_id)
+        await self.app.watch.on_message(guild_id=guild, channel_id=channel_id, message_id=message_id,
+                                        author_id=self.actor.user_id, author_is_bot=False, text=text)
 
     async def press(self, number: int) -> None:
         if self.pending_choices is not None:
