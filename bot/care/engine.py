@@ -18,6 +18,9 @@ from bot.care.triage import CACHE_SIZE, CACHE_TEXT_MAX, NOTHING, Level, Triage, 
 
 log = logging.getLogger(__name__)
 
+# Below this many words the embedding is noise (a single letter sat closer to crisis exemplars than
+# to benign ones); short crisis wordings ("kms", "wanna die") are the rules' and lexicon's job.
+MIN_WORDS = 3
 _RANK = {Level.CRISIS: 0, Level.URGENT: 1, Level.CLINICIAN: 2, Level.NONE: 3}
 
 
@@ -47,8 +50,10 @@ class SafetyTriage:
 
     def _layers(self, text: str) -> Triage:
         ruled = self.rules.classify(text)
-        if ruled.level is Level.CRISIS or self.semantic is None or not text.strip():
+        if ruled.level is Level.CRISIS or self.semantic is None:
             return ruled
+        if len(self.rules.normalize(text).split()) < MIN_WORDS:
+            return ruled  # "x", "ok", "n123": too little meaning for a sentence embedding to judge
         try:
             meant = self.semantic.classify(text)
         except Exception:  # the encoder failing on one text must not hide the rules' result

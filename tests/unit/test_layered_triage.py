@@ -33,8 +33,8 @@ SAFETY = ROOT / "content" / "safety"
 BANK = SAFETY / "exemplars"
 
 # Measured on the blind split (see the README), minus a margin: regressions fail, noise does not.
-BLIND_GATES = {"crisis_recall": 0.89, "urgent_recall": 0.87, "clinician_recall": 0.80}
-BLIND_MAX_FALSE_ALARM = 0.13
+BLIND_GATES = {"crisis_recall": 0.89, "urgent_recall": 0.88, "clinician_recall": 0.81}
+BLIND_MAX_FALSE_ALARM = 0.12
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
 TUNING_MAX_FALSE_ALARM = 0.06
 
@@ -234,3 +234,9 @@ def test_embedding_cache_is_keyed_by_text_and_model(tmp_path: Path) -> None:
     assert float(again[1] @ fresh) > 0.99
     cache.write_bytes(b"not a numpy file")
     assert embed_bank(encoder, ["how do i pace"], cache).shape == (1, encoder.dim)  # a damaged cache is ignored
+
+
+@pytest.mark.parametrize("text", ["x", "ok", "n1577247719901102088", "hello", "12345", "lol ok"])
+def test_very_short_texts_are_left_to_the_rules(triage: SafetyTriage, text: str) -> None:
+    result = triage.classify(text)
+    assert result.level is Level.NONE and not result.gentle and result.layer is None
