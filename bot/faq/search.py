@@ -43,7 +43,9 @@ SEMANTIC_CANDIDATES = 5
 TIE_CONFIDENCE = 0.95
 AMBIGUOUS_TIES = 3
 AMBIGUITY_FACTOR = 0.6
-SUGGEST_MIN = 0.2  # a no-match suggestion must be at least this related to the question
+SUGGEST_MIN = 0.2  # a no-match suggestion must be at least this related to the question (hybrid)
+SUGGEST_MIN_LEXICAL = 0.35  # the same without the sentence model (lexical confidences run higher)
+SUGGEST_FUZZY_CUTOFF = 80  # else only a question close in letters to an entry question (typos) is offered
 SAFETY_CATEGORY = "safety"
 INTENT_WEIGHT = 0.3  # share of its IDF an intent word ("why", "how") counts for in confidence
 _INTENT_STEMS = frozenset(stem(w) for w in INTENT_WORDS)
@@ -286,10 +288,13 @@ class SearchIndex:
                         and self._offerable(hit.entry_id, about_crisis):
                     related.append(hit.entry_id)
             return SearchResult("answer", best, related[:RELATED_MAX], [], hits, terms)
-        suggestions = [h.entry_id for h in hits if h.confidence >= SUGGEST_MIN
+        floor = SUGGEST_MIN if cosines is not None else SUGGEST_MIN_LEXICAL
+        suggestions = [h.entry_id for h in hits if h.confidence >= floor
                        and self._offerable(h.entry_id, about_crisis)][:SUGGESTIONS_MAX]
         if not suggestions and text.strip():
-            suggestions = [i for i in self._fuzzy_questions(text, SUGGESTIONS_MAX + len(self._safety), cutoff=60)
+            close = process.extract(text[:200], self._questions, scorer=fuzz.token_sort_ratio, processor=str.casefold,
+                                    limit=SUGGESTIONS_MAX + len(self._safety), score_cutoff=SUGGEST_FUZZY_CUTOFF)
+            suggestions = [i for i in (self.entries[index].id for _, _, index in close)
                            if self._offerable(i, about_crisis)][:SUGGESTIONS_MAX]
         return SearchResult("no_match", None, [], suggestions, hits, terms)
 

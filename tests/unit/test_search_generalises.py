@@ -84,6 +84,11 @@ def test_suggestions_never_offer_safety_entries_for_other_questions(index: Searc
         assert not safety & set(result.related), question
 
 
+def test_an_unrelated_question_gets_no_unrelated_suggestions(index: SearchIndex) -> None:
+    result = index.search("what is the best banana bread")
+    assert result.kind == "no_match" and result.suggestions == []
+
+
 def test_crisis_questions_still_find_the_safety_entries(index: SearchIndex) -> None:
     result = index.search("suicide hotline number")
     assert result.best is not None and result.best.entry_id == "crisis-lines"
