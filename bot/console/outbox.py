@@ -40,15 +40,14 @@ class ConsoleOutbox(PrintingOutbox):
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         await Outbox.to_channel(self, channel_id, reply)
         text, _ = render(reply)
-        self.say(f"── posted in {await self.channel_label(channel_id)} ──\n{text}\n── end of post ──")
+        self.say(f"[posted in {await self.channel_label(channel_id)}]\n{text}")
         self._offer(reply)
         return Delivery.SENT
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
         await Outbox.edit(self, channel_id, message_id, reply)
         text, _ = render(reply)
-        self.say(f"── updated message {message_id} in {await self.channel_label(channel_id)} ──\n{text}\n"
-                 "── end of post ──")
+        self.say(f"[updated message {message_id} in {await self.channel_label(channel_id)}]\n{text}")
         self._offer(reply)
         return Delivery.SENT
 
@@ -56,6 +55,6 @@ class ConsoleOutbox(PrintingOutbox):
         result = await Outbox.to_member(self, user_id, reply)
         if result is Delivery.SENT:
             text, _ = render(reply)
-            who = self.names.get(user_id, f"member {user_id}")
-            self.say(f"── direct message to {who} ──\n{text}\n── end of message ──")
+            who = self.names.get(user_id, str(user_id))
+            self.say(f"[direct message to member {who}]\n{text}")
         return result

@@ -39,13 +39,13 @@ async def test_alert_audit_and_dm_posts_are_printed_with_their_channel(app: Supp
     await typed(console, out, ":user alice")
     await typed(console, out, "/help-now")
     pressed = await typed(console, out, "1")
-    assert "── posted in the moderators' alert channel (#77) ──" in pressed
+    assert "[posted in the moderators' alert channel (#77)]" in pressed
     assert "would like some support from a moderator" in pressed
     assert pressed.index("posted in the moderators' alert channel") < pressed.index("I've let the moderators know")
     await app.outbox.to_channel(78, Reply(content="An entry was retired.", ephemeral=False))
-    assert "── posted in the audit channel (#78) ──" in out.getvalue()
+    assert "[posted in the audit channel (#78)]" in out.getvalue()
     await app.outbox.to_member(console.actor.user_id, Reply(content="Time for your check-in?"))
-    assert "── direct message to alice ──" in out.getvalue()
+    assert "[direct message to member alice]" in out.getvalue()
 
 
 async def test_the_prompt_shows_who_is_acting_and_unknown_roles_are_refused(app: SupportApp, tmp_path: Path) -> None:
