@@ -206,10 +206,11 @@ def _safety(settings: Settings, country: str | None = None) -> Any:
         from bot.care.replies import crisis_reply, urgent_reply
 
         triage = triager.classify(text)
+        extra = {"layer": triage.layer, "confidence": triage.confidence}
         if triage.level is Level.CRISIS:
-            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country))
+            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country)), extra
         if triage.level is Level.URGENT:
-            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country))
+            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country)), extra
         return None
 
     return check

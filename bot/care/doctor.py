@@ -27,9 +27,9 @@ def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
             f"Exemplars: {sum(counts.values())} ("
             + ", ".join(f"{counts.get(lv, 0)} {lv}" for lv in ("crisis", "urgent", "clinician", "none")) + ")"
         )
-        thresholds = ", ".join(f"{lv.value} {t:+.3f}" for lv, t in semantic.thresholds.items())
+        thresholds = ", ".join(f"{lv.value} {t:+.4f}" for lv, t in semantic.thresholds.items())
         lines.append(f"Model: {semantic.model} ({semantic.encoder.size_mb:.1f} MB of weights, dim {semantic.encoder.dim})")
-        lines.append(f"Margins: {thresholds}; gentle note from {semantic.gentle:+.3f}")
+        lines.append(f"Margins: {thresholds}; gentle note from {semantic.gentle:+.4f}")
     for entry in directory.entries():
         dates = [s.last_verified for s in entry.services]
         oldest = min(dates).isoformat() if dates else "no services"

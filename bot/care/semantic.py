@@ -51,7 +51,7 @@ CONFIDENCE_SCALE = 0.02
 # grid search for the most recall per level with false alarms on benign tuning texts at or under
 # 5 %. Crisis gets the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message; clinician the highest, because the rules already catch most of those questions.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.01, Level.CLINICIAN: 0.04}
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.01, Level.CLINICIAN: 0.02}
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"

@@ -12,8 +12,8 @@ from bot.faq.render import answer_card
 from bot.faq.service import NO_MATCH_CARE, NO_MATCH_SUGGEST, open_button
 from bot.ui import Reply
 
-# (level, rule, reply) for crisis/urgent text, or None to go on to the FAQ.
-SafetyPreview = Callable[[str], tuple[str, str | None, Reply] | None]
+# (level, rule, reply[, extra fields]) for crisis/urgent text, or None to go on to the FAQ.
+SafetyPreview = Callable[[str], tuple[Any, ...] | None]
 
 
 @dataclass(slots=True)
@@ -33,8 +33,8 @@ def preview_question(library: FaqLibrary, question: str, safety: SafetyPreview |
     if picked is None and safety is not None:
         flagged = safety(question)
         if flagged is not None:
-            level, rule, reply = flagged
-            return Outcome("safety", reply, {"level": level, "rule": rule})
+            level, rule, reply, *extra = flagged  # extra: added contract fields (layer, confidence)
+            return Outcome("safety", reply, {"level": level, "rule": rule, **(extra[0] if extra else {})})
     picked = picked or library.exact(question)
     if picked is not None:
         related = library.related_for(picked)

@@ -90,6 +90,7 @@ def test_exact_entry_question_is_screened_but_an_entry_id_is_not() -> None:
     assert out.returncode == 0, out.stderr
     typed, picked = (json.loads(line) for line in out.stdout.splitlines())
     assert typed["kind"] == "safety" and typed["level"] == "crisis"
+    assert typed["rule"] and typed["layer"] == "rule" and typed["confidence"] == 1.0  # added fields
     assert picked["kind"] == "answer" and picked["id"] == "suicidal-thoughts"
 
 

@@ -33,8 +33,8 @@ SAFETY = ROOT / "content" / "safety"
 BANK = SAFETY / "exemplars"
 
 # Measured on the blind split (see the README), minus a margin: regressions fail, noise does not.
-BLIND_GATES = {"crisis_recall": 0.89, "urgent_recall": 0.88, "clinician_recall": 0.81}
-BLIND_MAX_FALSE_ALARM = 0.12
+BLIND_GATES = {"crisis_recall": 0.89, "urgent_recall": 0.88, "clinician_recall": 0.88}
+BLIND_MAX_FALSE_ALARM = 0.13
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
 TUNING_MAX_FALSE_ALARM = 0.06
 
