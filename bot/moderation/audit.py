@@ -1,0 +1,118 @@
+"""The audit trail: posts to the server's audit channel, and every revision in the history."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, when
+from bot.moderation.store import ModerationStore, Revision
+from bot.ui import (
+    EMBED_DESCRIPTION_MAX,
+    Actor,
+    Button,
+    Card,
+    Colour,
+    Reply,
+    Style,
+    clip,
+)
+
+if TYPE_CHECKING:
+    from bot.app import SupportApp
+
+
+log = logging.getLogger(__name__)
+
+
+class AuditMixin:
+    app: SupportApp
+    store: ModerationStore
+
+    # -- audit ------------------------------------------------------------------------------
+
+    async def _audit(self, actor: Actor, title: str, lines: list[str], *, colour: Colour = Colour.NEUTRAL,
+                     also_guild: int | None = None, cards: list[Card] | None = None) -> None:
+        """Post a change to the audit channel of the server it happened in (and of the server a
+        draft came from). The database history is the record; a failed post never undoes a change."""
+        seen: set[int] = set()
+        for guild_id in (actor.guild_id, also_guild):
+            if guild_id is None or guild_id in seen:
+                continue
+            seen.add(guild_id)
+            channel = (await self.app.guilds.get(guild_id)).audit_channel_id
+            if channel is None:
+                continue
+            card = Card(title=clip(title, 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
+                        colour=colour, footer=f"By {actor.display_name} ({actor.user_id}) · {when(self.now())}")
+            try:
+                await self.app.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]),
+                                                                ephemeral=False))
+            except Exception:
+                log.warning("audit post to server %s failed", guild_id, exc_info=True)
+
+    # -- history ----------------------------------------------------------------------------
+
+    async def history(self, actor: Actor, id: str) -> Reply:
+        """/faq-admin history: every revision of an entry, newest first."""
+        if (refused := await self._guard(actor)) is not None:
+            return refused
+        return await self._history(id.strip(), 0)
+
+    def _history_line(self, revision: Revision) -> str:
+        line = (f"**#{revision.id}** {KIND_WORDS[revision.kind]} — proposed by {revision.author_name}, "
+                f"{when(revision.proposed_at)} — changes: {clip(revision.changes, 200)}")
+        by = revision.decided_by_name or "?"
+        at = when(revision.decided_at) if revision.decided_at else ""
+        if revision.kind == "retire":
+            line = (f"**#{revision.id}** retired by {revision.author_name}, {when(revision.proposed_at)} — "
+                    f"reason: {clip(revision.reason or '', 200)}")
+        elif revision.status == "approved":
+            line += f" — ✅ approved by {by}, {at}"
+        elif revision.status == "rejected":
+            line += f" — ❌ rejected by {by}, {at}: {clip(revision.reason or '', 200)}"
+        elif revision.status == "superseded":
+            line += f" — ↪ superseded, {at} ({clip(revision.reason or '', 120)})"
+        else:
+            line += " — ⏳ waiting for review"
+        return line
+
+    async def _history(self, entry_id: str, page: int) -> Reply:
+        revisions = await self.store.history(entry_id)
+        live = self.live(entry_id)
+        if not revisions and live is None:
+            return Reply.text(f"I don't know an entry `{clip(entry_id, 80)}`.")
+        applied = self.applied.get(entry_id)
+        on_file = self.library.file_entries().get(entry_id)
+        if applied is not None:
+            latest = next((r for r in revisions if r.status == "approved"), None)
+            source = f"revision #{latest.id}, approved in Discord" if latest else "a revision approved in Discord"
+            served = (f"retired by {source} (not served)" if applied.meta.status == "retired"
+                      else f"served from {source}")
+        elif on_file is not None:
+            served = (f"served from the file {on_file.pack}/{entry_id}.md" if on_file.published
+                      else f"not served (the file {on_file.pack}/{entry_id}.md says {on_file.meta.status})")
+        else:
+            served = "not published yet"
+        drifted = [r for r in self.drift if r.entry_id == entry_id]
+        if drifted:
+            served += f" — the file changed on disk after #{drifted[0].id}, so the file wins"
+        pages = max(1, -(-len(revisions) // HISTORY_PAGE))
+        page = min(max(0, page), pages - 1)
+        shown = revisions[page * HISTORY_PAGE:(page + 1) * HISTORY_PAGE]
+        lines = [f"Now: {served}."]
+        if on_file is not None:
+            lines.append(f"File review: by {on_file.meta.reviewed_by} on {day(on_file.meta.reviewed_on)}.")
+        lines.append("")
+        lines += [self._history_line(r) for r in shown] or ["No changes were made from Discord yet."]
+        footer = f"Page {page + 1} of {pages} · {len(revisions)} revision(s); nothing is ever deleted."
+        card = Card(title=clip(f"History of {entry_id}", 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
+                    footer=footer, colour=Colour.NEUTRAL)
+        buttons = [Button(f"Diff #{r.id}", f"{PREFIX}:show:{r.id}", Style.SECONDARY, row=i // 5)
+                   for i, r in enumerate(shown)]
+        if page + 1 < pages:
+            buttons.append(Button("Older", f"{PREFIX}:hist:{page + 1}:{entry_id}", Style.PRIMARY, row=2))
+        if page > 0:
+            buttons.append(Button("Newer", f"{PREFIX}:hist:{page - 1}:{entry_id}", Style.PRIMARY, row=2))
+        return Reply(cards=[card], buttons=buttons)
+
