@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("directory", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
+    p_export.add_argument("--guild", type=int, help="the server whose revisions to write (default: HOME_GUILD_ID)")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -262,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "content" and args.content_command == "export":
             from bot.moderation.export import export_command
 
-            return export_command(settings, args.directory)
+            return export_command(settings, args.directory, args.guild)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir)
     except SettingsError as exc:

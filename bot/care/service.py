@@ -140,7 +140,7 @@ class CareService:
 
     async def care(self, actor: Actor, topic: str) -> Reply:
         entry_id = CARE_TOPICS.get(topic)
-        entry = self.app.library.get(entry_id) if entry_id else None
+        entry = self.app.library.view(actor.guild_id).get(entry_id) if entry_id else None
         if entry is None:
             return Reply.text("I don't have vetted guidance on that yet. Your GP or doctor is a good first step.")
         return await self.app.faq.open(actor, entry.id)

@@ -115,8 +115,8 @@ def load_entries(content_dir: Path) -> LoadResult:
 def dump_entry(entry: FaqEntry) -> str:
     """Write an entry in the file format, so what the database published can be committed."""
     data = entry.meta.model_dump(mode="json", exclude_defaults=False)
-    for optional in ("related", "checked_claims"):
-        if not data[optional]:
-            del data[optional]
+    for optional in ("related", "checked_claims", "reviewed_by", "reviewed_on", "review_due"):
+        if data.get(optional) in (None, []):
+            data.pop(optional, None)
     meta = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return f"{FRONT_MATTER_FENCE}\n{meta}{FRONT_MATTER_FENCE}\n{entry.body}\n"

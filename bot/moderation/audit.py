@@ -32,24 +32,22 @@ class AuditMixin:
     # -- audit ------------------------------------------------------------------------------
 
     async def _audit(self, actor: Actor, title: str, lines: list[str], *, colour: Colour = Colour.NEUTRAL,
-                     also_guild: int | None = None, cards: list[Card] | None = None) -> None:
-        """Post a change to the audit channel of the server it happened in (and of the server a
-        draft came from). The database history is the record; a failed post never undoes a change."""
-        seen: set[int] = set()
-        for guild_id in (actor.guild_id, also_guild):
-            if guild_id is None or guild_id in seen:
-                continue
-            seen.add(guild_id)
-            channel = (await self.app.guilds.get(guild_id)).audit_channel_id
-            if channel is None:
-                continue
-            card = Card(title=clip(title, 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
-                        colour=colour, footer=f"By {actor.display_name} ({actor.user_id}) · {when(self.now())}")
-            try:
-                await self.app.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]),
-                                                                ephemeral=False))
-            except Exception:
-                log.warning("audit post to server %s failed", guild_id, exc_info=True)
+                     cards: list[Card] | None = None) -> None:
+        """Post a change to the audit channel of the server it happened in, and only there: a
+        server's audit posts name its moderators and never reach another server. The database
+        history is the record; a failed post never undoes a change."""
+        guild_id = actor.guild_id
+        if guild_id is None:
+            return
+        channel = (await self.app.guilds.get(guild_id)).audit_channel_id
+        if channel is None:
+            return
+        card = Card(title=clip(title, 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
+                    colour=colour, footer=f"By {actor.display_name} ({actor.user_id}) · {when(self.now())}")
+        try:
+            await self.app.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]), ephemeral=False))
+        except Exception:
+            log.warning("audit post to server %s failed", guild_id, exc_info=True)
 
     # -- history ----------------------------------------------------------------------------
 
@@ -57,7 +55,7 @@ class AuditMixin:
         """/faq-admin history: every revision of an entry, newest first."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        return await self._history(id.strip(), 0)
+        return await self._history(actor.guild_id, id.strip(), 0)
 
     def _history_line(self, revision: Revision) -> str:
         line = (f"**#{revision.id}** {KIND_WORDS[revision.kind]} — proposed by {revision.author_name}, "
@@ -77,12 +75,12 @@ class AuditMixin:
             line += " — ⏳ waiting for review"
         return line
 
-    async def _history(self, entry_id: str, page: int) -> Reply:
-        revisions = await self.store.history(entry_id)
-        live = self.live(entry_id)
+    async def _history(self, guild_id: int | None, entry_id: str, page: int) -> Reply:
+        revisions = await self.store.history(guild_id, entry_id)
+        live = self.live(guild_id, entry_id)
         if not revisions and live is None:
             return Reply.text(f"I don't know an entry `{clip(entry_id, 80)}`.")
-        applied = self.applied.get(entry_id)
+        applied = self.applied.get(guild_id or 0, {}).get(entry_id)
         on_file = self.library.file_entries().get(entry_id)
         if applied is not None:
             latest = next((r for r in revisions if r.status == "approved"), None)
@@ -94,15 +92,20 @@ class AuditMixin:
                       else f"not served (the file {on_file.pack}/{entry_id}.md says {on_file.meta.status})")
         else:
             served = "not published yet"
-        drifted = [r for r in self.drift if r.entry_id == entry_id]
+        drifted = [r for r in self.drift.get(guild_id or 0, []) if r.entry_id == entry_id]
         if drifted:
             served += f" — the file changed on disk after #{drifted[0].id}, so the file wins"
         pages = max(1, -(-len(revisions) // HISTORY_PAGE))
         page = min(max(0, page), pages - 1)
         shown = revisions[page * HISTORY_PAGE:(page + 1) * HISTORY_PAGE]
         lines = [f"Now: {served}."]
-        if on_file is not None:
-            lines.append(f"File review: by {on_file.meta.reviewed_by} on {day(on_file.meta.reviewed_on)}.")
+        if live is not None:
+            status = self.view(guild_id).review_of(live, self.today())
+            if status.reviewed:
+                lines.append(f"Review here: {status.state}, by {status.by} on {day(status.on)}"
+                             f" (next due {day(status.due)}).")
+            else:
+                lines.append("Review here: drafted (not yet signed off by this server's moderators).")
         lines.append("")
         lines += [self._history_line(r) for r in shown] or ["No changes were made from Discord yet."]
         footer = f"Page {page + 1} of {pages} · {len(revisions)} revision(s); nothing is ever deleted."

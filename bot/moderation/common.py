@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     pass
 
 PREFIX = "mod"
-REVIEWED_BY = "Moderator team"
 DUE_WINDOW = timedelta(days=30)
 DIGEST_EVERY = timedelta(days=7)
 DIGEST_SLACK = timedelta(minutes=30)  # an hourly check may run a little early; still once a week

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from bot.faq.loader import dump_entry, parse_entry
 from bot.faq.models import CATEGORY_ORDER, SLUG_RE, FaqEntry, FrontMatter
+from bot.faq.review import review_hash
 from bot.faq.text import words
-from bot.moderation.store import one_year_after
 from bot.ui import (
     MODAL_TITLE_MAX,
     Modal,
@@ -25,7 +25,6 @@ from bot.ui import (
 if TYPE_CHECKING:
     pass
 
-from bot.moderation.common import REVIEWED_BY
 
 SOURCE_FORMAT = "Title | Publisher | Year | https://link"
 NEW_ID_WORDS = 6
@@ -207,9 +206,7 @@ def build_draft(values: Mapping[str, str], *, entry_id: str, category: str, pack
         "related": list(keep.meta.related) if keep else [],
         "checked_claims": list(keep.meta.checked_claims) if keep else [],
         "sources": sources,
-        "reviewed_by": REVIEWED_BY,
-        "reviewed_on": today.isoformat(),
-        "review_due": one_year_after(today).isoformat(),
+        "review": "drafted",
         "status": "published",
     }
     body = values.get(F_DETAIL, "").replace("\r\n", "\n").strip()
@@ -227,6 +224,12 @@ def build_draft(values: Mapping[str, str], *, entry_id: str, category: str, pack
     if problems or meta is None:
         return FormResult(None, problems)
     entry = FaqEntry(meta=meta, body=body, pack=pack, origin="database")
+    if keep is not None and keep.meta.review == "reviewed" and review_hash(keep) == review_hash(entry):
+        # Only aliases, tags or the category changed: that is not a new review, and not a reason
+        # to forget the last one either. Its dates stay exactly as they were.
+        entry = entry.model_copy(update={"meta": meta.model_copy(update={
+            "review": "reviewed", "reviewed_by": keep.meta.reviewed_by, "reviewed_on": keep.meta.reviewed_on,
+            "review_due": keep.meta.review_due})})
     # The same text a content file would hold must read back as the same entry, or export breaks.
     parsed, file_problems = parse_entry(dump_entry(entry), label="draft", pack=pack, expected_id=entry_id)
     if parsed is None or not parsed.same_content(entry):

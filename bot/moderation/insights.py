@@ -6,27 +6,27 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.faq.models import FaqEntry
+from bot.faq.models import ALIAS_MAX
 from bot.moderation.common import (
     DIGEST_EVERY,
     DIGEST_SLACK,
-    DUE_WINDOW,
     KIND_WORDS,
     PREFIX,
     day,
     fit_cards,
-    join_lines,
 )
-from bot.moderation.forms import F_QUESTION, FORM, category_code, proposal_modal
-from bot.moderation.store import ModerationStore
+from bot.moderation.forms import F_ALIASES, F_QUESTION, FORM, category_code, form_values, proposal_modal
+from bot.moderation.store import GapRow, ModerationStore
 from bot.ui import (
     BUTTON_LABEL_MAX,
-    EMBED_DESCRIPTION_MAX,
+    CHOICE_NAME_MAX,
+    CHOICES_MAX,
     Actor,
     Button,
     Card,
+    Choice,
     Colour,
     Field,
     Reply,
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+GAPS_SHOWN = 8  # two buttons each, two gaps per row: four rows, the fifth for "Not helpful" edits
+GAP_GONE = "That question is no longer available. Run `/faq-admin gaps` again."
+
 
 class InsightsMixin:
     app: SupportApp
@@ -48,11 +51,12 @@ class InsightsMixin:
     # -- gaps, stats, due -------------------------------------------------------------------
 
     async def gaps(self, actor: Actor, days: int = 30) -> Reply:
-        """/faq-admin gaps: what members asked that the FAQ could not answer, and weak answers."""
+        """/faq-admin gaps: what this server's members asked that the FAQ could not answer, and
+        weak answers. Each gap can become a new entry, an alias of an entry, or be dismissed."""
         if (refused := await self._guard(actor)) is not None:
             return refused
         days = max(1, min(int(days), 365))
-        gaps = await self._open_gaps(actor.guild_id, self.now() - timedelta(days=days), 10)
+        gaps = await self._open_gaps(actor.guild_id, self.now() - timedelta(days=days), GAPS_SHOWN)
         votes = await self.store.not_helpful(actor.guild_id, limit=5)
         if not gaps and not votes:
             return Reply.text(f"No unanswered questions and no \"Not helpful\" votes in the last {days} days.")
@@ -63,34 +67,78 @@ class InsightsMixin:
                      for i, g in enumerate(gaps, start=1)]
             cards.append(Card(title=f"Questions without a vetted answer (last {days} days)",
                               description="\n".join(lines), colour=Colour.INFO,
-                              footer="Words only: who asked is never stored. A button opens a pre-filled proposal."))
-            buttons += [Button(clip(f"{i}. Answer: {g.question}", BUTTON_LABEL_MAX), f"{PREFIX}:gap:{g.row_id}",
-                               Style.PRIMARY, row=(i - 1) // 5) for i, g in enumerate(gaps, start=1)]
+                              footer="Words only: who asked is never stored. Answer opens a pre-filled proposal; "
+                                     "to add a question as another way of asking an entry, use /faq-admin alias; "
+                                     "Dismiss hides noise from this list."))
+            for i, g in enumerate(gaps, start=1):
+                row = (i - 1) // 2
+                buttons += [Button(clip(f"{i}. Answer: {g.question}", BUTTON_LABEL_MAX), f"{PREFIX}:gap:{g.row_id}",
+                                   Style.PRIMARY, row=row),
+                            Button(f"{i}. Dismiss", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY, row=row)]
         if votes:
             lines = []
             for v in votes:
-                entry = self.live(v.entry_id)
+                entry = self.live(actor.guild_id, v.entry_id)
                 question = f" — {clip(entry.question, 120)}" if entry is not None else ""
                 lines.append(f"`{v.entry_id}`{question}: 👎 {v.not_helpful} · 👍 {v.helpful}")
             cards.append(Card(title="Answers marked “Not helpful”", description="\n".join(lines), colour=Colour.NEUTRAL))
             buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{v.entry_id}",
-                               Style.SECONDARY, row=2 + i // 5)
-                        for i, v in enumerate(votes) if self.live(v.entry_id) is not None]
+                               Style.SECONDARY, row=4)
+                        for v in votes if self.live(actor.guild_id, v.entry_id) is not None]
         return Reply(cards=fit_cards(cards), buttons=buttons)
 
-    async def _open_gaps(self, guild_id: int | None, since: datetime, limit: int) -> list[Any]:
-        """Gaps the FAQ still can't answer (an entry approved since then closes a gap)."""
+    async def _open_gaps(self, guild_id: int | None, since: datetime, limit: int) -> list[GapRow]:
+        """Gaps this server's FAQ still can't answer (an entry or alias approved since closes a gap)."""
         rows = await self.store.gaps(guild_id, since, limit=limit * 3)
-        return [g for g in rows if self.library.index.search(g.question).kind != "answer"][:limit]
+        index = self.view(guild_id).index
+        return [g for g in rows if index.search(g.question).kind != "answer"][:limit]
 
     async def _gap_form(self, actor: Actor, row_id: int) -> Reply:
-        found = await self.store.unanswered(row_id)
-        if found is None or found[0] != actor.guild_id:
-            return Reply.text("That question is no longer available. Run `/faq-admin gaps` again.")
-        question = clip(found[1].strip(), FORM[F_QUESTION][3])
-        category = self.guess_category(question)
+        found = await self.store.unanswered(actor.guild_id, row_id)
+        if found is None:
+            return Reply.text(GAP_GONE)
+        question = clip(found[0].strip(), FORM[F_QUESTION][3])
+        category = self.guess_category(question, actor.guild_id)
         return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Answer a member question",
                                           {F_QUESTION: question}))
+
+    async def _dismiss_gap(self, actor: Actor, row_id: int) -> Reply:
+        """Hide a question judged noise from this server's gaps (its words stay in the stats)."""
+        found = await self.store.unanswered(actor.guild_id, row_id)
+        if found is None or actor.guild_id is None:
+            return Reply.text(GAP_GONE)
+        await self.store.dismiss_gap(actor.guild_id, found[1], actor.user_id, self.now())
+        return Reply.text(f"Dismissed “{clip(found[0], 150)}”: it no longer shows in `/faq-admin gaps` here.")
+
+    async def complete_gaps(self, actor: Actor, text: str) -> list[Choice]:
+        """This server's open gaps, for ``/faq-admin alias question:``."""
+        if await self.refusal(actor) is not None:
+            return []
+        needle = text.strip().casefold()
+        gaps = await self._open_gaps(actor.guild_id, self.now() - timedelta(days=365), CHOICES_MAX)
+        return [Choice(name=clip(f"“{g.question}” ({g.count}×)", CHOICE_NAME_MAX), value=str(g.row_id))
+                for g in gaps if needle in g.question.casefold()][:CHOICES_MAX]
+
+    async def add_alias(self, actor: Actor, question: str, entry: str) -> Reply:
+        """/faq-admin alias: propose a member's unanswered question as another way of asking an
+        existing entry. It is a draft like any edit: a second moderator approves it. An alias is
+        not a review: the entry's review state and dates stay as they are."""
+        if (refused := await self._guard(actor)) is not None:
+            return refused
+        found = await self.store.unanswered(actor.guild_id, int(question)) if question.strip().isdigit() else None
+        words = found[0].strip() if found is not None else " ".join(question.split())
+        entry_id = entry.strip()
+        current = self.live(actor.guild_id, entry_id)
+        if current is None:
+            return Reply.text(f"I don't know an entry `{clip(entry_id, 80)}`. Pick one from the suggestions.")
+        pending = await self.store.pending_for(actor.guild_id, entry_id)
+        keep = pending.entry() if pending is not None else current
+        if not 2 <= len(words) <= ALIAS_MAX:
+            return Reply.text(f"Other ways to ask: each must be 2 to {ALIAS_MAX} characters (this one has "
+                              f"{len(words)}). Nothing was saved.")
+        values = form_values(keep)
+        values[F_ALIASES] = "\n".join([*keep.meta.aliases, words])
+        return await self.submit(actor, "edit", category_code(None), entry_id, values)
 
     async def stats(self, actor: Actor, days: int = 30) -> Reply:
         """/faq-admin stats: answers served, top entries and the no-match rate over a period."""
@@ -122,47 +170,14 @@ class InsightsMixin:
         )
         return Reply(cards=[card])
 
-    def due_entries(self) -> list[FaqEntry]:
-        """Served entries whose review is overdue or due within 30 days, soonest first."""
-        horizon = self.today() + DUE_WINDOW
-        due = [e for e in self.library.published() if e.meta.review_due <= horizon]
-        return sorted(due, key=lambda e: (e.meta.review_due, e.id))
-
-    def _due_line(self, entry: FaqEntry, *, question: bool = True) -> str:
-        days_left = (entry.meta.review_due - self.today()).days
-        if days_left < 0:
-            status = f"overdue since {day(entry.meta.review_due)}"
-        elif days_left == 0:
-            status = "due today"
-        else:
-            status = f"due {day(entry.meta.review_due)} (in {days_left} day{'s' if days_left != 1 else ''})"
-        return f"`{entry.id}` — {clip(entry.question, 100)} — {status}" if question else f"`{entry.id}` — {status}"
-
-    async def due(self, actor: Actor) -> Reply:
-        """/faq-admin due: entries to re-review (overdue, or due within 30 days)."""
-        if (refused := await self._guard(actor)) is not None:
-            return refused
-        entries = self.due_entries()
-        if not entries:
-            return Reply.text("No entries are due for review in the next 30 days.")
-        card = Card(title=f"{len(entries)} entr{'ies' if len(entries) != 1 else 'y'} to re-review",
-                    description=join_lines([self._due_line(e, question=len(entries) <= 15) for e in entries],
-                                           EMBED_DESCRIPTION_MAX),
-                    colour=Colour.URGENT)
-        text = ("To re-review, open the form, check each source still says the same, change what needs changing "
-                "(or nothing) and send it. Once another moderator approves, the next review moves 12 months on.")
-        buttons = [Button(clip(f"Re-review {e.id}", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{e.id}", Style.PRIMARY)
-                   for e in entries[:10]]
-        return Reply(content=text, cards=[card], buttons=buttons)
-
     # -- weekly digest ----------------------------------------------------------------------
 
     async def digest_reply(self, guild_id: int) -> Reply:
-        due = self.due_entries()
-        pending = await self.store.pending(limit=5)
-        pending_total = await self.store.pending_count()
+        due = self.due_entries(guild_id)
+        pending = await self.store.pending(guild_id, limit=5)
+        pending_total = await self.store.pending_count(guild_id)
         gaps = await self._open_gaps(guild_id, self.now() - DIGEST_EVERY, 5)
-        due_text = "\n".join(self._due_line(e) for e in due[:10]) or "Nothing due in the next 30 days."
+        due_text = "\n".join(self._due_line(guild_id, e) for e in due[:10]) or "Nothing due in the next 30 days."
         if len(due) > 10:
             due_text += f"\n…and {len(due) - 10} more: `/faq-admin due`."
         pending_text = "\n".join(

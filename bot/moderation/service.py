@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from bot.faq.library import FaqLibrary
+from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
 from bot.moderation.audit import AuditMixin
@@ -52,6 +52,8 @@ from bot.moderation.forms import (
 from bot.moderation.insights import InsightsMixin
 from bot.moderation.permissions import CHECK_NAME, REFUSAL, is_moderator
 from bot.moderation.review import ReviewMixin
+from bot.moderation.signing import SigningMixin
+from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
 from bot.ui import (
     CHOICE_NAME_MAX,
@@ -97,13 +99,22 @@ def install(app: SupportApp) -> ModerationService:
 
 # -- the service -----------------------------------------------------------------------------
 
-class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
+class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin):
+    """Every method acts for the server of the actor (``actor.guild_id``): drafts, decisions,
+    sign-offs, gaps and audit posts of one server are invisible and ineffective in another."""
+
     def __init__(self, app: SupportApp) -> None:
         self.app = app
         self.store = ModerationStore(app.db)
-        self.applied: dict[str, FaqEntry] = {}  # revisions served now, by entry id
-        self.drift: list[Revision] = []  # approved revisions a newer file on disk has replaced
+        self.signoffs = SignOffStore(app.db)
+        # Per server: the revisions served now (by entry id), and approved revisions a newer file
+        # on disk has replaced.
+        self.applied: dict[int, dict[str, FaqEntry]] = {}
+        self.drift: dict[int, list[Revision]] = {}
         self._writing = asyncio.Lock()  # a new entry's id is chosen and stored in one step
+        # What a moderator typed into a form that did not validate, per (server, moderator), so
+        # "Open the form again" shows it again. Kept in memory only: nothing was stored or promised.
+        self._typed: dict[tuple[int, int], dict[str, str]] = {}
 
     @property
     def library(self) -> FaqLibrary:
@@ -122,6 +133,10 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             "moderation.gaps": self.gaps,
             "moderation.stats": self.stats,
             "moderation.due": self.due,
+            "moderation.sign_off": self.sign_off,
+            "moderation.review_due": self.review_due,
+            "moderation.status": self.status,
+            "moderation.alias": self.add_alias,
         }
 
     def completers(self) -> dict[str, Any]:
@@ -129,6 +144,7 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             "moderation.entries": self.complete_entries,
             "moderation.pending": self.complete_pending,
             "moderation.live": self.complete_live,
+            "moderation.gaps": self.complete_gaps,
         }
 
     async def start(self) -> None:
@@ -154,33 +170,42 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
     # -- overrides --------------------------------------------------------------------------
 
     async def refresh(self) -> list[Revision]:
-        """Serve the latest approved revision of each entry, unless the file on disk changed
-        after it was written (then the newer, reviewed file wins). Returns those set aside."""
+        """Serve each server the latest approved revision of each entry, unless the file on disk
+        changed after it was written (then the newer file wins). Returns those set aside."""
         files = self.library.file_entries()
-        overrides: dict[str, FaqEntry] = {}
-        drift: list[Revision] = []
-        for revision in await self.store.latest_approved():
-            try:
-                entry = revision.entry()
-            except ValidationError:
-                log.warning("revision #%d no longer validates; the file entry is served", revision.id)
-                continue
-            on_disk = files.get(revision.entry_id)
-            if content_hash(on_disk) == revision.file_hash or (on_disk is not None and on_disk.same_content(entry)):
-                overrides[revision.entry_id] = entry
-            else:
-                drift.append(revision)
-        self.applied = overrides
+        signed = await self.signoffs.signed()
+        applied: dict[int, dict[str, FaqEntry]] = {}
+        drift: dict[int, list[Revision]] = {}
+        for guild_id in await self.store.guilds_with_revisions():
+            overrides: dict[str, FaqEntry] = {}
+            for revision in await self.store.latest_approved(guild_id):
+                try:
+                    entry = revision.entry()
+                except ValidationError:
+                    log.warning("revision #%d no longer validates; the file entry is served", revision.id)
+                    continue
+                on_disk = files.get(revision.entry_id)
+                if content_hash(on_disk) == revision.file_hash or (on_disk is not None
+                                                                    and on_disk.same_content(entry)):
+                    overrides[revision.entry_id] = entry
+                else:
+                    drift.setdefault(guild_id, []).append(revision)
+            applied[guild_id] = overrides
+        self.applied = applied
         self.drift = drift
-        self.library.set_overrides(overrides)
-        return drift
+        tenants = {g: (applied.get(g, {}), signed.get(g, {})) for g in {*applied, *signed}}
+        self.library.set_tenants(tenants)
+        return [r for revisions in drift.values() for r in revisions]
 
-    def live(self, entry_id: str) -> FaqEntry | None:
-        """What the entry is now (published, draft-status or retired), wherever it comes from."""
-        return self.library.get_any(entry_id)
+    def view(self, guild_id: int | None) -> LibraryView:
+        return self.library.view(guild_id)
 
-    def _pack_for(self, category: str) -> str:
-        entries = [*self.library.file_entries().values(), *self.applied.values()]
+    def live(self, guild_id: int | None, entry_id: str) -> FaqEntry | None:
+        """What the entry is now in this server (published, draft-status or retired)."""
+        return self.view(guild_id).get_any(entry_id)
+
+    def _pack_for(self, guild_id: int | None, category: str) -> str:
+        entries = [*self.library.file_entries().values(), *self.applied.get(guild_id or 0, {}).values()]
         same = Counter(e.pack for e in entries if e.meta.category == category)
         every = Counter(e.pack for e in entries)
         for counts in (same, every):
@@ -188,18 +213,20 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
                 return counts.most_common(1)[0][0]
         return "faq"
 
-    def guess_category(self, question: str) -> str:
+    def guess_category(self, question: str, guild_id: int | None = None) -> str:
         """For a proposal from a gap: the category of the nearest entry (a moderator can change it)."""
-        result = self.library.index.search(question)
+        view = self.view(guild_id)
+        result = view.index.search(question)
         for hit in result.ranked[:1]:
-            entry = self.library.get(hit.entry_id)
+            entry = view.get(hit.entry_id)
             if entry is not None:
                 return entry.meta.category
         return "basics"
 
-    async def _new_id(self, question: str) -> str:
+    async def _new_id(self, guild_id: int | None, question: str) -> str:
         base = slugify(question)
-        taken = await self.store.entry_ids() | set(self.library.file_entries()) | set(self.applied)
+        taken = (await self.store.entry_ids(guild_id) | set(self.library.file_entries())
+                 | set(self.applied.get(guild_id or 0, {})))
         candidate, n = base, 2
         while candidate in taken:
             suffix = f"-{n}"
@@ -220,15 +247,16 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         """/faq-admin edit: the form pre-filled with the waiting draft, or else the live entry."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        return await self._edit_form(id.strip(), category)
+        return await self._edit_form(actor.guild_id, id.strip(), category)
 
-    async def _edit_form(self, entry_id: str, category: str | None) -> Reply:
-        pending = await self.store.pending_for(entry_id)
-        current = pending.entry() if pending is not None else self.live(entry_id)
+    async def _edit_form(self, guild_id: int | None, entry_id: str, category: str | None,
+                         typed: Mapping[str, str] | None = None) -> Reply:
+        pending = await self.store.pending_for(guild_id, entry_id)
+        current = pending.entry() if pending is not None else self.live(guild_id, entry_id)
         if current is None:
             return Reply.text(f"I don't know an entry `{clip(entry_id, 80)}`. Pick one from the suggestions, "
                               "or use `/faq-admin propose` for a new one.")
-        values = form_values(current)
+        values = dict(typed) if typed is not None else form_values(current)
         too_big = too_big_for_form(values)
         if too_big:
             return Reply.text(
@@ -251,8 +279,8 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         today = self.today()
         pending: Revision | None = None
         if mode == "edit" and entry_id:
-            pending = await self.store.pending_for(entry_id)
-            base = self.live(entry_id)
+            pending = await self.store.pending_for(actor.guild_id, entry_id)
+            base = self.live(actor.guild_id, entry_id)
             keep = pending.entry() if pending is not None else base
             if keep is None:
                 return Reply.text(f"`{entry_id}` no longer exists, so there is nothing to edit.")
@@ -261,15 +289,17 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         elif mode == "new":
             base, keep = None, None
             category = category_from(code) or "basics"
-            entry_id = await self._new_id(values.get(F_QUESTION, ""))
-            pack = self._pack_for(category)
+            entry_id = await self._new_id(actor.guild_id, values.get(F_QUESTION, ""))
+            pack = self._pack_for(actor.guild_id, category)
         else:
             return Reply.text(STALE)
         result = build_draft(values, entry_id=entry_id, category=category, pack=pack, keep=keep, today=today)
         if result.entry is None:
+            self._typed[(actor.guild_id or 0, actor.user_id)] = dict(values)
             return self._form_problems(result.problems, values, mode, code, entry_id)
+        self._typed.pop((actor.guild_id or 0, actor.user_id), None)
         draft = result.entry
-        if pending is not None and pending.entry(today).same_content(draft):
+        if pending is not None and pending.entry().same_content(draft):
             return Reply.text(f"That is the same as draft #{pending.id}, which is still waiting for review; "
                               "nothing new was saved.")
         kind = "edit" if base is not None else "create"
@@ -283,7 +313,7 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             guild_id=actor.guild_id, author_id=actor.user_id, author_name=actor.display_name,
         )
         rev_id, superseded = await self.store.add_pending(new, self.now())
-        warnings = self._warnings(draft)
+        warnings = self._warnings(actor.guild_id, draft)
         replaced = f" It replaces draft {', '.join(f'#{s}' for s in superseded)}." if superseded else ""
         still = ("Members keep getting the current answer until then." if base is not None and base.published
                  else "Members won't see it until then.")
@@ -294,7 +324,7 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         cards: list[Card] = []
         if warnings:
             cards.append(self._warnings_card(warnings))
-        preview = answer_card(draft)
+        preview = answer_card(draft, self.view(actor.guild_id).review_of(draft, today))
         preview.title = clip(f"Preview: {preview.title}", 256)
         cards.append(preview)
         await self._audit(actor, f"FAQ draft #{rev_id} proposed: {KIND_WORDS[kind]} {draft.id}",
@@ -310,15 +340,24 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         """Nothing is stored; the moderator gets every problem at once and a copy of their text."""
         listing = "\n".join(f"• {p}" for p in problems)
         copy = "\n\n".join(f"{FORM_NAMES[key]}:\n{values.get(key, '').strip()}" for key in FORM)
-        again = f"{PREFIX}:open:{mode}:{code}" + (f":{entry_id}" if mode == "edit" and entry_id else "")
+        again = f"{PREFIX}:again:{mode}:{code}" + (f":{entry_id}" if mode == "edit" and entry_id else "")
         return Reply(
             content=clip("I couldn't save that yet, so nothing was stored. Please fix these and send the form "
-                         "again (what you wrote is attached, to copy from):", 2000),
+                         "again: the button below opens it with what you wrote (also attached, to copy from):",
+                         2000),
             cards=[Card(title="What to fix", description=clip(listing, EMBED_DESCRIPTION_MAX), colour=Colour.URGENT)],
             files=[Attachment("your-draft.txt", copy.encode("utf-8"), "What you wrote in the form")],
             buttons=[Button("Open the form again", again, Style.PRIMARY)],
         )
 
+    async def _open_again(self, actor: Actor, mode: str, code: str, entry_id: str | None) -> Reply:
+        """Reopen a form that did not validate with what this moderator typed (the last time)."""
+        typed = self._typed.get((actor.guild_id or 0, actor.user_id))
+        if mode == "edit" and entry_id:
+            return await self._edit_form(actor.guild_id, entry_id, category_from(code), typed)
+        category = category_from(code) or "basics"
+        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Propose an FAQ entry",
+                                          typed))
 
     async def retire(self, actor: Actor, id: str, reason: str) -> Reply:
         """/faq-admin retire: take an entry away from members at once (one moderator suffices,
@@ -329,9 +368,9 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             return await self._retire_now(actor, id.strip(), reason)
 
     async def _retire_now(self, actor: Actor, entry_id: str, reason: str) -> Reply:
-        live = self.library.get(entry_id)
+        live = self.view(actor.guild_id).get(entry_id)
         if live is None:
-            current = self.live(entry_id)
+            current = self.live(actor.guild_id, entry_id)
             if current is not None and current.meta.status == "retired":
                 return Reply.text(f"`{entry_id}` is already retired.")
             return Reply.text(f"`{clip(entry_id, 80)}` is not being served, so there is nothing to retire.")
@@ -386,11 +425,13 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         if drift_lines:
             cards.append(Card(title="Files newer than Discord revisions", colour=Colour.NEUTRAL,
                               description=join_lines(drift_lines, 1500)))
-        served = len(self.library.published())
+        view = self.view(actor.guild_id)
+        served = len(view.published())
         if report.applied:
-            text = f"Reloaded the content from disk: {served} entries are served."
-            if self.applied:
-                text += f" {len(self.applied)} of them come from revisions approved in Discord."
+            text = f"Reloaded the content from disk: {served} entries are served in this server."
+            from_discord = sum(1 for e in view.overrides().values() if view.get(e.id) is e)
+            if from_discord:
+                text += f" {from_discord} of them come from revisions approved here in Discord."
             await self._audit(actor, "FAQ content reloaded from disk", [text], colour=Colour.INFO)
         else:
             text = (f"I found {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} in the content "
@@ -405,10 +446,10 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         if await self.refusal(actor) is not None:
             return []
         pool: dict[str, str] = {e.id: e.question for e in self.library.file_entries().values()}
-        pool.update({e.id: e.question for e in self.applied.values()})
-        for revision in await self.store.pending(limit=100):
+        pool.update({e.id: e.question for e in self.view(actor.guild_id).overrides().values()})
+        for revision in await self.store.pending(actor.guild_id, limit=100):
             pool.setdefault(revision.entry_id, str(revision.front_matter.get("question", "")))
-        for entry_id in await self.store.entry_ids():
+        for entry_id in await self.store.entry_ids(actor.guild_id):
             pool.setdefault(entry_id, "")
         return self._rank_choices(pool, text)
 
@@ -431,7 +472,7 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             return []
         needle = text.strip().casefold()
         choices = []
-        for r in await self.store.pending(limit=100):
+        for r in await self.store.pending(actor.guild_id, limit=100):
             name = f"#{r.id} {r.entry_id}: {KIND_WORDS[r.kind]} by {r.author_name}"
             if needle in name.casefold() or needle in str(r.front_matter.get("question", "")).casefold():
                 choices.append(Choice(name=clip(name, CHOICE_NAME_MAX), value=r.entry_id))
@@ -442,7 +483,7 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
         if await self.refusal(actor) is not None:
             return []
         return [Choice(name=clip(f"{e.question} ({e.id})", CHOICE_NAME_MAX), value=e.id)
-                for e in self.library.index.autocomplete(text)]
+                for e in self.view(actor.guild_id).index.autocomplete(text)]
 
     # -- buttons and forms ------------------------------------------------------------------
 
@@ -457,7 +498,9 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
                 return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}",
                                                   "Propose an FAQ entry"))
             case ["open", "edit", code, entry_id]:
-                return await self._edit_form(entry_id, category_from(code))
+                return await self._edit_form(actor.guild_id, entry_id, category_from(code))
+            case ["again", mode, code, *rest] if mode in {"new", "edit"} and len(rest) <= 1:
+                return await self._open_again(actor, mode, code, rest[0] if rest else None)
             case ["form", "new", code]:
                 return await self.submit(actor, "new", code, None, values)
             case ["form", "edit", code, entry_id]:
@@ -465,22 +508,33 @@ class ModerationService(ReviewMixin, AuditMixin, InsightsMixin):
             case ["gap", row] if row.isdigit():
                 return await self._gap_form(actor, int(row))
             case ["approve", rev] if rev.isdigit():
-                revision = await self.store.get(int(rev))
+                revision = await self.store.get(actor.guild_id, int(rev))
                 return Reply.text(STALE) if revision is None else await self._approve(actor, revision)
+            case ["approve", rev, "signed"] if rev.isdigit():
+                revision = await self.store.get(actor.guild_id, int(rev))
+                if revision is None:
+                    return Reply.text(STALE)
+                return await self._approve(actor, revision, reviewed=True)
             case ["reject", rev] if rev.isdigit():
                 return Reply(modal=Modal(custom_id=f"{PREFIX}:why:{rev}", title=f"Reject draft #{rev}", fields=[
                     ModalField("reason", "Why? (kept in the history)", paragraph=True, max_length=500,
                                min_length=3, placeholder="What should change before it can go live?"),
                 ]))
             case ["why", rev] if rev.isdigit():
-                revision = await self.store.get(int(rev))
+                revision = await self.store.get(actor.guild_id, int(rev))
                 if revision is None:
                     return Reply.text(STALE)
                 return await self._reject(actor, revision, values.get("reason", ""))
             case ["show", rev] if rev.isdigit():
-                return await self._show(int(rev))
+                return await self._show(actor.guild_id, int(rev))
             case ["preview", rev] if rev.isdigit():
-                return await self._preview(int(rev))
+                return await self._preview(actor.guild_id, int(rev))
             case ["hist", page, entry_id] if page.isdigit():
-                return await self._history(entry_id, int(page))
+                return await self._history(actor.guild_id, entry_id, int(page))
+            case ["dismiss", row] if row.isdigit():
+                return await self._dismiss_gap(actor, int(row))
+            case ["so", entry_id, fingerprint]:
+                return await self._sign_off_now(actor, entry_id, fingerprint)
+            case ["walk", after]:
+                return await self._walk(actor, after)
         return Reply.text(STALE)
