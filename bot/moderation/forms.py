@@ -122,10 +122,12 @@ def too_big_for_form(values: Mapping[str, str]) -> list[str]:
 
 
 def proposal_modal(custom_id: str, title: str, values: Mapping[str, str] | None = None) -> Modal:
+    """The form, pre-filled with ``values``. A value longer than its field is cut to fit (Discord
+    refuses the whole form otherwise); the reply that offered the form attaches the full text."""
     values = values or {}
     fields = [
         ModalField(custom_id=key, label=label, paragraph=paragraph, required=required, max_length=limit,
-                   placeholder=placeholder, value=values.get(key) or None)
+                   placeholder=placeholder, value=(values.get(key) or "")[:limit] or None)
         for key, (label, paragraph, required, limit, placeholder) in FORM.items()
     ]
     return Modal(custom_id=custom_id, title=clip(title, MODAL_TITLE_MAX), fields=fields)

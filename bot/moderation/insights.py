@@ -154,7 +154,7 @@ class InsightsMixin:
         share = f"{misses} ({misses / asked:.0%} of questions)" if asked else str(misses)
         top_lines = []
         for entry_id, n in top:
-            entry = self.live(entry_id)
+            entry = self.live(actor.guild_id, entry_id)
             top_lines.append(f"{n}× `{entry_id}`" + (f" — {clip(entry.question, 90)}" if entry else ""))
         card = Card(
             title=f"FAQ in the last {days} day{'s' if days != 1 else ''}",
