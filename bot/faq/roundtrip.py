@@ -33,8 +33,9 @@ def _yaml() -> YAML:
 
 
 def entry_data(entry: FaqEntry) -> dict[str, Any]:
-    """The front matter as a content file holds it (empty optional fields left out)."""
-    data = entry.meta.model_dump(mode="json")
+    """The front matter as a content file holds it (empty optional fields left out; dates stay
+    dates, so YAML writes them unquoted as the files do)."""
+    data = entry.meta.model_dump(mode="python")
     for key in _OPTIONAL:
         if data.get(key) in (None, []):
             data.pop(key, None)

@@ -125,8 +125,12 @@ class InsightsMixin:
         not a review: the entry's review state and dates stay as they are."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        found = await self.store.unanswered(actor.guild_id, int(question)) if question.strip().isdigit() else None
-        words = found[0].strip() if found is not None else " ".join(question.split())
+        words = " ".join(question.split())
+        if words.isdigit():  # a gap picked from the suggestions: only this server's gaps are found
+            found = await self.store.unanswered(actor.guild_id, int(words))
+            if found is None:
+                return Reply.text(GAP_GONE)
+            words = " ".join(found[0].split())
         entry_id = entry.strip()
         current = self.live(actor.guild_id, entry_id)
         if current is None:
