@@ -170,3 +170,18 @@ def test_dump_then_load_gives_the_same_entry(tmp_path: Path) -> None:
     (out / "pack" / "alpha.md").write_text(dump_entry(original))
     again = load_entries(out).entries["alpha"]
     assert again.same_content(original)
+
+
+def test_a_duplicate_id_is_reported_against_the_newer_file(tmp_path: Path) -> None:
+    import os
+
+    original = write(tmp_path, "alpha", good("alpha", question="The original question?"))
+    copy = tmp_path / "another" / "alpha.md"  # sorts first, but was added later
+    copy.parent.mkdir()
+    copy.write_text(good("alpha", question="A copy pasted in later?"), encoding="utf-8")
+    os.utime(original, (1_700_000_000, 1_700_000_000))
+    os.utime(copy, (1_800_000_000, 1_800_000_000))
+    result = load_entries(tmp_path)
+    assert [(p.file, p.field) for p in result.problems] == [(str(copy), "id")]
+    assert str(original) in result.problems[0].message
+    assert result.entries["alpha"].question == "The original question?"
