@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from bot.app import SupportApp
 
 FINGERPRINT = 10  # characters of the review hash carried in a button: what the moderator saw
-STATE_ORDER = {"due": 0, "drafted": 1, "reviewed": 2}
 CHANGED = ("`{entry}` changed since you opened it, so that sign-off would not cover what members are served "
            "now. Nothing was recorded; please look at it again with `/faq-admin sign-off {entry}`.")
 INTEGRATIONS = ("Server Settings → Integrations → {bot} → Manage → `/faq-admin` → Add Roles or Members → "
@@ -76,11 +75,11 @@ class SigningMixin:
         return f"`{entry.id}` — {clip(entry.question, 100)} — {text}" if question else f"`{entry.id}` — {text}"
 
     def _to_review(self, guild_id: int | None) -> list[FaqEntry]:
-        """What the walk-through visits: due first, then drafted, then reviews due within 30 days."""
+        """What the walk-through visits, in id order: entries overdue, drafted, or due within 30 days."""
         horizon = self.today() + DUE_WINDOW
-        items = [(STATE_ORDER[s.state], e.id, e) for e, s in self.review_states(guild_id)
+        items = [e for e, s in self.review_states(guild_id)
                  if s.state != "reviewed" or (s.due is not None and s.due <= horizon)]
-        return [e for _, _, e in sorted(items)]
+        return sorted(items, key=lambda e: e.id)
 
     # -- /faq-admin due ---------------------------------------------------------------------
 
@@ -187,16 +186,17 @@ class SigningMixin:
         return await self._walk(actor, "-")
 
     async def _walk(self, actor: Actor, after: str) -> Reply:
+        """The next entry to review after ``after`` (``-``: from the start), in id order, so each
+        entry is shown once per walk; signing off or skipping moves on."""
         todo = self._to_review(actor.guild_id)
-        if after != "-":
-            ids = [e.id for e in todo]
-            position = next((i for i, entry_id in enumerate(ids) if entry_id > after), len(ids))
-            todo = todo[position:] + todo[:position]
-            todo = [e for e in todo if e.id != after]
+        rest = todo if after == "-" else [e for e in todo if e.id > after]
         if not todo:
             return Reply.text("Every entry served here is reviewed and none is due in the next 30 days. Thank you!")
-        entry = todo[0]
-        reply = self._sign_off_card(actor.guild_id, entry, f"To review ({len(todo)} left)")
+        if not rest:
+            return Reply.text(f"That was the last one. {len(todo)} entr{'ies' if len(todo) != 1 else 'y'} still to "
+                              "review here; `/faq-admin review-due` starts again from the top.")
+        entry = rest[0]
+        reply = self._sign_off_card(actor.guild_id, entry, f"To review ({len(rest)} left)")
         reply.buttons.append(Button("Skip for now", f"{PREFIX}:walk:{entry.id}", Style.SECONDARY))
         return reply
 
