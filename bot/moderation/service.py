@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from rapidfuzz import fuzz, process
 
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
 from bot.moderation.audit import AuditMixin
 from bot.moderation.common import KIND_WORDS, PREFIX, STALE, fit_cards, join_lines
+from bot.moderation.completion import CompletionMixin
 from bot.moderation.diff import changed_fields, content_hash, entry_text
 from bot.moderation.forms import (
     F_QUESTION,
@@ -56,14 +56,11 @@ from bot.moderation.signing import SigningMixin
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
 from bot.ui import (
-    CHOICE_NAME_MAX,
-    CHOICES_MAX,
     EMBED_DESCRIPTION_MAX,
     Actor,
     Attachment,
     Button,
     Card,
-    Choice,
     Colour,
     Modal,
     ModalField,
@@ -99,7 +96,7 @@ def install(app: SupportApp) -> ModerationService:
 
 # -- the service -----------------------------------------------------------------------------
 
-class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin):
+class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, CompletionMixin):
     """Every method acts for the server of the actor (``actor.guild_id``): drafts, decisions,
     sign-offs, gaps and audit posts of one server are invisible and ineffective in another."""
 
@@ -438,52 +435,6 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin):
                     f"files, so members keep getting the last good content ({served} entries). Nothing changed. "
                     "Fix these, then run `/faq-admin reload` again:")
         return Reply(content=text, cards=fit_cards(cards))
-
-    # -- autocomplete -----------------------------------------------------------------------
-
-    async def complete_entries(self, actor: Actor, text: str) -> list[Choice]:
-        """Every entry a moderator may edit or look up: served, retired, draft-only."""
-        if await self.refusal(actor) is not None:
-            return []
-        pool: dict[str, str] = {e.id: e.question for e in self.library.file_entries().values()}
-        pool.update({e.id: e.question for e in self.view(actor.guild_id).overrides().values()})
-        for revision in await self.store.pending(actor.guild_id, limit=100):
-            pool.setdefault(revision.entry_id, str(revision.front_matter.get("question", "")))
-        for entry_id in await self.store.entry_ids(actor.guild_id):
-            pool.setdefault(entry_id, "")
-        return self._rank_choices(pool, text)
-
-    @staticmethod
-    def _rank_choices(pool: Mapping[str, str], text: str) -> list[Choice]:
-        labels = {entry_id: (f"{question} ({entry_id})" if question else entry_id) for entry_id, question in pool.items()}
-        text = text.strip()
-        if not text:
-            ids = sorted(labels)[:CHOICES_MAX]
-        else:
-            exact = [i for i in sorted(labels) if i.startswith(text.casefold())]
-            found = process.extract(text[:100], labels, scorer=fuzz.WRatio, processor=str.casefold,
-                                    limit=CHOICES_MAX, score_cutoff=50)
-            ids = list(dict.fromkeys([*exact, *(key for _, _, key in found)]))[:CHOICES_MAX]
-        return [Choice(name=clip(labels[i], CHOICE_NAME_MAX), value=i) for i in ids]
-
-    async def complete_pending(self, actor: Actor, text: str) -> list[Choice]:
-        """Drafts waiting for review (approve / reject)."""
-        if await self.refusal(actor) is not None:
-            return []
-        needle = text.strip().casefold()
-        choices = []
-        for r in await self.store.pending(actor.guild_id, limit=100):
-            name = f"#{r.id} {r.entry_id}: {KIND_WORDS[r.kind]} by {r.author_name}"
-            if needle in name.casefold() or needle in str(r.front_matter.get("question", "")).casefold():
-                choices.append(Choice(name=clip(name, CHOICE_NAME_MAX), value=r.entry_id))
-        return choices[:CHOICES_MAX]
-
-    async def complete_live(self, actor: Actor, text: str) -> list[Choice]:
-        """Entries members are served now (retire)."""
-        if await self.refusal(actor) is not None:
-            return []
-        return [Choice(name=clip(f"{e.question} ({e.id})", CHOICE_NAME_MAX), value=e.id)
-                for e in self.view(actor.guild_id).index.autocomplete(text)]
 
     # -- buttons and forms ------------------------------------------------------------------
 
