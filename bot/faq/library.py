@@ -115,14 +115,20 @@ class FaqLibrary:
     def set_tenants(self, tenants: Mapping[int, tuple[Mapping[str, FaqEntry], Mapping[str, SignOff]]]) -> None:
         """Every server's approved revisions and sign-offs (servers with neither use the base pack)."""
         self._tenants = {g: (dict(o), dict(s)) for g, (o, s) in tenants.items()}
-        self._rebuild()
+        self._rebuild(files_changed=False)
 
-    def _rebuild(self) -> None:
-        self.base = LibraryView(self._files, {}, {}, home=False)
+    def _rebuild(self, *, files_changed: bool = True) -> None:
+        previous = self._views
+        if files_changed:
+            self.base = LibraryView(self._files, {}, {}, home=False)
         views: dict[int, LibraryView] = {}
         for guild_id, (overrides, signoffs) in self._tenants.items():
-            # A server with only sign-offs shares the base index: building one is the costly part.
+            # Building a search index is the costly part: a server with only sign-offs shares the
+            # base index, and a server whose revisions did not change keeps its own.
             index = self.base.index if not overrides else None
+            old = previous.get(guild_id)
+            if index is None and not files_changed and old is not None and old.overrides() == overrides:
+                index = old.index
             views[guild_id] = LibraryView(self._files, overrides, signoffs,
                                           home=guild_id == self.home_guild_id, index=index)
         if self.home_guild_id is not None and self.home_guild_id not in views:

@@ -163,3 +163,29 @@ async def test_sign_off_walk_through_and_the_answer_card_state(world: World) -> 
     assert "pacing" in due.text
     status = await world.fake.slash("faq-admin status", user=world.admin)
     assert status.ephemeral and "Integrations" in status.text
+
+
+async def test_a_second_server_sees_and_changes_nothing_of_the_first(world: World) -> None:
+    """Through the real client: server B's admin can neither see nor decide server A's draft, and
+    retiring an entry in B leaves A's members served."""
+    import discord
+
+    other = world.fake.guild("Back Pain Circle", channels=["general", "audit-b"])
+    mallory = world.fake.user("mallory", guild=other, manage_guild=True)
+    world.bot.tree.copy_global_to(guild=discord.Object(other.id))
+    await world.bot.tree.sync(guild=discord.Object(other.id))
+    opened = await world.fake.slash("faq-admin propose", user=world.admin)
+    await world.fake.submit_modal(opened, FORM, user=world.admin)
+    entry_id = await world.app.db.fetchval("SELECT entry_id FROM faq_revisions WHERE status = 'pending'")
+    review = await world.fake.slash("faq-admin review", user=mallory, guild=other)
+    assert review.ephemeral and "No drafts are waiting" in review.text and "ada" not in review.text
+    approve = await world.fake.slash("faq-admin approve", id=entry_id, user=mallory, guild=other)
+    assert "no draft waiting" in approve.text
+    retired = await world.fake.slash("faq-admin retire", id="pacing", reason="not for us", user=mallory, guild=other)
+    assert "is retired" in retired.text
+    answer = await world.fake.slash("faq", question="what is pacing", user=world.bob)
+    assert answer.embeds and answer.embeds[0]["title"].startswith("What is pacing")
+    assert world.app.library.view(world.guild.id).get("pacing") is not None
+    assert world.app.library.view(other.id).get("pacing") is None
+    pending = await world.fake.slash("faq-admin review", user=world.admin)
+    assert entry_id in pending.text
