@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.faq.lint import lint_pack
 from bot.faq.loader import load_entries
 from bot.faq.models import FaqEntry
-from bot.faq.review import ReviewStatus, SignOff, review_status
+from bot.faq.review import ReviewStatus, SignOff, review_hash, review_status
 from bot.faq.search import SearchIndex
 from bot.problems import Problem, Severity
 
@@ -46,6 +46,7 @@ class LibraryView:
         self._overrides = dict(overrides)
         self.signoffs = dict(signoffs)
         self.home = home
+        self._hashes: dict[str, tuple[FaqEntry, str]] = {}
         self.index = index if index is not None else SearchIndex(list({**files, **self._overrides}.values()))
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -81,7 +82,17 @@ class LibraryView:
 
     def review_of(self, entry: FaqEntry, today: date) -> ReviewStatus:
         return review_status(entry, self.signoffs.get(entry.id), self._files.get(entry.id), home=self.home,
-                             today=today)
+                             today=today, hasher=self._hash)
+
+    def _hash(self, entry: FaqEntry) -> str:
+        """The review fingerprint, computed once per loaded entry (entries are immutable)."""
+        cached = self._hashes.get(entry.id)
+        if cached is not None and cached[0] is entry:
+            return cached[1]
+        value = review_hash(entry)
+        if self._files.get(entry.id) is entry or self._overrides.get(entry.id) is entry:
+            self._hashes[entry.id] = (entry, value)
+        return value
 
 
 class FaqLibrary:
@@ -128,7 +139,7 @@ class FaqLibrary:
             index = self.base.index if not overrides else None
             old = previous.get(guild_id)
             if index is None and not files_changed and old is not None and old.overrides() == overrides:
-                index = old.index
+                index, overrides = old.index, old.overrides()  # the very entries that index holds
             views[guild_id] = LibraryView(self._files, overrides, signoffs,
                                           home=guild_id == self.home_guild_id, index=index)
         if self.home_guild_id is not None and self.home_guild_id not in views:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -73,15 +74,17 @@ DRAFTED = ReviewStatus("drafted")
 
 
 def review_status(entry: FaqEntry, signoff: SignOff | None, file_entry: FaqEntry | None, *, home: bool,
-                  today: date) -> ReviewStatus:
+                  today: date, hasher: Callable[[FaqEntry], str] = review_hash) -> ReviewStatus:
     """This server's review state of ``entry`` as it is served to it."""
-    current = review_hash(entry)
+    if signoff is None and not (home and file_entry is not None and file_entry.meta.review == "reviewed"):
+        return DRAFTED  # nothing could make it reviewed: no fingerprint to compute
+    current = hasher(entry)
     if signoff is not None and signoff.review_hash == current:
         by = signoff.by_name + (f" and {signoff.second_by_name}" if signoff.second_by_name else "")
         return _dated(by, signoff.reviewed_on, signoff.review_due, today)
     meta = file_entry.meta if file_entry is not None else None
     if (home and meta is not None and meta.review == "reviewed" and meta.reviewed_on is not None
-            and meta.review_due is not None and review_hash(file_entry) == current):  # type: ignore[arg-type]
+            and meta.review_due is not None and hasher(file_entry) == current):  # type: ignore[arg-type]
         return _dated(meta.reviewed_by, meta.reviewed_on, meta.review_due, today)
     return DRAFTED
 
