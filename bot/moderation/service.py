@@ -467,6 +467,8 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
                     return Reply.text(STALE)
                 return await self._approve(actor, revision, reviewed=True)
             case ["reject", rev] if rev.isdigit():
+                if await self.store.get(actor.guild_id, int(rev)) is None:
+                    return Reply.text(STALE)
                 return Reply(modal=Modal(custom_id=f"{PREFIX}:why:{rev}", title=f"Reject draft #{rev}", fields=[
                     ModalField("reason", "Why? (kept in the history)", paragraph=True, max_length=500,
                                min_length=3, placeholder="What should change before it can go live?"),

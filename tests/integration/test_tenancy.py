@@ -129,13 +129,14 @@ async def test_nothing_server_b_does_changes_server_a(app: SupportApp) -> None:
     assert "pacing" not in due.split("still drafted")[0]
     # Buttons and forms carrying A's ids.
     for custom_id in (f"mod:approve:{blanket}", f"mod:approve:{blanket}:signed", f"mod:why:{blanket}",
-                      f"mod:approve:{flares}", f"mod:why:{flares}"):
+                      f"mod:reject:{blanket}", f"mod:approve:{flares}", f"mod:why:{flares}", f"mod:reject:{flares}"):
         assert "no longer works" in (await press(app, MALLORY, custom_id, {"reason": "outsider"})).all_text()
     for custom_id in (f"mod:show:{blanket}", f"mod:preview:{blanket}", f"mod:show:{flares}"):
         assert "There is no draft" in (await press(app, MALLORY, custom_id)).all_text()
     for custom_id in (f"mod:gap:{gap_row}", f"mod:dismiss:{gap_row}"):
         assert "no longer available" in (await press(app, MALLORY, custom_id)).all_text()
-    assert "I don't know an entry" in (await press(app, MALLORY, f"mod:open:edit:k:{BLANKET_ID}")).all_text()
+    for custom_id in (f"mod:open:edit:k:{BLANKET_ID}", f"mod:again:edit:k:{BLANKET_ID}"):
+        assert "I don't know an entry" in (await press(app, MALLORY, custom_id)).all_text()
     assert "no longer exists" in (await press(app, MALLORY, f"mod:form:edit:k:{BLANKET_ID}", dict(BLANKET))).all_text()
     hist = (await press(app, MALLORY, "mod:hist:0:flares")).all_text()
     assert "Alice" not in hist and "Bob" not in hist
