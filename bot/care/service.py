@@ -182,7 +182,13 @@ class CareService:
             f"Audit channel: {f'<#{settings.audit_channel_id}>' if settings.audit_channel_id else 'not set'}",
         ]
         head = "Saved. " if changes else ""
-        return Reply.text(head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines))
+        text = head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines)
+        if moderator_role is not None:
+            # Discord hides /faq-admin from anyone without Manage Server until an admin allows the role.
+            text += ("\n\nMembers with only the moderator role see `/faq-admin` once you allow it: Server Settings → "
+                     "Integrations → this bot → Manage → `/faq-admin` → Add Roles or Members → the role. "
+                     "`/faq-admin status` shows where this server stands.")
+        return Reply.text(text)
 
     async def admin_check(self, actor: Actor) -> str | None:
         if actor.guild_id is None or not actor.can_manage_guild:
