@@ -93,6 +93,7 @@ async def test_nothing_server_b_does_changes_server_a(app: SupportApp) -> None:
     a_posts = [p for p in app.outbox.channel_posts if p[0] == AUDIT_A]
     assert len(a_posts) >= 4 and not [p for p in app.outbox.channel_posts if p[0] == AUDIT_B]
     before = await served(app, A)
+    index_a = app.library.view(A).index
     assert before["entries"]["flares"][0] != review_hash(app.library.get("flares"))  # type: ignore[arg-type]
     assert "opioids" not in before["entries"] and before["reviews"]["pacing"].state == "reviewed"
 
@@ -162,7 +163,8 @@ async def test_nothing_server_b_does_changes_server_a(app: SupportApp) -> None:
     assert "magnets" in (await app.faq.ask(DAVE, "do magnets cure fibro")).all_text().casefold()
     await app.faq.vote(DAVE, "pacing", helpful=True)
     await press(app, MALLORY, "mod:walk:-")
-    await call(app, "reload", MALLORY)
+    assert app.library.view(A).index is index_a  # B's changes never even rebuilt A's search index
+    await call(app, "reload", MALLORY)  # re-reads the shared files: A keeps its revisions
 
     # -- server A is exactly as it was --------------------------------------------------------
     after = await served(app, A)
