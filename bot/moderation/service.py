@@ -404,7 +404,8 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
             return path
 
     async def reload(self, actor: Actor) -> Reply:
-        """/faq-admin reload: re-read content/ from disk; on errors keep serving the last good set."""
+        """/faq-admin reload: re-read content/ from disk; on errors keep serving the last good set.
+        The files are the base pack every server shares; each server keeps its own revisions."""
         if (refused := await self._guard(actor)) is not None:
             return refused
         report = await asyncio.to_thread(self.library.load)
