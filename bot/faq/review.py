@@ -15,6 +15,7 @@ a content file counts only for the *home* server, whose moderators own the files
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 from collections.abc import Callable
@@ -27,6 +28,10 @@ from bot.faq.models import FaqEntry
 ReviewState = Literal["drafted", "reviewed", "due"]
 STATE_WORDS: dict[str, str] = {"drafted": "drafted", "reviewed": "reviewed", "due": "review due"}
 PROTECTED_CATEGORIES = frozenset({"safety"})
+# How long a review holds: crisis and safety entries (lines, numbers, what to do) go out of date
+# fastest and are checked every 3 months, as the starter pack planned; everything else yearly.
+PROTECTED_REVIEW_MONTHS = 3
+REVIEW_MONTHS = 12
 
 
 def review_hash(entry: FaqEntry) -> str:
@@ -44,6 +49,18 @@ def review_hash(entry: FaqEntry) -> str:
 def is_protected(entry: FaqEntry) -> bool:
     """Safety entries: signing them off (like approving them) needs a second moderator."""
     return bool(getattr(entry.meta, "protected", False)) or entry.meta.category in PROTECTED_CATEGORIES
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_review(entry: FaqEntry, reviewed_on: date) -> date:
+    """When a review signed off on ``reviewed_on`` falls due."""
+    return months_after(reviewed_on, PROTECTED_REVIEW_MONTHS if is_protected(entry) else REVIEW_MONTHS)
 
 
 @dataclass(slots=True, frozen=True)

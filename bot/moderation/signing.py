@@ -3,10 +3,10 @@ walk-through of everything not yet reviewed here, and ``/faq-admin status`` says
 server stands.
 
 Signing off means "a moderator of this server checked this question, short answer, detail and
-sources". It is recorded with their name and the day, and a new review falls due a year later.
-Protected (safety) entries need two different moderators. A sign-off covers exactly what was
-checked: editing the text or sources later makes the entry read as not reviewed again, while an
-alias or tag edit keeps it (see :mod:`bot.faq.review`).
+sources". It is recorded with their name and the day, and a new review falls due a year later
+(three months for protected safety entries, which also need two different moderators). A sign-off
+covers exactly what was checked: editing the text or sources later makes the entry read as not
+reviewed again, while an alias or tag edit keeps it (see :mod:`bot.faq.review`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from bot.faq.models import FaqEntry
 from bot.faq.render import answer_card
-from bot.faq.review import STATE_WORDS, ReviewStatus, is_protected, review_hash
+from bot.faq.review import STATE_WORDS, ReviewStatus, is_protected, next_review, review_hash
 from bot.moderation.common import DUE_WINDOW, PREFIX, day, join_lines
 from bot.moderation.signoffs import SignOffStore
-from bot.moderation.store import ModerationStore, one_year_after
+from bot.moderation.store import ModerationStore
 from bot.ui import (
     BUTTON_LABEL_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -152,7 +152,7 @@ class SigningMixin:
         guild_id = actor.guild_id
         assert guild_id is not None  # moderators always act in a server
         now, today = self.now(), self.today()
-        due = one_year_after(today)
+        due = next_review(entry, today)
         fingerprint = review_hash(entry)
         if not is_protected(entry):
             await self.signoffs.add(guild_id, entry.id, fingerprint, actor.user_id, actor.display_name, now, today,

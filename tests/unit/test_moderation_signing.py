@@ -54,6 +54,7 @@ async def test_a_protected_entry_needs_two_moderators_to_sign_off(app: SupportAp
     assert f"Signed off protected entry `{PROTECTED}` by Alice and Bob" in second
     status = view().review_of(entry, app.clock.now().date())
     assert status.state == "reviewed" and status.by == "Alice and Bob"
+    assert str(status.due) == "2027-02-23"  # safety entries are re-checked every three months
 
 
 async def test_a_member_sees_the_state_and_a_stale_button_records_nothing(app: SupportApp) -> None:
