@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.clock import Clock
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
 from bot.faq.render import answer_card
@@ -58,7 +59,8 @@ class FaqService:
             Button("Helpful", f"faq:vote:up:{entry.id}", Style.SUCCESS, emoji="👍", row=1),
             Button("Not helpful", f"faq:vote:down:{entry.id}", Style.SECONDARY, emoji="👎", row=1),
         ]
-        review = view.review_of(entry, self.store.clock.now().date())
+        clock = self.store.clock if self.store is not None else Clock()  # rendering alone needs no store
+        review = view.review_of(entry, clock.now().date())
         return Reply(cards=[answer_card(entry, review)], buttons=buttons, ephemeral=private)
 
     async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
