@@ -8,6 +8,7 @@ as plain ``https://`` addresses, so no source can add a link or formatting of it
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.faq.models import FaqEntry, Source
 from bot.faq.review import ReviewStatus
@@ -32,7 +33,9 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
+@lru_cache(maxsize=4096)
 def source_line(source: Source) -> str:
+    """One source as Markdown (sources are immutable, so each is rendered once)."""
     return f"[{escape_markdown(source.title)}]({source.url}) ({escape_markdown(source.publisher)}, {source.year})"
 
 
