@@ -172,3 +172,24 @@ async def test_the_home_servers_work_goes_back_to_the_files_as_small_diffs(home_
     assert other.review_of(entry, home_app.clock.now().date()).state == "drafted"
     home = home_app.library.view(GUILD)
     assert home.review_of(home.get("pacing"), home_app.clock.now().date()).state == "reviewed"  # type: ignore[arg-type]
+
+
+async def test_restoring_a_retired_entry_keeps_its_review_and_dates(app: SupportApp, clock: ManualClock) -> None:
+    from datetime import timedelta
+
+    await moderation(app)
+    await press(app, ALICE, await sign_button(app, ALICE, "pacing"))
+    await call(app, "retire", ALICE, id="pacing", reason="checking a source")
+    assert app.library.view(GUILD).get("pacing") is None
+    clock.advance(timedelta(days=40))
+    form = await call(app, "edit", BOB, id="pacing")
+    assert form.modal is not None
+    restored = await press(app, BOB, form.modal.custom_id, {f.custom_id: f.value or "" for f in form.modal.fields})
+    assert "status" in restored.all_text()
+    await call(app, "approve", ALICE, id="pacing")
+    view = app.library.view(GUILD)
+    entry = view.get("pacing")
+    assert entry is not None
+    status = view.review_of(entry, clock.now().date())
+    assert status.state == "reviewed" and status.by == "Alice"
+    assert str(status.on) == "2026-11-23" and str(status.due) == "2027-11-23"
