@@ -115,7 +115,8 @@ class InsightsMixin:
         if await self.refusal(actor) is not None:
             return []
         needle = text.strip().casefold()
-        gaps = await self._open_gaps(actor.guild_id, self.now() - timedelta(days=365), CHOICES_MAX)
+        # Straight from the store (no search per row): autocomplete answers on every keystroke.
+        gaps = await self.store.gaps(actor.guild_id, self.now() - timedelta(days=365), limit=100)
         return [Choice(name=clip(f"“{g.question}” ({g.count}×)", CHOICE_NAME_MAX), value=str(g.row_id))
                 for g in gaps if needle in g.question.casefold()][:CHOICES_MAX]
 
