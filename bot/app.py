@@ -29,6 +29,8 @@ from bot.privacy import DataHolder, PrivacyService
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
 from bot.ui import Actor, Choice, Reply
+from bot.watch.commands import WatchCommands
+from bot.watch.commands import install as install_watch
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ class SupportApp:
         self.care = CareService(self)
         self._install_care()
         self.moderation: ModerationService = install_moderation(self)
+        self.watch_commands: WatchCommands | None = None
+        self.watch = install_watch(self)
 
     def _install_care(self) -> None:
         c = self.care
@@ -125,6 +129,7 @@ class SupportApp:
         self.care.load()
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them
+        await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
 

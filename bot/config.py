@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     # Moderation: the home server, whose approved revisions and sign-offs `content export` writes
     # back to the content files (and whose moderators' reviews in those files count as its own).
     home_guild_id: int | None = Field(default=None, gt=0)
+    # Channel watch: message mode needs Discord's privileged message-content intent, which only the
+    # operator can switch on (here and in the developer portal). Off: the bot never asks for it.
+    watch_message_content: bool = False
+    # Channel watch: how many of a server's 6 AutoMod keyword rules the bot may use at most.
+    watch_automod_rules: int = Field(default=4, ge=1, le=6)
+    # Channel watch: events waiting to be handled; a burst beyond this is counted and reported to
+    # the server's moderators, never dropped silently.
+    watch_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
     # Test-only: send all Discord traffic to this base URL (the local fake Discord).
     discord_api_base: str | None = None
 

@@ -108,3 +108,12 @@ def test_content_export_writes_the_named_servers_sign_offs(tmp_path: Path) -> No
     assert text == original.replace("review: drafted\n", "review: reviewed\nreviewed_by: sam\nreviewed_on: "
                                     f"{text.split('reviewed_on: ')[1][:10]}\nreview_due: {text.split('review_due: ')[1][:10]}\n")
     assert supportbot("content", "check", str(tmp_path / "out"), cwd=tmp_path).returncode == 0
+
+
+def test_automod_json_summarises_the_derived_rules() -> None:
+    out = supportbot("automod", "--json", "--rules", "1", env={"CONTENT_DIR": str(CONTENT)})
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert set(summary) == {"rules", "keywords", "regexes", "allow_list", "crisis_rules", "left_out", "partly"}
+    assert summary["rules"] == 1 and summary["keywords"] <= 1000 and summary["regexes"] <= 10
+    assert "ending-life" in summary["crisis_rules"] and summary["left_out"]
