@@ -26,6 +26,7 @@ from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
 from bot.privacy import DataHolder, PrivacyService
+from bot.problems import Problem
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
 from bot.ui import Actor, Choice, Reply
@@ -46,6 +47,7 @@ class SupportApp:
         self.clock = clock
         self.router = Router(self.screen)
         self.started = False
+        self.startup_problems: list[Problem] = []
         self._closing: asyncio.Future[None] | None = None
         self.handlers: dict[str, Handler] = {}
         self.completers: dict[str, Completer] = {}
@@ -125,9 +127,11 @@ class SupportApp:
         """Migrate the database and load content; safe to call twice."""
         if self.started:
             return
+        # First, before touching the database: no safety set, no bot (raises SafetyLoadError).
+        self.care.load(strict=True)
         await self.db.migrate()
-        self.care.load()
         report = self.library.load()
+        self.startup_problems = report.errors  # FAQ files that failed: posted to audit channels once ready
         await self.moderation.start()  # after the files: published revisions override them
         await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))

@@ -88,6 +88,9 @@ class FrontMatter(BaseModel):
     reviewed_on: date | None = None
     review_due: date | None = None
     status: Status
+    # Safety entries (crisis lines, red flags...): retiring or changing one always needs a second
+    # moderator, even where self-approval is allowed, because losing one silently removes care.
+    protected: bool = False
 
     @model_validator(mode="before")
     @classmethod

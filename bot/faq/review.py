@@ -27,7 +27,6 @@ from bot.faq.models import FaqEntry
 
 ReviewState = Literal["drafted", "reviewed", "due"]
 STATE_WORDS: dict[str, str] = {"drafted": "drafted", "reviewed": "reviewed", "due": "review due"}
-PROTECTED_CATEGORIES = frozenset({"safety"})
 # How long a review holds: crisis and safety entries (lines, numbers, what to do) go out of date
 # fastest and are checked every 3 months, as the starter pack planned; everything else yearly.
 PROTECTED_REVIEW_MONTHS = 3
@@ -47,8 +46,9 @@ def review_hash(entry: FaqEntry) -> str:
 
 
 def is_protected(entry: FaqEntry) -> bool:
-    """Safety entries: signing them off (like approving them) needs a second moderator."""
-    return bool(getattr(entry.meta, "protected", False)) or entry.meta.category in PROTECTED_CATEGORIES
+    """Safety entries (``protected: true``): signing them off, like approving or retiring them,
+    needs a second moderator."""
+    return entry.meta.protected
 
 
 def months_after(day: date, months: int) -> date:

@@ -21,7 +21,7 @@ from bot.faq.loader import FRONT_MATTER_FENCE, dump_entry, split_front_matter
 from bot.faq.models import FaqEntry
 
 # Fields written only when they have a value (the loader's defaults otherwise).
-_OPTIONAL = ("related", "checked_claims", "reviewed_by", "reviewed_on", "review_due")
+_OPTIONAL = ("related", "checked_claims", "protected", "reviewed_by", "reviewed_on", "review_due")
 
 
 def _yaml() -> YAML:
@@ -37,7 +37,7 @@ def entry_data(entry: FaqEntry) -> dict[str, Any]:
     dates, so YAML writes them unquoted as the files do)."""
     data = entry.meta.model_dump(mode="python")
     for key in _OPTIONAL:
-        if data.get(key) in (None, []):
+        if data.get(key) in (None, [], False):
             data.pop(key, None)
     return data
 

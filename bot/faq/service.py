@@ -34,6 +34,13 @@ VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
 
 
+def with_note(reply: Reply, note: Reply) -> Reply:
+    """The answer with a private safety note above it (the whole reply becomes private)."""
+    content = "\n\n".join(part for part in (note.content, reply.content) if part)
+    return Reply(content=content, cards=reply.cards, buttons=[*note.buttons, *reply.buttons][:25],
+                 files=reply.files, ephemeral=True)
+
+
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
     return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=f"faq:open:{entry.id}", row=row)
 
@@ -64,14 +71,26 @@ class FaqService:
         return Reply(cards=[answer_card(entry, review)], buttons=buttons, ephemeral=private)
 
     async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
-        """Answer a member's question from vetted entries only; safety first for free text."""
-        view = self.view(actor)
-        chosen = view.exact(question)
-        if chosen is None and self.screen is not None:
+        """Answer a member's question from vetted entries only; safety first for free text.
+
+        Only an entry id (what autocomplete sends when a member picks an entry) skips the screen:
+        it is the moderators' wording, not the member's. A typed question is screened even when it
+        is word for word an entry's question. A gentle note answers privately, beside the answer.
+        """
+        picked = self.view(actor).get(question.strip())
+        note: SafetyOutcome | None = None
+        if picked is None and self.screen is not None:
             safety = await self.screen(actor, question)
-            if safety is not None:
+            if safety is not None and not safety.beside:
                 await self.store.record_event("safety", None, actor.guild_id)
                 return safety.reply
+            note = safety
+        reply = await self._answer(actor, question, picked, private)
+        return with_note(reply, note.reply) if note is not None else reply
+
+    async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool) -> Reply:
+        view = self.view(actor)  # this server's content: the base pack plus its own revisions
+        chosen = picked or view.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
             return self.answer_reply(chosen, view.related_for(chosen), private=private, view=view)

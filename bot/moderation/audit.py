@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, when
+from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, join_lines, when
 from bot.moderation.store import ModerationStore, Revision
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
@@ -30,6 +30,26 @@ class AuditMixin:
     store: ModerationStore
 
     # -- audit ------------------------------------------------------------------------------
+
+    async def post_startup_problems(self) -> int:
+        """Tell every server's audit channel which FAQ files failed to load at start-up (they are
+        not served until fixed); returns how many channels were told. The files are the base pack
+        every server shares, so every server hears of it. Nothing is posted when all files loaded."""
+        problems = self.app.startup_problems
+        if not problems:
+            return 0
+        lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}" for p in problems]
+        card = Card(title=f"{len(problems)} problem(s) in the FAQ files at start-up", colour=Colour.URGENT,
+                    description=join_lines(["Entries with problems are not served until they are fixed "
+                                            "(then `/faq-admin reload`):", *lines], EMBED_DESCRIPTION_MAX))
+        told = 0
+        for guild_id, channel in await self.store.audit_channels():
+            try:
+                await self.app.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
+                told += 1
+            except Exception:
+                log.warning("start-up problems post to server %s failed", guild_id, exc_info=True)
+        return told
 
     async def _audit(self, actor: Actor, title: str, lines: list[str], *, colour: Colour = Colour.NEUTRAL,
                      cards: list[Card] | None = None) -> None:

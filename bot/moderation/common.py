@@ -37,6 +37,14 @@ STALE_BASE = (
     "change. I've marked the draft as superseded (it stays in the history). Please propose the change "
     "again with `/faq-admin edit {entry}`."
 )
+PROTECTED_SELF = (
+    "`{entry}` is a protected safety entry, so draft #{rev} needs another moderator's approval, even on "
+    "servers that allow self-approval. Members keep getting the current answer until then."
+)
+PROTECTED_RETIRE = (
+    "`{entry}` is a protected safety entry, so retiring it needs a second moderator: Draft #{rev} is waiting "
+    "in `/faq-admin review`. Members keep getting it until another moderator approves."
+)
 
 
 

@@ -207,6 +207,7 @@ def build_draft(values: Mapping[str, str], *, entry_id: str, category: str, pack
         "summary": " ".join(values.get(F_SUMMARY, "").split()),
         "related": list(keep.meta.related) if keep else [],
         "checked_claims": list(keep.meta.checked_claims) if keep else [],
+        "protected": keep.meta.protected if keep else False,
         "sources": sources,
         "review": "drafted",
         "status": "published",

@@ -12,6 +12,7 @@ from bot.faq.render import answer_card
 from bot.moderation.common import (
     KIND_WORDS,
     PREFIX,
+    PROTECTED_SELF,
     REVIEW_PAGE,
     SELF_APPROVAL,
     STALE,
@@ -204,6 +205,8 @@ class ReviewMixin:
             return Reply.text(STALE)
         if revision.status != "pending":
             return self._not_pending(revision)
+        if revision.author_id == actor.user_id and self._protected(actor.guild_id, revision.entry_id):
+            return Reply.text(PROTECTED_SELF.format(rev=revision.id, entry=revision.entry_id))
         if revision.author_id == actor.user_id and not await may_self_approve(
             actor, self.app.guilds, self.app.settings.allow_self_approval
         ):

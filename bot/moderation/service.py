@@ -33,7 +33,7 @@ from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
 from bot.moderation.audit import AuditMixin
-from bot.moderation.common import KIND_WORDS, PREFIX, STALE, fit_cards, join_lines
+from bot.moderation.common import KIND_WORDS, PREFIX, PROTECTED_RETIRE, STALE, fit_cards, join_lines
 from bot.moderation.completion import CompletionMixin
 from bot.moderation.diff import changed_fields, content_hash, entry_text
 from bot.moderation.forms import (
@@ -55,6 +55,7 @@ from bot.moderation.review import ReviewMixin
 from bot.moderation.signing import SigningMixin
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
+from bot.problems import Severity
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
     Actor,
@@ -356,6 +357,12 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Propose an FAQ entry",
                                           typed))
 
+    def _protected(self, guild_id: int | None, entry_id: str) -> bool:
+        """A safety entry, as marked in its file or this server's live revision (either keeps the
+        protection)."""
+        entries = [self.live(guild_id, entry_id), self.library.file_entries().get(entry_id)]
+        return any(e is not None and e.meta.protected for e in entries)
+
     async def retire(self, actor: Actor, id: str, reason: str) -> Reply:
         """/faq-admin retire: take an entry away from members at once (one moderator suffices,
         because removing a wrong answer must not wait); bringing it back needs approval."""
@@ -383,6 +390,13 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
             file_hash=content_hash(self.library.file_entries().get(entry_id)), guild_id=actor.guild_id,
             author_id=actor.user_id, author_name=actor.display_name,
         )
+        if live.meta.protected:
+            # A safety entry stays served until a second moderator approves its retirement.
+            rev_id, _ = await self.store.add_pending(new, self.now())
+            await self._audit(actor, f"Retirement of safety entry {entry_id} proposed (#{rev_id})",
+                              [f"**{live.question}**", f"Proposed by {actor.display_name}. Reason: {reason}",
+                               "It stays served until another moderator approves."], colour=Colour.URGENT)
+            return Reply.text(PROTECTED_RETIRE.format(entry=entry_id, rev=rev_id))
         rev_id, closed = await self.store.add_approved(new, self.now(), reason)
         await self.refresh()
         closed_note = f" Waiting drafts for it were closed: {', '.join(f'#{c}' for c in closed)}." if closed else ""
@@ -409,6 +423,9 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         if (refused := await self._guard(actor)) is not None:
             return refused
         report = await asyncio.to_thread(self.library.load)
+        safety_problems = await asyncio.to_thread(self.app.care.load)
+        safety_lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}"
+                        for p in safety_problems if p.severity is Severity.ERROR]
         drift = await self.refresh()
         lines: list[str] = []
         for problem in report.errors:
@@ -417,6 +434,9 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         drift_lines = [f"• {r.entry_id}: the file changed on disk after revision #{r.id} was approved in "
                        "Discord, so the file is served now." for r in drift]
         cards: list[Card] = []
+        if safety_lines:
+            cards.append(Card(title="Safety files NOT reloaded: the last good safety set stays in force",
+                              colour=Colour.URGENT, description=join_lines(safety_lines, EMBED_DESCRIPTION_MAX)))
         if lines:
             cards.append(Card(title="Problems in the content files", colour=Colour.URGENT,
                               description=join_lines(lines, EMBED_DESCRIPTION_MAX)))
@@ -435,6 +455,12 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
             text = (f"I found {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} in the content "
                     f"files, so members keep getting the last good content ({served} entries). Nothing changed. "
                     "Fix these, then run `/faq-admin reload` again:")
+        if safety_lines:
+            text += (f" The safety files have {len(safety_lines)} problem(s), so the triage keeps the last good "
+                     "rules, exemplars and crisis lines; fix them and reload again.")
+            await self._audit(actor, "Safety files failed to reload", safety_lines[:10], colour=Colour.URGENT)
+        else:
+            text += " Safety set reloaded: " + "; ".join(self.app.care.describe()[:3]) + "."
         return Reply(content=text, cards=fit_cards(cards))
 
     # -- buttons and forms ------------------------------------------------------------------
