@@ -93,6 +93,7 @@ class SupportApp:
         }.items():
             self.register(name, handler)
         self.completers["checkins.zones"] = c.complete_zone
+        self.completers["checkins.days"] = c.complete_day
         self.router.add("ci", c.handle_button)
         self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member))
 
@@ -176,4 +177,8 @@ class SupportApp:
             await self.faq_store.drain()
         except Exception:
             log.exception("could not write the last FAQ statistics")
+        try:
+            await self.checkins.store.drain()
+        except Exception:
+            log.exception("could not write the last check-ins")
         await self.db.close()

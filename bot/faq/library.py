@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.faq.hybrid import CACHE_FILE
 from bot.faq.lint import lint_pack
 from bot.faq.loader import load_entries
 from bot.faq.models import FaqEntry
 from bot.faq.review import ReviewStatus, SignOff, review_hash, review_status
 from bot.faq.search import SearchIndex
 from bot.problems import Problem, Severity
+from bot.semantic import Encoder, EncoderError, load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,12 @@ class FaqLibrary:
     """The base pack from files, and one :class:`LibraryView` per server that changed something.
     Methods on the library itself answer for the base pack (the command line, direct messages)."""
 
-    def __init__(self, content_dir: Path, home_guild_id: int | None = None) -> None:
+    def __init__(self, content_dir: Path, home_guild_id: int | None = None, *, semantic: bool = True) -> None:
         self.content_dir = content_dir
         self.home_guild_id = home_guild_id
+        self.semantic = semantic
+        self._encoder_warned = False
+        self._vocabulary: dict[str, str] = {}
         self._files: dict[str, FaqEntry] = {}
         self._tenants: dict[int, tuple[dict[str, FaqEntry], dict[str, SignOff]]] = {}
         self._views: dict[int, LibraryView] = {}
@@ -117,6 +122,7 @@ class FaqLibrary:
             log.warning("content reload kept the last good set: %d problem(s)", len(result.errors))
             return ReloadReport(False, len(self.base.index), result.problems)
         self._files = result.entries
+        self._vocabulary = result.vocabulary
         self.loaded_once = True
         self._rebuild()
         for problem in result.errors:
@@ -131,7 +137,7 @@ class FaqLibrary:
     def _rebuild(self, *, files_changed: bool = True) -> None:
         previous = self._views
         if files_changed:
-            self.base = LibraryView(self._files, {}, {}, home=False)
+            self.base = LibraryView(self._files, {}, {}, home=False, index=self._index(self._files, persist=True))
         views: dict[int, LibraryView] = {}
         for guild_id, (overrides, signoffs) in self._tenants.items():
             # Building a search index is the costly part: a server with only sign-offs shares the
@@ -140,11 +146,31 @@ class FaqLibrary:
             old = previous.get(guild_id)
             if index is None and not files_changed and old is not None and old.overrides() == overrides:
                 index, overrides = old.index, old.overrides()  # the very entries that index holds
+            if index is None:
+                index = self._index({**self._files, **overrides}, persist=False)
             views[guild_id] = LibraryView(self._files, overrides, signoffs,
                                           home=guild_id == self.home_guild_id, index=index)
         if self.home_guild_id is not None and self.home_guild_id not in views:
             views[self.home_guild_id] = LibraryView(self._files, {}, {}, home=True, index=self.base.index)
         self._views = views
+
+    def _index(self, entries: Mapping[str, FaqEntry], *, persist: bool) -> SearchIndex:
+        """A search index; only the base pack's embeddings are cached on disk (``persist``)."""
+        return SearchIndex(list(entries.values()), vocabulary=self._vocabulary, encoder=self._encoder(),
+                           cache=self.content_dir / CACHE_FILE, persist=persist)
+
+    def _encoder(self) -> Encoder | None:
+        """The sentence model for the hybrid search, or None (lexical only) when it cannot load or
+        is switched off; the reason is logged once."""
+        if not self.semantic:
+            return None
+        try:
+            return load_encoder()
+        except EncoderError as exc:
+            if not self._encoder_warned:
+                log.warning("FAQ search runs lexical only: %s", exc)
+                self._encoder_warned = True
+            return None
 
     def view(self, guild_id: int | None) -> LibraryView:
         """What a server is served (the base pack for a direct message or an untouched server)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -93,8 +94,11 @@ class FaqService:
         chosen = picked or view.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
-            return self.answer_reply(chosen, view.related_for(chosen), private=private, view=view)
-        result = view.index.search(question)
+            related = await asyncio.to_thread(view.related_for, chosen)
+            return self.answer_reply(chosen, related, private=private, view=view)
+        # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
+        # keeps answering other members meanwhile.
+        result = await asyncio.to_thread(view.index.search, question)
         if result.kind == "answer" and result.best is not None:
             entry = view.get(result.best.entry_id)
             if entry is not None:

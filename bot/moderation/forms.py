@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot.faq.loader import dump_entry, parse_entry
 from bot.faq.models import CATEGORY_ORDER, SLUG_RE, FaqEntry, FrontMatter
 from bot.faq.review import review_hash
-from bot.faq.text import words
+from bot.faq.text import INTENT_WORDS, words
 from bot.ui import (
     MODAL_TITLE_MAX,
     Modal,
@@ -59,7 +59,8 @@ def category_from(code: str) -> str | None:
 
 def slugify(question: str) -> str:
     """An id from a question's meaningful words: "Does heat help back pain?" → "heat-back-pain"."""
-    kept = [w for w in (re.sub(r"[^a-z0-9]", "", w) for w in words(question)) if w][:NEW_ID_WORDS]
+    meaningful = (w for w in words(question) if w not in INTENT_WORDS)  # "help" is intent, not topic
+    kept = [w for w in (re.sub(r"[^a-z0-9]", "", w) for w in meaningful) if w][:NEW_ID_WORDS]
     slug = "-".join(kept)[:NEW_ID_MAX].strip("-")
     return slug if SLUG_RE.match(slug) else "entry"
 
