@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="judge review dates as of this day (default: today)")
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
+    p_export.add_argument("--guild", type=int, help="the server whose revisions to write (default: HOME_GUILD_ID)")
     p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
     p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
     p_automod.add_argument("--json", action="store_true", help="one JSON object")
@@ -311,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "content" and args.content_command == "export":
             from bot.moderation.export import export_command
 
-            return export_command(settings, args.directory)
+            return export_command(settings, args.directory, args.guild)
         if args.command == "automod":
             from bot.watch.plan_cli import automod_command
 

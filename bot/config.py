@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     checkin_rest_days: int = Field(default=2, ge=0, le=6)
     # Moderation: let an author approve their own proposal (only for very small groups).
     allow_self_approval: bool = False
+    # Moderation: the home server, whose approved revisions and sign-offs `content export` writes
+    # back to the content files (and whose moderators' reviews in those files count as its own).
+    home_guild_id: int | None = Field(default=None, gt=0)
     # Channel watch: message mode needs Discord's privileged message-content intent, which only the
     # operator can switch on (here and in the developer portal). Off: the bot never asks for it.
     watch_message_content: bool = False
@@ -56,7 +59,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("dev_guild_id", "discord_api_base", "discord_token", mode="before")
+    @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
