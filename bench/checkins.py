@@ -31,6 +31,7 @@ from bot.checkins.reminders import Reminders  # noqa: E402
 from bot.checkins.store import CheckinStore  # noqa: E402
 from bot.checkins.streaks import summarize  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
+from bot.crypto import Keyring, generate_key  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.notify import Outbox  # noqa: E402
 
@@ -75,7 +76,7 @@ async def run(members: int, samples: int) -> dict[str, float]:
         print(f"loaded {members} members with a year of check-ins in {time.perf_counter() - started:.1f} s")
         db = await Database.open(path)
         clock = ManualClock(NOW)
-        store = CheckinStore(db, clock)
+        store = CheckinStore(db, clock, Keyring.from_text(generate_key()))
         writes: list[float] = []
         for _ in range(samples):
             user = rng.randint(1, members)

@@ -239,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("directory", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
+    p_keys = sub.add_parser("keys", help="the data key that encrypts health notes at rest")
+    keys_sub = p_keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_sub.add_parser("rotate", help="re-encrypt everything with a new data key")
+    keys_sub.add_parser("new", help="print a new random key (for DATA_KEY)")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -265,14 +269,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export_command(settings, args.directory)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir)
+        if args.command == "keys":
+            from bot.crypto import generate_key
+            from bot.keys import rotate_keys
+
+            print(generate_key() if args.keys_command == "new" else asyncio.run(rotate_keys(settings)))
+            return 0
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear line instead of a traceback for known start-up failures
+        from bot.crypto import DataKeyError
         from bot.db import DatabaseError
 
+        if isinstance(exc, DataKeyError):
+            print(f"Cannot start: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, DatabaseError):
             print(exc, file=sys.stderr)
             return 2

@@ -17,11 +17,13 @@ from bot.care.service import CareService
 from bot.checkins.service import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.crypto import Keyring
 from bot.db import Database
 from bot.faq.library import FaqLibrary
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
+from bot.keys import KeyStore, open_keyring
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
@@ -38,10 +40,12 @@ Check = Callable[[Actor], Awaitable[str | None]]  # returns a kind refusal, or N
 
 
 class SupportApp:
-    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+    def __init__(self, settings: Settings, db: Database, clock: Clock, keyring: Keyring) -> None:
         self.settings = settings
         self.db = db
         self.clock = clock
+        self.keyring = keyring
+        self.keystore = KeyStore(db, clock, keyring)
         self.router = Router(self.screen)
         self.started = False
         self._closing: asyncio.Future[None] | None = None
@@ -51,7 +55,7 @@ class SupportApp:
         self.outbox: Outbox = Outbox()  # the Discord client or the console replaces it
         self.guilds = GuildSettingsStore(db, clock)
         self.library = FaqLibrary(settings.content_dir)
-        self.faq_store = FaqStore(db, clock)
+        self.faq_store = FaqStore(db, clock, self.keystore.voter_salt)
         self.safety: SafetyCheck | None = None  # installed by the care feature
         self.faq = FaqService(self.library, self.faq_store, self.screen)
         self.register("faq.ask", self.faq.ask)
@@ -108,7 +112,12 @@ class SupportApp:
         """Open the database; with ``start`` also migrate it and load content (the console and
         CLI do; the Discord client leaves that to its ``setup_hook``)."""
         db = await Database.open(settings.database_path, migrate=False)
-        app = cls(settings, db, clock or Clock())
+        try:
+            keyring = await open_keyring(settings, db)  # a missing or wrong key stops here
+        except BaseException:
+            await db.close()
+            raise
+        app = cls(settings, db, clock or Clock(), keyring)
         if start:
             try:
                 await app.start()
@@ -122,6 +131,11 @@ class SupportApp:
         if self.started:
             return
         await self.db.migrate()
+        await self.keystore.ensure_check()
+        if await self.checkins.store.encrypt_plaintext():
+            log.info("check-in notes from an older version are now stored encrypted")
+            await self.db.scrub()
+        await self.keystore.voter_salt()
         self.care.load()
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them

@@ -88,7 +88,7 @@ def streak_card(summary: StreakSummary) -> Card:
 class CheckinService:
     def __init__(self, app: SupportApp) -> None:
         self.app = app
-        self.store = CheckinStore(app.db, app.clock)
+        self.store = CheckinStore(app.db, app.clock, app.keyring)
         self.reminders = Reminders(self.store, app)
 
     # -- helpers --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from bot.checkins.models import CheckIn
 from bot.clock import Clock, from_iso, to_iso
+from bot.crypto import Keyring, is_encrypted
 from bot.db import Database
 
 _FIELDS = ("pain", "fatigue", "sleep", "fog", "mood", "flare", "note")
@@ -39,21 +40,28 @@ def _member(row: object) -> Member:
     )
 
 
-def _checkin(row: object) -> CheckIn:
-    r = row
-    flare = r["flare"]  # type: ignore[index]
-    return CheckIn(
-        day=date.fromisoformat(r["day"]),  # type: ignore[index]
-        pain=r["pain"], fatigue=r["fatigue"], sleep=r["sleep"], fog=r["fog"], mood=r["mood"],  # type: ignore[index]
-        flare=None if flare is None else bool(flare),
-        note=r["note"],  # type: ignore[index]
-    )
+def note_context(user_id: int) -> str:
+    """Associated data of a note's ciphertext: it opens only in its own member's row."""
+    return f"checkins.note:{int(user_id)}"
 
 
 class CheckinStore:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """Notes are encrypted with the data key before they reach SQL and decrypted after."""
+
+    def __init__(self, db: Database, clock: Clock, keyring: Keyring) -> None:
         self.db = db
         self.clock = clock
+        self.keyring = keyring
+
+    def _checkin(self, row: object, user_id: int) -> CheckIn:
+        r = row
+        flare = r["flare"]  # type: ignore[index]
+        return CheckIn(
+            day=date.fromisoformat(r["day"]),  # type: ignore[index]
+            pain=r["pain"], fatigue=r["fatigue"], sleep=r["sleep"], fog=r["fog"], mood=r["mood"],  # type: ignore[index]
+            flare=None if flare is None else bool(flare),
+            note=self.keyring.decrypt_optional(r["note"], note_context(user_id)),  # type: ignore[index]
+        )
 
     async def member(self, user_id: int) -> Member | None:
         row = await self.db.fetchone("SELECT * FROM checkin_members WHERE user_id = ?", (user_id,))
@@ -99,6 +107,7 @@ class CheckinStore:
         now = to_iso(self.clock.now())
         values = [getattr(checkin, f) for f in _FIELDS]
         values[5] = None if checkin.flare is None else int(checkin.flare)
+        values[6] = self.keyring.encrypt_optional(checkin.note, note_context(user_id))
         updates = ", ".join(f"{f} = COALESCE(excluded.{f}, checkins.{f})" for f in _FIELDS)
         async with self.db.transaction() as tx:
             existed = await tx.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
@@ -124,7 +133,7 @@ class CheckinStore:
             "SELECT * FROM checkins WHERE user_id = ? AND day >= ? ORDER BY day",
             (user_id, (since or date.min).isoformat()),
         )
-        return [_checkin(r) for r in rows]
+        return [self._checkin(r, user_id) for r in rows]
 
     async def count(self, user_id: int) -> int:
         return int(await self.db.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
@@ -201,6 +210,33 @@ class CheckinStore:
 
     async def clear_dm_notice(self, user_id: int) -> None:
         await self.db.execute("UPDATE checkin_members SET dm_closed = 0 WHERE user_id = ?", (user_id,))
+
+    # -- encryption at rest -----------------------------------------------------------------------
+
+    async def encrypt_plaintext(self) -> int:
+        """Encrypt, in place, notes written by a version that stored them as plain text."""
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL")
+        plain = [r for r in rows if not is_encrypted(r["note"])]
+        if not plain:
+            return 0
+        async with self.db.transaction() as tx:
+            for r in plain:
+                await tx.execute("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?",
+                                 (self.keyring.encrypt(r["note"], note_context(r["user_id"])), r["user_id"], r["day"]))
+        return len(plain)
+
+    async def reencrypt(self) -> int:
+        """Re-encrypt every note not yet under the current key (key rotation)."""
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL")
+        stale = [r for r in rows if not self.keyring.is_current(r["note"])]
+        async with self.db.transaction() as tx:
+            for r in stale:
+                context = note_context(r["user_id"])
+                note = r["note"]
+                plain = self.keyring.decrypt(note, context) if is_encrypted(note) else note
+                await tx.execute("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?",
+                                 (self.keyring.encrypt(plain, context), r["user_id"], r["day"]))
+        return len(stale)
 
     async def delete_member(self, user_id: int) -> int:
         """Everything about the member, for real: their rows are deleted (cascade) and SQLite's

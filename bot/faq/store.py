@@ -6,8 +6,8 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,28 +37,18 @@ EVENT_MAX_AGE_S = 2.0
 
 
 class FaqStore:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, salt: Callable[[], Awaitable[bytes]]) -> None:
         self.db = db
         self.clock = clock
-        self._salt: bytes | None = None
+        self._salt_source = salt
         self._events: list[tuple[int | None, str, str | None, str]] = []
         self._oldest: float = 0.0
         self._flushing: asyncio.Task[None] | None = None
 
-    async def _voter_salt(self) -> bytes:
-        if self._salt is None:
-            await self.db.execute(
-                "INSERT INTO app_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                ("feedback_salt", secrets.token_hex(32), to_iso(self.clock.now())),
-            )
-            value = await self.db.fetchval("SELECT value FROM app_secrets WHERE name = ?", ("feedback_salt",))
-            self._salt = bytes.fromhex(value)
-        return self._salt
-
     async def voter_hash(self, user_id: int) -> str:
         """A keyed hash: the same member always maps to the same value, which cannot be turned
-        back into their id without the salt (kept in the database, never logged)."""
-        return hmac.new(await self._voter_salt(), str(user_id).encode(), hashlib.sha256).hexdigest()
+        back into their id without the salt (stored encrypted with the data key, never logged)."""
+        return hmac.new(await self._salt_source(), str(user_id).encode(), hashlib.sha256).hexdigest()
 
     async def record_event(self, kind: str, entry_id: str | None, guild_id: int | None) -> None:
         """Count an answer for moderators' statistics. Events are written in batches (at most
