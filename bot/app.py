@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bot.care.service import CareService
+from bot.checkins.export import to_csv
+from bot.checkins.retention import describe as describe_retention
+from bot.checkins.retention import set_retention
 from bot.checkins.service import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
@@ -27,10 +31,11 @@ from bot.keys import KeyStore, open_keyring
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
-from bot.privacy import DataHolder, PrivacyService
+from bot.privacy import DataHolder, MemberFiles, PrivacyService
+from bot.retention import RetentionJob
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
-from bot.ui import Actor, Choice, Reply
+from bot.ui import Actor, Attachment, Choice, Reply
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +66,21 @@ class SupportApp:
         self.register("faq.ask", self.faq.ask)
         self.completers["faq.autocomplete"] = self.faq.complete
         self.router.add("faq", self.faq.handle_button)
-        self.privacy = PrivacyService()
+        self.privacy = PrivacyService(db.scrub, settings.question_retention_days)
+        self.privacy.today = lambda: self.clock.now().date().isoformat()
         self.register("privacy.mydata", self.privacy.mydata)
         self.router.add("mydata", self.privacy.handle_button)
-        self.privacy.add(DataHolder("FAQ feedback", self._describe_votes, self.faq_store.delete_votes_by))
+        self.privacy.add(DataHolder("FAQ feedback", self._describe_votes, self.faq_store.delete_votes_by,
+                                    export=self.faq_store.votes_export))
         self.checkins = CheckinService(self)
         self._install_checkins()
         self.care = CareService(self)
         self._install_care()
+        # Files the bot writes for a member on this machine (the console's charts and exports).
+        self.member_files = MemberFiles(self._data_folder() / "console")
+        self.privacy.add(DataHolder("Saved files", self.member_files.describe, self.member_files.delete,
+                                    export=self.member_files.export))
+        self.retention = RetentionJob(self)
         self.moderation: ModerationService = install_moderation(self)
 
     def _install_care(self) -> None:
@@ -80,7 +92,8 @@ class SupportApp:
         self.completers["care.countries"] = c.complete_country
         self.checks["care.admin"] = c.admin_check
         self.router.add("care", c.handle_button)
-        self.privacy.add(DataHolder("Crisis-line country", c.describe_region, c.regions.delete))
+        self.privacy.add(DataHolder("Crisis-line country", c.describe_region, c.regions.delete,
+                                    export=self._export_region))
 
     def _install_checkins(self) -> None:
         c = self.checkins
@@ -92,7 +105,24 @@ class SupportApp:
             self.register(name, handler)
         self.completers["checkins.zones"] = c.complete_zone
         self.router.add("ci", c.handle_button)
-        self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member))
+        self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member,
+                                    export=c.store.export_rows, files=self._checkin_files))
+        self.privacy.retention = lambda actor, keep: set_retention(c.store, actor, keep)
+
+    def _data_folder(self) -> Path:
+        path = Path(self.settings.database_path)
+        return Path("data") if str(path) == ":memory:" else path.parent
+
+    async def _export_region(self, user_id: int) -> dict[str, str] | None:
+        country = await self.care.regions.get(user_id)
+        return {"country": country} if country else None
+
+    async def _checkin_files(self, user_id: int) -> list[Attachment]:
+        rows = await self.checkins.store.checkins(user_id)
+        if not rows:
+            return []
+        today = self.clock.now().date().isoformat()
+        return [Attachment(f"checkins-{today}.csv", to_csv(rows), description="Your check-ins (CSV)")]
 
     async def _describe_votes(self, user_id: int) -> str | None:
         votes = await self.faq_store.votes_by(user_id)
@@ -105,7 +135,9 @@ class SupportApp:
         count = await self.checkins.store.count(user_id)
         state = "on" if member.active else "stopped"
         reminder = f"reminders at {member.reminder_time}" if member.reminder_time else "no reminders"
-        return f"Check-ins {state}: {count} check-in(s), time zone {member.timezone}, {reminder}."
+        kept = describe_retention(member.retention_days)
+        return (f"Check-ins {state}: {count} check-in(s), time zone {member.timezone}, {reminder}. "
+                f"Kept {kept} (`/mydata action:retention` changes it); notes are stored encrypted.")
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None, start: bool = True) -> SupportApp:
@@ -136,6 +168,8 @@ class SupportApp:
             log.info("check-in notes from an older version are now stored encrypted")
             await self.db.scrub()
         await self.keystore.voter_salt()
+        await self.retention.minimise_old_questions()
+        await self.retention.run(self.clock.now())
         self.care.load()
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them

@@ -24,6 +24,7 @@ class Member:
     last_reminded_day: date | None
     dm_closed: bool
     active: bool
+    retention_days: int | None = None  # None: kept until the member deletes them
 
 
 def _member(row: object) -> Member:
@@ -37,6 +38,7 @@ def _member(row: object) -> Member:
         last_reminded_day=date.fromisoformat(r["last_reminded_day"]) if r["last_reminded_day"] else None,  # type: ignore[index]
         dm_closed=bool(r["dm_closed"]),  # type: ignore[index]
         active=bool(r["active"]),  # type: ignore[index]
+        retention_days=r["retention_days"],  # type: ignore[index]
     )
 
 
@@ -210,6 +212,43 @@ class CheckinStore:
 
     async def clear_dm_notice(self, user_id: int) -> None:
         await self.db.execute("UPDATE checkin_members SET dm_closed = 0 WHERE user_id = ?", (user_id,))
+
+    # -- retention and export --------------------------------------------------------------------
+
+    async def set_retention(self, user_id: int, days: int | None) -> None:
+        await self.db.execute("UPDATE checkin_members SET retention_days = ?, updated_at = ? WHERE user_id = ?",
+                              (days, to_iso(self.clock.now()), user_id))
+
+    async def retention_members(self) -> list[Member]:
+        rows = await self.db.fetchall("SELECT * FROM checkin_members WHERE retention_days IS NOT NULL")
+        return [_member(r) for r in rows]
+
+    async def delete_before(self, user_id: int, day: date) -> int:
+        """Check-ins (and finished pauses) older than the member's retention."""
+        async with self.db.transaction() as tx:
+            count = await tx.execute("DELETE FROM checkins WHERE user_id = ? AND day < ?", (user_id, day.isoformat()))
+            await tx.execute("DELETE FROM checkin_pauses WHERE user_id = ? AND end_day < ?",
+                             (user_id, day.isoformat()))
+        return count
+
+    async def export_rows(self, user_id: int) -> dict[str, object] | None:
+        """Every row stored about the member, every column, notes decrypted (for /mydata export)."""
+        member = await self.db.fetchone("SELECT * FROM checkin_members WHERE user_id = ?", (user_id,))
+        if member is None:
+            return None
+        checkins = []
+        for row in await self.db.fetchall("SELECT * FROM checkins WHERE user_id = ? ORDER BY day", (user_id,)):
+            item = {k: row[k] for k in row.keys() if k != "user_id"}  # noqa: SIM118 (a Row iterates values)
+            item["note"] = self.keyring.decrypt_optional(row["note"], note_context(user_id))
+            item["flare"] = None if row["flare"] is None else bool(row["flare"])
+            checkins.append(item)
+        pauses = await self.db.fetchall("SELECT start_day, end_day FROM checkin_pauses WHERE user_id = ? "
+                                        "ORDER BY start_day", (user_id,))
+        settings = {k: member[k] for k in member.keys() if k != "user_id"}  # noqa: SIM118
+        for flag in ("active", "dm_closed"):
+            settings[flag] = bool(settings[flag])
+        return {"settings": settings, "checkins": checkins,
+                "pauses": [{"start_day": p["start_day"], "end_day": p["end_day"]} for p in pauses]}
 
     # -- encryption at rest -----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.faq.library import FaqLibrary
 from bot.faq.models import FaqEntry
+from bot.faq.redact import redact
 from bot.faq.render import answer_card
 from bot.faq.search import SearchResult
 from bot.faq.store import FaqStore
@@ -74,9 +75,10 @@ class FaqService:
         return await self._no_match(actor, question, result.suggestions)
 
     async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
-        normalized = normalise_question(question)
+        words = redact(question.strip()[:QUESTION_STORE_MAX])  # nothing identifying is ever stored
+        normalized = normalise_question(words)
         if normalized:
-            await self.store.save_unanswered(question.strip()[:QUESTION_STORE_MAX], normalized, actor.guild_id)
+            await self.store.save_unanswered(words, normalized, actor.guild_id)
         await self.store.record_event("no_match", None, actor.guild_id)
         entries = [e for e in (self.library.get(s) for s in suggestions) if e is not None]
         text = NO_MATCH

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock, to_iso
 from bot.db import Database
@@ -79,12 +79,52 @@ class FaqStore:
         except Exception:
             log.exception("could not write %d FAQ statistics events", len(batch))
 
+    def day_of(self, moment: datetime) -> str:
+        """Timestamps of unanswered questions are rounded down to the day (UTC), so they cannot be
+        lined up with the statistics events of the same answer."""
+        start = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return to_iso(start)
+
     async def save_unanswered(self, question: str, normalized: str, guild_id: int | None) -> int:
-        """Keep the words of a question the FAQ could not answer; never who asked."""
+        """Keep the words of a question the FAQ could not answer (already redacted by the
+        caller); never who asked, and only the day it was asked."""
         return await self.db.insert(
             "INSERT INTO unanswered_questions (guild_id, normalized, question, asked_at) VALUES (?, ?, ?, ?)",
-            (guild_id, normalized, question, to_iso(self.clock.now())),
+            (guild_id, normalized, question, self.day_of(self.clock.now())),
         )
+
+    async def purge_unanswered(self, keep_days: int) -> int:
+        """Delete unanswered questions older than ``keep_days`` (the retention setting)."""
+        cutoff = self.day_of(self.clock.now() - timedelta(days=keep_days))
+        return await self.db.execute("DELETE FROM unanswered_questions WHERE asked_at < ?", (cutoff,))
+
+    async def unanswered_rows(self) -> list[tuple[int, str, str]]:
+        rows = await self.db.fetchall("SELECT id, question, asked_at FROM unanswered_questions ORDER BY id")
+        return [(int(r["id"]), r["question"], r["asked_at"]) for r in rows]
+
+    async def rewrite_unanswered(self, changes: list[tuple[int, str, str, str]]) -> None:
+        """(id, question, normalized, asked_at) for rows stored before redaction existed."""
+        async with self.db.transaction() as tx:
+            for row_id, question, normalized, asked_at in changes:
+                await tx.execute("UPDATE unanswered_questions SET question = ?, normalized = ?, asked_at = ? "
+                                 "WHERE id = ?", (question, normalized, asked_at, row_id))
+
+    async def dismiss_unanswered(self, row_id: int, guild_id: int | None) -> int:
+        """A moderator dismissed a question: it and every asking of the same words in that server go."""
+        row = await self.db.fetchone("SELECT normalized FROM unanswered_questions WHERE id = ? AND "
+                                     "(guild_id = ? OR (? IS NULL AND guild_id IS NULL))", (row_id, guild_id, guild_id))
+        if row is None:
+            return 0
+        return await self.db.execute(
+            "DELETE FROM unanswered_questions WHERE normalized = ? AND (guild_id = ? OR (? IS NULL AND guild_id IS NULL))",
+            (row["normalized"], guild_id, guild_id),
+        )
+
+    async def votes_export(self, user_id: int) -> list[dict[str, object]]:
+        voter = await self.voter_hash(user_id)
+        rows = await self.db.fetchall("SELECT entry_id, helpful, voted_at FROM faq_feedback WHERE voter_hash = ? "
+                                      "ORDER BY entry_id", (voter,))
+        return [{"entry_id": r["entry_id"], "helpful": bool(r["helpful"]), "voted_at": r["voted_at"]} for r in rows]
 
     async def vote(self, entry_id: str, user_id: int, helpful: bool, guild_id: int | None) -> bool:
         """Record or change a member's vote; return True when it was their first vote on it."""
