@@ -967,13 +967,17 @@ class ModerationService:
         cards: list[Card] = []
         buttons: list[Button] = []
         if gaps:
-            lines = [f"{i}. “{clip(g.question, 150)}” — asked {g.count}×, last {day(g.last_seen.date())}"
-                     for i, g in enumerate(gaps, start=1)]
+            lines = [f"#{g.row_id} “{clip(g.question, 150)}” — asked {g.count}×, last {day(g.last_seen.date())}"
+                     for g in gaps]
             cards.append(Card(title=f"Questions without a vetted answer (last {days} days)",
                               description="\n".join(lines), colour=Colour.INFO,
-                              footer="Words only: who asked is never stored. A button opens a pre-filled proposal."))
-            buttons += [Button(clip(f"{i}. Answer: {g.question}", BUTTON_LABEL_MAX), f"{PREFIX}:gap:{g.row_id}",
-                               Style.PRIMARY, row=(i - 1) // 5) for i, g in enumerate(gaps, start=1)]
+                              footer=("Words only, with names, contacts, ages, dates and links removed; who asked is "
+                                      "never stored. Answer opens a pre-filled proposal; Dismiss deletes the question.")))
+            # Labels carry the entry number only: a question's words stay in this private reply.
+            buttons += [Button(f"Answer #{g.row_id}", f"{PREFIX}:gap:{g.row_id}", Style.PRIMARY, row=(i - 1) // 5)
+                        for i, g in enumerate(gaps, start=1)]
+            buttons += [Button(f"Dismiss #{g.row_id}", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY,
+                               row=2 + (i - 1) // 5) for i, g in enumerate(gaps, start=1)]
         if votes:
             lines = []
             for v in votes:
@@ -982,8 +986,8 @@ class ModerationService:
                 lines.append(f"`{v.entry_id}`{question}: 👎 {v.not_helpful} · 👍 {v.helpful}")
             cards.append(Card(title="Answers marked “Not helpful”", description="\n".join(lines), colour=Colour.NEUTRAL))
             buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{v.entry_id}",
-                               Style.SECONDARY, row=2 + i // 5)
-                        for i, v in enumerate(votes) if self.live(v.entry_id) is not None]
+                               Style.SECONDARY, row=4)
+                        for v in votes if self.live(v.entry_id) is not None][:5]
         return Reply(cards=fit_cards(cards), buttons=buttons)
 
     async def _open_gaps(self, guild_id: int | None, since: datetime, limit: int) -> list[Any]:
@@ -999,6 +1003,15 @@ class ModerationService:
         category = self.guess_category(question)
         return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Answer a member question",
                                           {F_QUESTION: question}))
+
+    async def _dismiss_gap(self, actor: Actor, row_id: int) -> Reply:
+        """Delete an unanswered question (every asking of the same words in this server), for real."""
+        removed = await self.app.faq_store.dismiss_unanswered(row_id, actor.guild_id)
+        if not removed:
+            return Reply.text("That question is no longer available. Run `/faq-admin gaps` again.")
+        await self.app.db.scrub()
+        log.info("a moderator dismissed an unanswered question (%d asking(s))", removed)
+        return Reply.text(f"Dismissed #{row_id}: {removed} asking(s) of that question are deleted.")
 
     async def stats(self, actor: Actor, days: int = 30) -> Reply:
         """/faq-admin stats: answers served, top entries and the no-match rate over a period."""
@@ -1078,7 +1091,10 @@ class ModerationService:
         ) or "No drafts waiting."
         if pending_total > len(pending):
             pending_text += f"\n…and {pending_total - len(pending)} more: `/faq-admin review`."
-        gap_text = "\n".join(f"“{clip(g.question, 150)}” — {g.count}×" for g in gaps) or "None this week."
+        # The digest is posted to a channel: counts and entry numbers only, never a member's words.
+        gap_text = (f"{sum(g.count for g in gaps)} asking(s) of {len(gaps)} question(s): "
+                    + ", ".join(f"#{g.row_id} ({g.count}×)" for g in gaps)
+                    + ". `/faq-admin gaps` shows their words, privately.") if gaps else "None this week."
         card = Card(
             title="Weekly FAQ digest for moderators",
             fields=[
@@ -1086,7 +1102,7 @@ class ModerationService:
                 Field(f"Drafts waiting for review ({pending_total})", clip(pending_text, 1024)),
                 Field("Top unanswered questions this week", clip(gap_text, 1024)),
             ],
-            footer="Words only: who asked is never stored.",
+            footer="Who asked is never stored.",
             colour=Colour.INFO,
         )
         return Reply(cards=[card], ephemeral=False)
@@ -1190,6 +1206,8 @@ class ModerationService:
                 return await self.submit(actor, "edit", code, entry_id, values)
             case ["gap", row] if row.isdigit():
                 return await self._gap_form(actor, int(row))
+            case ["dismiss", row] if row.isdigit():
+                return await self._dismiss_gap(actor, int(row))
             case ["approve", rev] if rev.isdigit():
                 revision = await self.store.get(int(rev))
                 return Reply.text(STALE) if revision is None else await self._approve(actor, revision)
