@@ -28,6 +28,7 @@ from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
 from bot.keys import KeyStore, open_keyring
+from bot.logfilter import remember_member_text
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
@@ -178,7 +179,10 @@ class SupportApp:
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         """Run the safety triage over any free text a member sent (None: nothing to flag)."""
-        if self.safety is None or not text.strip():
+        if not text.strip():
+            return None
+        remember_member_text(text)  # from here on, no log record may carry these words
+        if self.safety is None:
             return None
         return await self.safety(actor, text)
 
