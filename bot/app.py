@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.crypto import Keyring
 from bot.db import Database
 from bot.faq.library import FaqLibrary
+from bot.faq.sensitive import MedicineWords
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
@@ -82,6 +83,7 @@ class SupportApp:
         self.privacy.add(DataHolder("Saved files", self.member_files.describe, self.member_files.delete,
                                     export=self.member_files.export))
         self.retention = RetentionJob(self)
+        self.medicines = MedicineWords([])  # loaded with the content in start()
         self.moderation: ModerationService = install_moderation(self)
 
     def _install_care(self) -> None:
@@ -172,10 +174,19 @@ class SupportApp:
         await self.retention.minimise_old_questions()
         await self.retention.run(self.clock.now())
         self.care.load()
+        triager = self.care.triager
+        self.medicines = MedicineWords.load(self.settings.content_dir, triager.normalize if triager else None)
+        self.faq.is_sensitive = self._health_question
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
+
+    def _health_question(self, question: str) -> bool:
+        """A medicine mentioned, or the triage's clinician tier: answer privately by default."""
+        from bot.care.triage import Level
+
+        return self.medicines.mentions(question) or self.care.classify(question).level is Level.CLINICIAN
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         """Run the safety triage over any free text a member sent (None: nothing to flag)."""

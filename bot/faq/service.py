@@ -29,6 +29,8 @@ NO_MATCH = (
 )
 NO_MATCH_SUGGEST = "These vetted entries might be close:"
 NO_MATCH_CARE = "For anything about your own situation, your doctor or pharmacist is the best person to ask."
+AUTO_PRIVATE = ("I've answered privately because your question is about medicines or your own health. "
+                "Ask again with `private:false` if you'd like to share it with the channel.")
 VOTE_THANKS = "Thank you — your feedback helps the moderators improve this answer."
 VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
@@ -43,6 +45,9 @@ class FaqService:
         self.library = library
         self.store = store
         self.screen = screen
+        # Health questions (a medicine mentioned, or the clinician tier) are answered privately
+        # unless the member asked for public; the app installs the real test (bot.faq.sensitive).
+        self.is_sensitive: Callable[[str], bool] = lambda question: False
 
     def search(self, question: str) -> SearchResult:
         return self.library.index.search(question)
@@ -55,8 +60,17 @@ class FaqService:
         ]
         return Reply(cards=[answer_card(entry)], buttons=buttons, ephemeral=private)
 
-    async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
-        """Answer a member's question from vetted entries only; safety first for free text."""
+    async def ask(self, actor: Actor, question: str, private: bool | None = None) -> Reply:
+        """Answer a member's question from vetted entries only; safety first for free text.
+
+        ``private`` None (the member did not choose): private for health questions, else public."""
+        reply = await self._ask(actor, question, private)
+        if private is None and not reply.ephemeral and self.is_sensitive(question):
+            reply.ephemeral = True
+            reply.content = "\n\n".join(p for p in (reply.content, AUTO_PRIVATE) if p)
+        return reply
+
+    async def _ask(self, actor: Actor, question: str, private: bool | None) -> Reply:
         chosen = self.library.exact(question)
         if chosen is None and self.screen is not None:
             safety = await self.screen(actor, question)
@@ -65,13 +79,13 @@ class FaqService:
                 return safety.reply
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
-            return self.answer_reply(chosen, self.library.related_for(chosen), private=private)
+            return self.answer_reply(chosen, self.library.related_for(chosen), private=bool(private))
         result = self.search(question)
         if result.kind == "answer" and result.best is not None:
             entry = self.library.get(result.best.entry_id)
             if entry is not None:
                 await self.store.record_event("answer", entry.id, actor.guild_id)
-                return self.answer_reply(entry, result.related, private=private)
+                return self.answer_reply(entry, result.related, private=bool(private))
         return await self._no_match(actor, question, result.suggestions)
 
     async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
