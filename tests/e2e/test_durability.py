@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.crypto import Keyring
 from tests.conftest import CONTENT, ROOT
 
 from .fake_discord import FakeDiscord, FakeUser
@@ -109,7 +110,10 @@ async def test_acknowledged_checkins_survive_sigkill(tmp_path: Path, capsys: pyt
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         enrolled = {row[0] for row in conn.execute("SELECT user_id FROM checkin_members")}
-        logged = {row[0] for row in conn.execute("SELECT user_id FROM checkins WHERE note LIKE 'n%'")}
+        # Notes are encrypted at rest: open them with the key file the bot created on first start.
+        ring = Keyring.from_text(db_path.with_suffix(".key").read_text())
+        logged = {user_id for user_id, note in conn.execute("SELECT user_id, note FROM checkins")
+                  if note is not None and ring.decrypt(note, f"checkins.note:{user_id}") == f"n{user_id}"}
     finally:
         conn.close()
     assert acked["enrolled"] <= enrolled, acked["enrolled"] - enrolled
