@@ -62,7 +62,7 @@ class SupportApp:
         self.outbox: Outbox = Outbox()  # the Discord client or the console replaces it
         self.guilds = GuildSettingsStore(db, clock)
         self.library = FaqLibrary(settings.content_dir)
-        self.faq_store = FaqStore(db, clock, self.keystore.voter_salt)
+        self.faq_store = FaqStore(db, clock, self.keystore.voter_salt, keyring)
         self.safety: SafetyCheck | None = None  # installed by the care feature
         self.faq = FaqService(self.library, self.faq_store, self.screen)
         self.register("faq.ask", self.faq.ask)

@@ -176,6 +176,7 @@ async def rotate_keys(settings: Settings) -> str:
     """``supportbot keys rotate``: re-encrypt everything with a new key, safe to interrupt and
     run again (both keys open the data until every value is re-encrypted)."""
     from bot.checkins.store import CheckinStore
+    from bot.faq.store import FaqStore
 
     db = await Database.open(settings.database_path)
     try:
@@ -196,6 +197,7 @@ async def rotate_keys(settings: Settings) -> str:
         keystore = KeyStore(db, clock, ring)
         changed = await keystore.reencrypt(ring)
         changed += await CheckinStore(db, clock, ring).reencrypt()
+        changed += await FaqStore(db, clock, keystore.voter_salt, ring).reencrypt()
         await db.scrub()
         if from_env:
             return (f"Re-encrypted {changed} value(s) with the first key in DATA_KEY. "

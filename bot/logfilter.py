@@ -39,12 +39,13 @@ _installed = False
 
 def remember_member_text(text: str) -> None:
     """Mark a member's free text: any log record that would carry it is emptied."""
-    cleaned = text.strip()
-    if len(cleaned) < MIN_TEXT:
-        return
+    parts = {p.strip() for p in (text, *text.splitlines())}  # a form's fields arrive joined by lines
     with _lock:
-        _texts[cleaned] = None
-        _texts.move_to_end(cleaned)
+        for cleaned in parts:
+            if len(cleaned) < MIN_TEXT:
+                continue
+            _texts[cleaned] = None
+            _texts.move_to_end(cleaned)
         while len(_texts) > KEEP_TEXTS:
             _texts.popitem(last=False)
 

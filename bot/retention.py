@@ -63,15 +63,13 @@ class RetentionJob:
         return result
 
     async def minimise_old_questions(self) -> int:
-        """Questions stored by a version without redaction: redact them and round their time to
-        the day, in place (idempotent, so it is safe at every start)."""
+        """Questions stored by a version without minimisation (plain text): redact them, round
+        their time to the day and encrypt them, in place."""
         store = self.app.faq_store
         changes = []
-        for row_id, question, asked_at in await store.unanswered_rows():
+        for row_id, guild_id, question, asked_at in await store.plain_unanswered():
             words = redact(question)
-            day = store.day_of(from_iso(asked_at))
-            if words != question or day != asked_at:
-                changes.append((row_id, words, normalise_question(words) or "-", day))
+            changes.append((row_id, guild_id, words, normalise_question(words) or "-", store.day_of(from_iso(asked_at))))
         if changes:
             await store.rewrite_unanswered(changes)
             await self.app.db.scrub()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock, to_iso
+from bot.crypto import Keyring, is_encrypted
 from bot.db import Database
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,11 @@ EVENT_MAX_AGE_S = 2.0
 
 
 class FaqStore:
-    def __init__(self, db: Database, clock: Clock, salt: Callable[[], Awaitable[bytes]]) -> None:
+    def __init__(self, db: Database, clock: Clock, salt: Callable[[], Awaitable[bytes]], keyring: Keyring) -> None:
         self.db = db
         self.clock = clock
         self._salt_source = salt
+        self.keyring = keyring
         self._events: list[tuple[int | None, str, str | None, str]] = []
         self._oldest: float = 0.0
         self._flushing: asyncio.Task[None] | None = None
@@ -85,12 +87,27 @@ class FaqStore:
         start = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         return to_iso(start)
 
+    @staticmethod
+    def _question_context(guild_id: int | None) -> str:
+        return f"unanswered_questions.question:{guild_id if guild_id is not None else '-'}"
+
+    async def question_key(self, normalized: str) -> str:
+        """What repeats are grouped by: a keyed hash of the normalised words, so the column
+        reveals nothing without the data key (the salt is stored encrypted)."""
+        salt = await self._salt_source()
+        return hmac.new(salt, b"unanswered question\x00" + normalized.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def open_question(self, stored: str, guild_id: int | None) -> str:
+        """The words of a stored question (encrypted at rest; older rows may still be plain)."""
+        return self.keyring.decrypt(stored, self._question_context(guild_id)) if is_encrypted(stored) else stored
+
     async def save_unanswered(self, question: str, normalized: str, guild_id: int | None) -> int:
         """Keep the words of a question the FAQ could not answer (already redacted by the
-        caller); never who asked, and only the day it was asked."""
+        caller), encrypted; never who asked, and only the day it was asked."""
         return await self.db.insert(
             "INSERT INTO unanswered_questions (guild_id, normalized, question, asked_at) VALUES (?, ?, ?, ?)",
-            (guild_id, normalized, question, self.day_of(self.clock.now())),
+            (guild_id, await self.question_key(normalized), self.keyring.encrypt(question, self._question_context(guild_id)),
+             self.day_of(self.clock.now())),
         )
 
     async def purge_unanswered(self, keep_days: int) -> int:
@@ -98,16 +115,31 @@ class FaqStore:
         cutoff = self.day_of(self.clock.now() - timedelta(days=keep_days))
         return await self.db.execute("DELETE FROM unanswered_questions WHERE asked_at < ?", (cutoff,))
 
-    async def unanswered_rows(self) -> list[tuple[int, str, str]]:
-        rows = await self.db.fetchall("SELECT id, question, asked_at FROM unanswered_questions ORDER BY id")
-        return [(int(r["id"]), r["question"], r["asked_at"]) for r in rows]
+    async def plain_unanswered(self) -> list[tuple[int, int | None, str, str]]:
+        """(id, server, words, asked_at) of rows stored by a version without encryption."""
+        rows = await self.db.fetchall("SELECT id, guild_id, question, asked_at FROM unanswered_questions ORDER BY id")
+        return [(int(r["id"]), r["guild_id"], r["question"], r["asked_at"]) for r in rows
+                if not is_encrypted(r["question"])]
 
-    async def rewrite_unanswered(self, changes: list[tuple[int, str, str, str]]) -> None:
-        """(id, question, normalized, asked_at) for rows stored before redaction existed."""
+    async def rewrite_unanswered(self, changes: list[tuple[int, int | None, str, str, str]]) -> None:
+        """(id, server, question, normalized, asked_at) for rows stored before minimisation existed."""
+        rows = [(self.keyring.encrypt(question, self._question_context(guild_id)), await self.question_key(normalized),
+                 asked_at, row_id) for row_id, guild_id, question, normalized, asked_at in changes]
         async with self.db.transaction() as tx:
-            for row_id, question, normalized, asked_at in changes:
+            for row in rows:
                 await tx.execute("UPDATE unanswered_questions SET question = ?, normalized = ?, asked_at = ? "
-                                 "WHERE id = ?", (question, normalized, asked_at, row_id))
+                                 "WHERE id = ?", row)
+
+    async def reencrypt(self) -> int:
+        """Re-encrypt every stored question not under the current key (key rotation)."""
+        rows = await self.db.fetchall("SELECT id, guild_id, question FROM unanswered_questions")
+        stale = [r for r in rows if is_encrypted(r["question"]) and not self.keyring.is_current(r["question"])]
+        async with self.db.transaction() as tx:
+            for r in stale:
+                context = self._question_context(r["guild_id"])
+                await tx.execute("UPDATE unanswered_questions SET question = ? WHERE id = ?",
+                                 (self.keyring.encrypt(self.keyring.decrypt(r["question"], context), context), r["id"]))
+        return len(stale)
 
     async def dismiss_unanswered(self, row_id: int, guild_id: int | None) -> int:
         """A moderator dismissed a question: it and every asking of the same words in that server go."""
@@ -155,7 +187,8 @@ class FaqStore:
             "GROUP BY normalized ORDER BY n DESC, last_seen DESC LIMIT ?",
             (to_iso(since), guild_id, guild_id, limit),
         )
-        return [Gap(r["normalized"], r["example"], int(r["n"]), r["last_seen"]) for r in rows]
+        return [Gap(r["normalized"], self.open_question(r["example"], guild_id), int(r["n"]), r["last_seen"])
+                for r in rows]
 
     async def feedback(self, limit: int = 10) -> list[FeedbackCount]:
         rows = await self.db.fetchall(

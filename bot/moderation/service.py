@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from collections import Counter
@@ -993,13 +994,15 @@ class ModerationService:
     async def _open_gaps(self, guild_id: int | None, since: datetime, limit: int) -> list[Any]:
         """Gaps the FAQ still can't answer (an entry approved since then closes a gap)."""
         rows = await self.store.gaps(guild_id, since, limit=limit * 3)
+        # Stored encrypted: opened here, for a moderator's private reply only.
+        rows = [dataclasses.replace(g, question=self.app.faq_store.open_question(g.question, guild_id)) for g in rows]
         return [g for g in rows if self.library.index.search(g.question).kind != "answer"][:limit]
 
     async def _gap_form(self, actor: Actor, row_id: int) -> Reply:
         found = await self.store.unanswered(row_id)
         if found is None or found[0] != actor.guild_id:
             return Reply.text("That question is no longer available. Run `/faq-admin gaps` again.")
-        question = clip(found[1].strip(), FORM[F_QUESTION][3])
+        question = clip(self.app.faq_store.open_question(found[1], found[0]).strip(), FORM[F_QUESTION][3])
         category = self.guess_category(question)
         return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Answer a member question",
                                           {F_QUESTION: question}))

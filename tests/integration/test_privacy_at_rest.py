@@ -189,6 +189,9 @@ async def test_plain_notes_and_salt_from_an_older_version_are_encrypted_in_place
     await db.execute("INSERT INTO checkins (user_id, day, note, created_at, updated_at) VALUES (?, '2026-11-20', ?, "
                      "'x', 'x')", (member.user_id, note))
     await db.execute("INSERT INTO faq_feedback VALUES ('pacing', ?, 1, NULL, 'x')", (voter,))
+    question = "I'm Dana Whitfield from Harrogate, can fibro make my teeth hurt"
+    await db.execute("INSERT INTO unanswered_questions (guild_id, normalized, question, asked_at) VALUES "
+                     "(7, 'im dana whitfield', ?, '2026-11-20T13:14:15.123456Z')", (question,))
     await db.close()
     legacy = app.settings.model_copy(update={"database_path": path})
     opened = await SupportApp.open(legacy, clock=clock)
@@ -197,7 +200,12 @@ async def test_plain_notes_and_salt_from_an_older_version_are_encrypted_in_place
         assert await opened.faq_store.votes_by(member.user_id) == 1  # same salt, now encrypted
         stored_salt = await opened.db.fetchval("SELECT value FROM app_secrets WHERE name = 'feedback_salt'")
         assert is_encrypted(stored_salt)
-        assert_nowhere(path.parent, note, salt)  # gone from the main file and the log, bot still running
+        row = await opened.db.fetchone("SELECT guild_id, question, normalized, asked_at FROM unanswered_questions")
+        assert is_encrypted(row["question"]) and row["asked_at"] == "2026-11-20T00:00:00.000000Z"
+        words = opened.faq_store.open_question(row["question"], row["guild_id"])
+        assert "teeth hurt" in words and "Dana" not in words and "Harrogate" not in words
+        # gone from the main file and the log, bot still running
+        assert_nowhere(path.parent, note, salt, "Whitfield", "dana whitfield")
     finally:
         await opened.close()
 

@@ -9,8 +9,11 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot.app import SupportApp
 from bot.clock import ManualClock
+from bot.crypto import DecryptError
 from bot.ui import Actor
 from tests.integration.test_checkins import opt_in
 
@@ -72,12 +75,16 @@ async def test_retention_is_chosen_shown_and_enforced_on_schedule(
 async def test_unanswered_questions_keep_no_identifying_text_and_only_the_day(app: SupportApp, member: Actor) -> None:
     reply = await app.faq.ask(member, IDENTIFYING)
     assert "don't have a vetted answer" in reply.all_text()
-    row = await app.db.fetchone("SELECT question, normalized, asked_at FROM unanswered_questions")
+    row = await app.db.fetchone("SELECT guild_id, question, normalized, asked_at FROM unanswered_questions")
     assert row is not None
+    assert "teeth" not in row["question"] and "teeth" not in row["normalized"]  # encrypted, and a keyed hash
+    words = app.faq_store.open_question(row["question"], row["guild_id"])
     for secret in ("Sarah", "Jones", "42", "Leeds", "sarah.jones", "example.com", "07700", "900123"):
-        assert secret not in row["question"] and secret.casefold() not in row["normalized"]
-    assert "teeth hurt" in row["question"]
+        assert secret not in words
+    assert "teeth hurt" in words
     assert row["asked_at"].endswith("T00:00:00.000000Z")  # rounded to the day
+    with pytest.raises(DecryptError):  # bound to its server: moved to another, it does not open
+        app.faq_store.open_question(row["question"], 42)
 
 
 async def test_unanswered_questions_are_purged_after_the_retention_setting(

@@ -30,6 +30,8 @@ def test_a_record_carrying_member_text_is_emptied_at_any_level(caplog: pytest.Lo
 
 def test_discord_payload_debug_records_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    for name in ("discord", "discord.gateway", "discord.http"):  # as verbose as a host could set them
+        caplog.set_level(logging.DEBUG, logger=name)
     logging.getLogger("discord.gateway").debug("For Shard ID %s: WebSocket Event: %s", None, {"t": "INTERACTION_CREATE"})
     logging.getLogger("discord.http").debug("POST %s with %s", "/x", '{"content": "note"}')
     logging.getLogger("discord.gateway").info("Shard ID %s has connected to Gateway", None)
