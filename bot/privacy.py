@@ -2,7 +2,8 @@
 choice, and real deletion of all of it.
 
 Each feature registers a :class:`DataHolder`; adding a feature that stores personal data means
-adding a holder here (with an ``export`` so the member can take it elsewhere).
+adding a holder here (with an ``export`` so the member can take it elsewhere); a test in
+``tests/integration/test_privacy_choices.py`` checks every table with a member column is emptied.
 
 Deleting is real: after the holders delete their rows the database log is checkpointed and
 truncated (``scrub``), so with ``secure_delete`` no copy of a deleted row stays on disk, and the

@@ -136,3 +136,22 @@ async def test_medicine_questions_are_private_unless_the_member_asks_for_public(
     misspelt = await app.faq.ask(member, "does amitriptilyne help sleep")
     assert misspelt.ephemeral
     assert app._health_question("can I take pregabalin with tramadol")  # the clinician tier counts too
+
+
+async def test_deleting_everything_covers_every_table_with_a_member_column(app: SupportApp, member: Actor) -> None:
+    await opt_in(app, member)
+    await app.call("checkins.log", member, pain=4, note="to be deleted")
+    await app.call("checkins.pause", member, days=2)
+    await app.call("care.region", member, country="GB")
+    await app.faq.vote(member, "pacing", helpful=True)
+    tables = [r[0] for r in await app.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    with_member = [t for t in tables
+                   if any(c[1] == "user_id" for c in await app.db.fetchall(f"PRAGMA table_info({t})"))]
+    assert {"checkin_members", "checkins", "checkin_pauses", "member_regions"} <= set(with_member)
+    for table in ("checkin_members", "checkins", "checkin_pauses", "member_regions"):
+        assert await app.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (member.user_id,)) >= 1
+    await app.privacy.delete_all(member.user_id)
+    for table in with_member:  # a new table with a member column needs a DataHolder
+        assert await app.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (member.user_id,)) == 0, table
+    assert await app.faq_store.votes_by(member.user_id) == 0
+    assert await app.privacy.export_data(member.user_id) == {}
