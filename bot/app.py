@@ -28,7 +28,7 @@ from bot.faq.sensitive import MedicineWords
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
-from bot.keys import KeyStore, open_keyring
+from bot.keys import KeyStore, RunLock, open_keyring
 from bot.logfilter import remember_member_text
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
@@ -53,6 +53,7 @@ class SupportApp:
         self.clock = clock
         self.keyring = keyring
         self.keystore = KeyStore(db, clock, keyring)
+        self.run_lock: RunLock | None = None
         self.router = Router(self.screen)
         self.started = False
         self._closing: asyncio.Future[None] | None = None
@@ -146,13 +147,21 @@ class SupportApp:
     async def open(cls, settings: Settings, *, clock: Clock | None = None, start: bool = True) -> SupportApp:
         """Open the database; with ``start`` also migrate it and load content (the console and
         CLI do; the Discord client leaves that to its ``setup_hook``)."""
-        db = await Database.open(settings.database_path, migrate=False)
+        lock = RunLock(settings.database_path)
+        lock.share()  # `supportbot keys rotate` waits for no one: it refuses while this is held
+        try:
+            db = await Database.open(settings.database_path, migrate=False)
+        except BaseException:
+            lock.release()
+            raise
         try:
             keyring = await open_keyring(settings, db)  # a missing or wrong key stops here
         except BaseException:
             await db.close()
+            lock.release()
             raise
         app = cls(settings, db, clock or Clock(), keyring)
+        app.run_lock = lock
         if start:
             try:
                 await app.start()
@@ -231,3 +240,5 @@ class SupportApp:
         except Exception:
             log.exception("could not write the last FAQ statistics")
         await self.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()

@@ -13,6 +13,7 @@ database file alone cannot hash member ids to re-identify votes.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import secrets
@@ -45,6 +46,37 @@ def key_file_path(settings: Settings) -> Path | None:
     if str(settings.database_path) == ":memory:":
         return None
     return settings.database_path.with_suffix(".key")
+
+
+class RunLock:
+    """Running bots hold a shared lock on ``<database>.lock``; rotation takes it exclusively, so
+    a key is never rotated under a running bot (which would keep writing with the old key)."""
+
+    def __init__(self, database: Path | str) -> None:
+        self.path = None if str(database) == ":memory:" else Path(f"{database}.lock")
+        self._handle: int | None = None
+
+    def share(self) -> None:
+        self._take(fcntl.LOCK_SH)
+
+    def exclusive(self) -> None:
+        try:
+            self._take(fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.release()
+            raise DataKeyError("the bot is running on this database; stop it before rotating the key") from None
+
+    def _take(self, mode: int) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._handle, mode)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)  # closing drops the lock (a killed process drops it too)
+            self._handle = None
 
 
 def write_key_file(path: Path, keys: list[str]) -> None:
@@ -178,7 +210,13 @@ async def rotate_keys(settings: Settings) -> str:
     from bot.checkins.store import CheckinStore
     from bot.faq.store import FaqStore
 
-    db = await Database.open(settings.database_path)
+    lock = RunLock(settings.database_path)
+    lock.exclusive()
+    try:
+        db = await Database.open(settings.database_path)
+    except BaseException:
+        lock.release()
+        raise
     try:
         ring = await open_keyring(settings, db)
         path = key_file_path(settings)
@@ -207,4 +245,5 @@ async def rotate_keys(settings: Settings) -> str:
         return f"Rotated the data key in {path}: re-encrypted {changed} value(s); the old key no longer opens anything."
     finally:
         await db.close()
+        lock.release()
 

@@ -240,3 +240,10 @@ async def test_stopping_check_ins_and_deleting_them_also_scrubs_the_log(app: Sup
     await app.call("checkins.stop", member)
     await app.router.dispatch(member, "ci:delete")
     assert_nowhere(app.settings.database_path.parent, *ciphertexts)
+
+
+async def test_rotation_refuses_while_the_bot_is_running(app: SupportApp) -> None:
+    old = key_file_path(app.settings).read_text()
+    with pytest.raises(DataKeyError, match="stop it before rotating"):
+        await rotate_keys(app.settings)
+    assert key_file_path(app.settings).read_text() == old  # nothing changed
