@@ -235,11 +235,14 @@ async def test_deletion_leaves_no_trace_in_the_database_its_log_or_the_data_fold
 
 async def test_stopping_check_ins_and_deleting_them_also_scrubs_the_log(app: SupportApp, member: Actor) -> None:
     await opt_in(app, member)
-    await app.call("checkins.log", member, note=unique_note())
+    note = unique_note()
+    await app.call("checkins.log", member, note=note)
+    render(await app.call("checkins.export", member), files_dir=app.member_files.of(member.user_id))
     ciphertexts = stored_notes(app.settings.database_path)
     await app.call("checkins.stop", member)
     await app.router.dispatch(member, "ci:delete")
-    assert_nowhere(app.settings.database_path.parent, *ciphertexts)
+    assert_nowhere(app.settings.database_path.parent, note, *ciphertexts)
+    assert not app.member_files.of(member.user_id).exists()
 
 
 async def test_rotation_refuses_while_the_bot_is_running(app: SupportApp) -> None:
