@@ -29,7 +29,7 @@ PAYLOAD_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook", "discor
                    "discord.webhook.sync", "discord.state", "discord.voice_state")
 PAYLOAD_REMOVED = "[discord.py payload not logged]"
 TEXT_REMOVED = "[a log record carrying a member's text was removed]"
-MIN_TEXT = 4  # shorter texts ("ok", "yes") would match everywhere and identify nothing
+MIN_TEXT = 8  # shorter texts ("ok", "error") would blank unrelated records and identify no one
 KEEP_TEXTS = 2048
 
 _texts: OrderedDict[str, None] = OrderedDict()
