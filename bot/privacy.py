@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,9 @@ class MemberFiles:
             path.unlink(missing_ok=True)
         folder = self.of(user_id)
         if folder.is_dir():
-            for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
-                sub.rmdir()
-            folder.rmdir()
+            shutil.rmtree(folder, ignore_errors=True)
+            if folder.exists():
+                log.warning("a member's saved files folder could not be removed completely")
         return len(paths)
 
 
