@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.checkins.models import CheckIn
 from bot.clock import Clock, from_iso, to_iso
-from bot.crypto import Keyring, is_encrypted
+from bot.crypto import PREFIX, Keyring, is_encrypted
 from bot.db import Database
 
 _FIELDS = ("pain", "fatigue", "sleep", "fog", "mood", "flare", "note")
@@ -254,27 +254,29 @@ class CheckinStore:
 
     async def encrypt_plaintext(self) -> int:
         """Encrypt, in place, notes written by a version that stored them as plain text."""
-        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL")
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL "
+                                      "AND note NOT LIKE ?", (f"{PREFIX}%",))
         plain = [r for r in rows if not is_encrypted(r["note"])]
         if not plain:
             return 0
+        updates = [(self.keyring.encrypt(r["note"], note_context(r["user_id"])), r["user_id"], r["day"]) for r in plain]
         async with self.db.transaction() as tx:
-            for r in plain:
-                await tx.execute("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?",
-                                 (self.keyring.encrypt(r["note"], note_context(r["user_id"])), r["user_id"], r["day"]))
+            await tx.executemany("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?", updates)
         return len(plain)
 
     async def reencrypt(self) -> int:
         """Re-encrypt every note not yet under the current key (key rotation)."""
-        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL")
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL "
+                                      "AND note NOT LIKE ?", (f"{PREFIX}{self.keyring.current_id}:%",))
         stale = [r for r in rows if not self.keyring.is_current(r["note"])]
+        updates = []
+        for r in stale:
+            context = note_context(r["user_id"])
+            note = r["note"]
+            plain = self.keyring.decrypt(note, context) if is_encrypted(note) else note
+            updates.append((self.keyring.encrypt(plain, context), r["user_id"], r["day"]))
         async with self.db.transaction() as tx:
-            for r in stale:
-                context = note_context(r["user_id"])
-                note = r["note"]
-                plain = self.keyring.decrypt(note, context) if is_encrypted(note) else note
-                await tx.execute("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?",
-                                 (self.keyring.encrypt(plain, context), r["user_id"], r["day"]))
+            await tx.executemany("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?", updates)
         return len(stale)
 
     async def delete_member(self, user_id: int) -> int:
