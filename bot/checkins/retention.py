@@ -7,7 +7,7 @@ local days, are deleted for real.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.timezones import local_day
@@ -45,7 +45,7 @@ async def set_retention(store: CheckinStore, actor: Actor, keep: str | None) -> 
     return Reply.text(f"Done — your check-ins are now kept {words}.{extra}")
 
 
-def cutoff(member: Member, now: datetime) -> object:
+def cutoff(member: Member, now: datetime) -> date:
     """The first local day still kept for this member."""
     assert member.retention_days is not None
     return local_day(member.timezone, now) - timedelta(days=member.retention_days - 1)
@@ -53,7 +53,7 @@ def cutoff(member: Member, now: datetime) -> object:
 
 async def purge(store: CheckinStore, now: datetime) -> int:
     """Delete check-ins older than each member's chosen retention; returns how many went."""
-    removed = 0
-    for member in await store.retention_members():
-        removed += await store.delete_before(member.user_id, cutoff(member, now))  # type: ignore[arg-type]
-    return removed
+    members = await store.retention_members()
+    if not members:
+        return 0
+    return await store.delete_before([(m.user_id, cutoff(m, now)) for m in members])  # type: ignore[misc]

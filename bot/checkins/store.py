@@ -223,12 +223,16 @@ class CheckinStore:
         rows = await self.db.fetchall("SELECT * FROM checkin_members WHERE retention_days IS NOT NULL")
         return [_member(r) for r in rows]
 
-    async def delete_before(self, user_id: int, day: date) -> int:
-        """Check-ins (and finished pauses) older than the member's retention."""
+    async def delete_before(self, cutoffs: list[tuple[int, date]]) -> int:
+        """Check-ins (and finished pauses) older than each member's first kept day, in one
+        transaction (one disk flush for the whole hourly purge)."""
+        count = 0
         async with self.db.transaction() as tx:
-            count = await tx.execute("DELETE FROM checkins WHERE user_id = ? AND day < ?", (user_id, day.isoformat()))
-            await tx.execute("DELETE FROM checkin_pauses WHERE user_id = ? AND end_day < ?",
-                             (user_id, day.isoformat()))
+            for user_id, day in cutoffs:
+                count += await tx.execute("DELETE FROM checkins WHERE user_id = ? AND day < ?",
+                                          (user_id, day.isoformat()))
+                await tx.execute("DELETE FROM checkin_pauses WHERE user_id = ? AND end_day < ?",
+                                 (user_id, day.isoformat()))
         return count
 
     async def export_rows(self, user_id: int) -> dict[str, object] | None:
