@@ -6,7 +6,7 @@ Unanswered questions are kept so moderators can write the missing answers; they 
 * Discord mentions (users, roles, channels), ``@everyone``/``@here`` and ``@handles``;
 * e-mail addresses and links (``http(s)://``, ``www.``, ``discord.gg/…``);
 * phone numbers (7+ digits with the usual separators);
-* names after "I'm", "I am", "my name is", "call me", "this is" (capitalised words after
+* names after "I'm", "I am", "my name is", "call me" (capitalised words after
   "I'm"/"I am", so "I'm tired" stays), and places after "from", "live in", "based in";
 * dates (``12/03/1980``, ``1980-03-12``, ``12 March 1980``, ``March 12th``) and years;
 * ages ("42 years old", "aged 42", "I'm 42", "42yo", a lone number between commas).
@@ -34,10 +34,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTHS})\b(?:,?\s+\d{{4}})?", re.I), "[date]"),
     (re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?", re.I), "[date]"),
     (re.compile(r"(?<![\w+])\+?\d(?:[\s().-]*\d){6,14}(?!\w)"), "[phone]"),
-    (re.compile(r"\b(?:19|20)\d{2}\b"), "[year]"),
+    (re.compile(r"\b(?:19|20)\d{2}\b(?!\s*(?:mg|mcg|ml|g|iu|units|steps|calories|kcal|%))", re.I), "[year]"),
     (re.compile(r"\b\d{1,3}\s*(?:years?|yrs?)[\s-]*old\b|\b\d{1,3}\s*y/?o\b", re.I), "[age]"),
     (re.compile(r"\b(aged?|age of)\s+\d{1,3}\b", re.I), r"\1 [age]"),
-    (re.compile(r"\b(my name is|my name's|name is|call me|this is)\s+" + _ANY_NAME, re.I), r"\1 [name]"),
+    (re.compile(r"\b(my name is|my name's|call me)\s+" + _ANY_NAME, re.I), r"\1 [name]"),
     (re.compile(r"\b((?:i'?m|i am|im)\s+)\d{1,3}\b(?!\s*(?:mg|mcg|g|ml|%|times|days|weeks|months|hours))", re.I),
      r"\1[age]"),
     (re.compile(r"\b((?:[Ii]'?m|[Ii] am|[Ii]m)\s+)" + _NAME), r"\1[name]"),

@@ -34,6 +34,9 @@ def test_identifying_details_are_removed_and_the_question_kept(text: str, gone: 
     "I'm tired all the time, is that fibro",
     "is 3 times a day too much walking",
     "what is pacing",
+    "this is really painful, is it normal",
+    "is 2000 mg of paracetamol a day ok",
+    "I walk 2000 steps on a good day",
 ])
 def test_health_details_that_identify_no_one_stay(text: str) -> None:
     assert redact(text) == text
