@@ -102,6 +102,8 @@ class PrivacyService:
         return found
 
     async def mydata(self, actor: Actor, action: str = "show", keep: str | None = None) -> Reply:
+        if keep is not None and action == "show":
+            action = "retention"  # `/mydata keep:90d` means what it says
         if action == "export":
             return await self.export(actor)
         if action == "retention":

@@ -66,6 +66,7 @@ async def test_retention_is_chosen_shown_and_enforced_on_schedule(
     days = await app.checkins.store.days(member.user_id)
     assert len(days) == 1 and days[0] == (clock.now() - timedelta(days=2)).date()
     assert await app.retention.due(clock.now() + timedelta(minutes=10)) is None  # not again within the hour
+    assert "for 1 year" in (await app.call("privacy.mydata", member, keep="1y")).all_text()  # action implied
     await app.call("privacy.mydata", member, action="retention", keep="forever")
     clock.advance(timedelta(days=400))
     await app.retention.run(clock.now())
