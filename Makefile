@@ -14,16 +14,22 @@ help:
 	@echo "make sync   - register slash commands with Discord (GUILD=<id> for one server)"
 	@echo "make bench  - run the benchmarks in quick mode"
 
+# Installing writes its output to $(VENV)/install.log and shows it only if it fails, so that
+# `printf '/faq ...' | make -s chat` prints nothing but the bot's answer, even on the first run.
+INSTALL_LOG := $(VENV)/install.log
+QUIET_INSTALL = > $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG) >&2; echo "install failed (log: $(INSTALL_LOG))" >&2; exit 1; }
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "setting up $(VENV) (first run only)..." >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip $(QUIET_INSTALL)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	@$(BIN)/python -m pip install --quiet -e . $(QUIET_INSTALL)
 	@touch $@
 
 $(DEVSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' $(QUIET_INSTALL)
 	@touch $@ $(STAMP)
 
 install: $(STAMP)

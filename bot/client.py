@@ -27,7 +27,9 @@ EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.care.cog", "bot.checkins.cog"
 
 REMINDER_SCAN_SECONDS = 30.0
 DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
-DMS_CLOSED_CODE = 50007  # Discord: "Cannot send messages to this user"
+# Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
+# 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
+DMS_CLOSED_CODES = frozenset({50007, 50278})
 
 ERROR_REPLY = (
     "Sorry — something went wrong on my side. Please try again in a moment. "
@@ -135,7 +137,7 @@ class DiscordOutbox(Outbox):
             dm = await self.bot.create_dm(discord.Object(user_id))
             await dm.send(**message_kwargs(reply))
         except discord.Forbidden as exc:
-            if exc.code == DMS_CLOSED_CODE:
+            if exc.code in DMS_CLOSED_CODES:
                 return Delivery.DMS_CLOSED
             log.warning("a DM was refused (%s)", exc.code)
             return Delivery.FAILED

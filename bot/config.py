@@ -6,9 +6,11 @@ so tests build their own ``Settings`` and never need a real token.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,9 +62,7 @@ class Settings(BaseSettings):
     @field_validator("discord_api_base")
     @classmethod
     def _loopback_only(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://127.", "http://localhost", "http://[::1]")):
-            raise ValueError("must be a loopback http:// URL (it is only for the local fake Discord)")
-        return value
+        return None if value is None else loopback_base_url(value)
 
     def token(self) -> str:
         """The bot token, or :class:`SettingsError` with the one-sentence how-to."""
@@ -73,6 +73,51 @@ class Settings(BaseSettings):
     @property
     def logging_level(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+LOOPBACK_HELP = "must be an http(s) URL on this machine: 127.x.x.x, localhost or [::1] (it is only for the local fake Discord)"
+
+
+def loopback_base_url(value: str) -> str:
+    """The URL unchanged if it names a loopback host, else ``ValueError``.
+
+    The bot sends its token to this address, so a prefix test is not enough:
+    ``http://localhost@other.host`` and ``http://localhost.other.host`` both start like a loopback
+    URL and reach a remote machine. The URL is parsed, and the *host* must be an address in
+    127.0.0.0/8, ``::1`` or exactly ``localhost``; user info, queries and fragments are refused.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        raise ValueError(LOOPBACK_HELP) from None
+    host = parts.hostname or ""
+    bracketed = ":" in host
+    # The network location must be exactly host[:port]: nothing before it (user info), nothing
+    # glued after a bracketed address ("[::1].evil.com").
+    expected = (f"[{host}]" if bracketed else host) + (f":{port}" if port is not None else "")
+    if (
+        parts.scheme not in {"http", "https"}
+        or parts.netloc.lower() != expected
+        or parts.query
+        or parts.fragment
+        or not _is_loopback_host(host, bracketed=bracketed)
+    ):
+        raise ValueError(LOOPBACK_HELP)
+    return value.strip()
+
+
+def _is_loopback_host(host: str, *, bracketed: bool) -> bool:
+    if host == "localhost" and not bracketed:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if address.version == 6:
+        return bracketed and address == ipaddress.IPv6Address("::1")
+    # Only the dotted-quad form: ``ip_address`` already refuses "127.1" and "0x7f.0.0.1".
+    return address in ipaddress.IPv4Network("127.0.0.0/8")
 
 
 class SettingsError(Exception):

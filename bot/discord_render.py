@@ -40,6 +40,7 @@ from bot.ui import (
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+ORIGINAL_SENT = "supportbot.original_sent"  # in ``Interaction.extras``: the deferred answer is in place
 
 COLOURS = {
     Colour.INFO: discord.Colour(0x4E79A7),
@@ -212,6 +213,19 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         return
     if not response.is_done():
         await response.send_message(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]
+        return
+    if response.type is discord.InteractionResponseType.deferred_channel_message and not interaction.extras.get(
+        ORIGINAL_SENT
+    ):
+        # After a "thinking" defer the answer replaces the loading message. Discord would also
+        # turn a first followup into that edit, but it ignores the followup's flags there and
+        # documents the path as deprecated; the edit is the supported way. Visibility was fixed
+        # by the defer itself.
+        files = kwargs.pop("files", None)
+        if files:
+            kwargs["attachments"] = files
+        await interaction.edit_original_response(**kwargs)  # type: ignore[arg-type]
+        interaction.extras[ORIGINAL_SENT] = True
         return
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)  # type: ignore[arg-type]

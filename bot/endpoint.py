@@ -14,13 +14,16 @@ import discord.gateway
 import discord.http
 import yarl
 
+from bot.config import loopback_base_url
+
 
 def point_discord_at(base_url: str) -> None:
-    """Send REST calls to ``{base_url}/api/v10`` and open the gateway at ``{base_url}/gateway``."""
-    base = base_url.rstrip("/")
+    """Send REST calls to ``{base_url}/api/v10`` and open the gateway at ``{base_url}/gateway``.
+
+    Checked again here, not only in the settings: whoever calls this hands the token to that host.
+    """
+    base = loopback_base_url(base_url).rstrip("/")
     url = yarl.URL(base)
-    if url.scheme not in {"http", "https"} or not url.host:
-        raise ValueError(f"not an http(s) URL: {base_url!r}")
     ws_scheme = "wss" if url.scheme == "https" else "ws"
     discord.http.Route.BASE = f"{base}/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme(ws_scheme) / "gateway"

@@ -14,7 +14,7 @@ from bot.ui import Reply
 
 class Delivery(StrEnum):
     SENT = "sent"
-    DMS_CLOSED = "dms_closed"  # Discord error 50007: the member does not accept DMs from the bot
+    DMS_CLOSED = "dms_closed"  # Discord error 50007 or 50278: DMs closed, or no server shared any more
     FAILED = "failed"
 
 

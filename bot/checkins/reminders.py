@@ -7,8 +7,9 @@ for each one decides, from the member's local day:
 * the local day of the reminder has passed (the bot was down all evening) → no DM, never late;
 * otherwise → one DM, recorded *before* sending so a crash can never cause a second one.
 
-Then the row moves on to the next local day. DMs closed (Discord error 50007) turn reminders off
-and the member is told the next time they use /checkin.
+Then the row moves on to the next local day. A DM Discord refuses for good (error 50007, DMs
+closed; 50278, the member shares no server with the bot any more) turns reminders off, and the
+member is told the next time they use /checkin, so no failing reminder goes out every day.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ NOT_ENROLLED = (
     "agreement first — nothing is saved before that."
 )
 DM_CLOSED_NOTICE = (
-    "A note first: I couldn't send your reminder because your DMs from this server are closed, so "
-    "I've turned reminders off. You can turn them back on with `/checkin reminders` after allowing DMs."
+    "A note first: Discord wouldn't let me send your reminder (your DMs from this server are closed, "
+    "or we no longer share a server), so I've turned reminders off. You can turn them back on with "
+    "`/checkin reminders` after allowing DMs."
 )
 NOTE_NOT_SAVED = (
     "I haven't saved this check-in yet — there's no rush. You can log it whenever you're ready."

@@ -23,6 +23,10 @@ What a member does:
   for select menus).
 * ``await fake.submit_modal(result, {"field_id": "text"}, user=...)``.
 
+As on Discord, the first followup after a "thinking" defer edits the loading message and ignores
+its flags; the fake also records it as a violation, because Discord documents that path as
+deprecated (edit ``@original`` instead).
+
 Each helper waits (``timeout``, default ``fake.default_timeout``) until the bot has answered, and
 returns an :class:`InteractionResult`: ``.content``, ``.embeds``, ``.components`` (flattened),
 ``.files``, ``.ephemeral``, ``.deferred``, ``.modal``, ``.followups``, ``.choices``, ``.text``,
@@ -30,7 +34,8 @@ returns an :class:`InteractionResult`: ``.content``, ``.embeds``, ``.components`
 
 Faults: ``fake.fail("POST /interactions/{id}/{token}/callback", status=429, retry_after=0.2)``,
 ``fake.rate_limit(...)``, ``fake.server_error(...)``, ``fake.expire_interactions()``,
-``fake.set_dms_closed(user)``; gateway: ``await fake.close_gateway(1000 | 1006 | 4000, hold=False)``,
+``fake.set_dms_closed(user)`` (DMs answer 50007), ``guild.remove_member(user)`` (once no guild is
+shared, DMs answer 50278); gateway: ``await fake.close_gateway(1000 | 1006 | 4000, hold=False)``,
 ``fake.hold_gateway()`` / ``fake.release_gateway()``, ``await fake.invalid_session(resumable)``,
 ``await fake.reconnect()``.
 
@@ -149,6 +154,10 @@ LOADING = 1 << 7
 SUPPRESS_EMBEDS = 1 << 2
 COMPONENTS_V2 = 1 << 15
 EDITABLE_FLAGS = SUPPRESS_EMBEDS | COMPONENTS_V2
+DEFERRED_FOLLOWUP_DEPRECATED = (
+    "the first followup after a deferred response edits the loading message, ignores its flags and "
+    "is deprecated; edit the original response (PATCH .../messages/@original) instead"
+)
 
 # Interaction types and callback types
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -456,6 +465,12 @@ class FakeGuild:
 
     def member(self, user: FakeUser | int) -> FakeMember | None:
         return self.members.get(user if isinstance(user, int) else user.id)
+
+    def remove_member(self, user: FakeUser) -> None:
+        """``user`` leaves this guild. Once they share no guild with the bot, a DM to them gets
+        403 / 50278, as on Discord."""
+        self.members.pop(user.id, None)
+        self._fake._left_users.add(user.id)
 
     def to_create_payload(self, bot: FakeUser) -> dict[str, Any]:
         bot_member = FakeMember(bot, self, [], joined_at=_now_iso())
@@ -961,6 +976,7 @@ _ERROR_MESSAGES = {
     50001: "Missing Access",
     50006: "Cannot send an empty message",
     50007: "Cannot send messages to this user",
+    50278: "Cannot send messages to this user due to having no mutual guilds",
     50013: "Missing Permissions",
     50027: "Invalid Webhook Token",
     50033: "Invalid Recipient(s)",
@@ -1270,6 +1286,7 @@ class FakeDiscord:
         self._channels: dict[int, FakeChannel] = {}
         self._dm_channels: dict[int, FakeChannel] = {}  # user id -> DM channel
         self._dms_closed: set[int] = set()
+        self._left_users: set[int] = set()  # left a guild: DMs need a guild shared with the bot
         self.messages: dict[int, FakeMessage] = {}
         self._attachments: dict[int, FakeFile] = {}
 
@@ -1442,6 +1459,9 @@ class FakeDiscord:
             self._dms_closed.add(user.id)
         else:
             self._dms_closed.discard(user.id)
+
+    def _no_shared_guild(self, user: FakeUser) -> bool:
+        return user.id in self._left_users and not any(user.id in g.members for g in self.guilds.values())
 
     def dms_for(self, user: FakeUser) -> list[FakeMessage]:
         """Messages the bot sent to ``user``'s DM channel (not deleted), oldest first."""
@@ -2455,8 +2475,17 @@ class FakeDiscord:
         data = rec.json if isinstance(rec.json, dict) else {}
         original = result.message
         if original is not None and original.loading and result.callback_type == CB_DEFER:
-            # The first followup after a "thinking" defer replaces the loading message.
-            self._edit_message(original, data, rec.files)
+            # As on Discord: the first followup after a "thinking" defer replaces the loading
+            # message, and its flags are ignored (an "ephemeral" followup after a public defer
+            # stays public). Discord documents this path as deprecated, so the fake reports it:
+            # a bot should edit @original instead.
+            self.violations.append(
+                Violation(
+                    rec.method, rec.path, "/webhooks/{webhook_id}/{webhook_token}", "deprecated",
+                    [DEFERRED_FOLLOWUP_DEPRECATED], rec.json,
+                )
+            )
+            self._edit_message(original, {k: v for k, v in data.items() if k != "flags"}, rec.files)
             message = original
         else:
             flags = int(data.get("flags") or 0) & (EPHEMERAL | SUPPRESS_EMBEDS | COMPONENTS_V2 | (1 << 12))
@@ -2515,6 +2544,8 @@ class FakeDiscord:
             raise _HTTPError(404, 10003)
         if channel.is_dm and channel.recipient is not None and channel.recipient.id in self._dms_closed:
             raise _HTTPError(403, 50007)
+        if channel.is_dm and channel.recipient is not None and self._no_shared_guild(channel.recipient):
+            raise _HTTPError(403, 50278)
         data = rec.json if isinstance(rec.json, dict) else {}
         flags = int(data.get("flags") or 0) & (SUPPRESS_EMBEDS | COMPONENTS_V2 | (1 << 12))
         msg_type = 19 if data.get("message_reference") else 0

@@ -44,6 +44,11 @@ async def test_opt_in_log_stats_export_and_delete(world: World) -> None:
     export = await world.fake.slash("checkin export", user=world.alice)
     assert export.ephemeral and export.files[0].filename.endswith(".csv")
     assert b"slow day" in export.files[0].data
+    # Both deferred: the answer is an edit of the loading message (not Discord's deprecated
+    # first-followup path, which the fake reports and which ignores the ephemeral flag).
+    for deferred in (stats, export):
+        assert deferred.deferred and deferred.followups == []
+        assert [r.method for r in deferred.requests if "/webhooks/" in r.path] == ["PATCH"]
     mydata = await world.fake.slash("mydata", user=world.alice)
     assert mydata.ephemeral and "Check-ins" in mydata.text
     ask = await world.fake.slash("mydata", action="delete", user=world.alice)
@@ -95,6 +100,25 @@ async def test_closed_dms_turn_reminders_off_without_a_crash(world: World) -> No
     assert result.dms_closed == 1 and result.sent == 0
     told = await world.fake.slash("checkin log", pain=2, user=world.bob)
     assert "DMs" in told.text and "turned reminders off" in told.text
+
+
+async def test_a_member_who_left_every_server_is_not_reminded_daily(world: World) -> None:
+    clock = world.clock
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    await opt_in(world, world.bob, reminder="20:00")
+    world.guild.remove_member(world.bob)  # no server shared with the bot: Discord answers 50278
+    clock.advance(timedelta(hours=8, minutes=1))
+    first = await world.app.checkins.reminders.scan(clock.now())
+    assert first.dms_closed == 1 and first.sent == 0
+    attempts = len(world.fake.requests_to("POST /channels/{channel_id}/messages"))
+    clock.advance(timedelta(days=1))
+    second = await world.app.checkins.reminders.scan(clock.now())
+    assert second.sent == 0 and second.dms_closed == 0  # reminders are off: no failing DM tomorrow
+    assert len(world.fake.requests_to("POST /channels/{channel_id}/messages")) == attempts
+    assert world.bot.is_ready()
+    world.guild.add_member(world.bob)  # back in the server: told at the next interaction
+    told = await world.fake.slash("checkin log", pain=2, user=world.bob)
+    assert "turned reminders off" in told.text
 
 
 async def test_pause_resume_reminders_and_keep(world: World) -> None:

@@ -61,8 +61,18 @@ def test_content_check_reports_file_and_field(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert f"{pack / 'oops.md'}: aliases: is required" in out.stdout
     assert "content check failed" in out.stdout
-    good = supportbot("content", "check", str(CONTENT))
+    # The test clock's day, not today: review dates fall due, and this must not fail on its own.
+    good = supportbot("content", "check", str(CONTENT), "--on", "2026-11-23")
     assert good.returncode == 0 and "0 error(s), 0 warning(s)" in good.stdout
+
+
+def test_content_check_judges_reviews_as_of_a_given_day() -> None:
+    later = supportbot("content", "check", str(CONTENT), "--on", "2028-01-01")
+    assert later.returncode == 0  # overdue reviews are warnings, not errors
+    assert "0 error(s)" in later.stdout and "0 warning(s)" not in later.stdout
+    assert "review" in later.stdout.lower()
+    bad = supportbot("content", "check", "--on", "next tuesday")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
 
 
 def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
