@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = p_keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     keys_sub.add_parser("rotate", help="re-encrypt everything with a new data key")
     keys_sub.add_parser("new", help="print a new random key (for DATA_KEY)")
+    p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
+    p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
+    p_automod.add_argument("--json", action="store_true", help="one JSON object")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -278,6 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.moderation.export import export_command
 
             return export_command(settings, args.directory)
+        if args.command == "automod":
+            from bot.watch.plan_cli import automod_command
+
+            return automod_command(settings, args.rules, args.json)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir, args.on)
         if args.command == "keys":

@@ -38,6 +38,8 @@ from bot.retention import RetentionJob
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
 from bot.ui import Actor, Attachment, Choice, Reply
+from bot.watch.commands import WatchCommands
+from bot.watch.commands import install as install_watch
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,8 @@ class SupportApp:
         self.retention = RetentionJob(self)
         self.medicines = MedicineWords([])  # loaded with the content in start()
         self.moderation: ModerationService = install_moderation(self)
+        self.watch_commands: WatchCommands | None = None
+        self.watch = install_watch(self)
 
     def _install_care(self) -> None:
         c = self.care
@@ -188,6 +192,7 @@ class SupportApp:
         self.faq.is_sensitive = self._health_question
         report = self.library.load()
         await self.moderation.start()  # after the files: published revisions override them
+        await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
 

@@ -23,7 +23,9 @@ from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog")
+EXTENSIONS: tuple[str, ...] = (
+    "bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog", "bot.watch.cog",
+)
 
 REMINDER_SCAN_SECONDS = 30.0
 DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
@@ -66,10 +68,19 @@ def error_code() -> str:
     return secrets.token_hex(3).upper()
 
 
-def build_intents() -> discord.Intents:
-    """Guilds only: slash commands need no message content, members or presences."""
+def build_intents(settings: Settings | None = None) -> discord.Intents:
+    """Guilds and AutoMod only: slash commands need no message content, members or presences.
+
+    The AutoMod intents are not privileged; they let channel watch hear which of its rules fired
+    (never the text) and repair its rules. Only an operator's ``WATCH_MESSAGE_CONTENT`` adds
+    guild messages and the privileged message-content intent, for message mode."""
     intents = discord.Intents.none()
     intents.guilds = True
+    intents.auto_moderation_configuration = True
+    intents.auto_moderation_execution = True
+    if settings is not None and settings.watch_message_content:
+        intents.guild_messages = True
+        intents.message_content = True
     return intents
 
 
@@ -132,6 +143,26 @@ class DiscordOutbox(Outbox):
             return Delivery.FAILED
         return Delivery.SENT
 
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        try:
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            message = await channel.send(**message_kwargs(reply))  # type: ignore[union-attr]
+        except discord.HTTPException as exc:
+            log.warning("could not post to channel %s (%s)", channel_id, exc.status)
+            return None
+        return message.id
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        kwargs = message_kwargs(reply)
+        kwargs.pop("files", None)
+        kwargs.setdefault("view", None)
+        try:
+            await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(**kwargs)  # type: ignore[arg-type]
+        except discord.HTTPException as exc:
+            log.warning("could not edit message in channel %s (%s)", channel_id, exc.status)
+            return Delivery.FAILED
+        return Delivery.SENT
+
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
@@ -153,7 +184,8 @@ class SupportBot(commands.Bot):
     def __init__(self, app: SupportApp, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; required by commands.Bot
-            intents=build_intents(),
+            intents=build_intents(app.settings),
+            max_messages=None,  # no message cache: message text is never kept in memory
             tree_cls=SupportTree,
             allowed_mentions=NO_PINGS,
             help_command=None,

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     data_key_file: Path | None = None
     # Privacy: unanswered /faq questions (already stripped of identifying text) are kept this long.
     question_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Channel watch: message mode needs Discord's privileged message-content intent, which only the
+    # operator can switch on (here and in the developer portal). Off: the bot never asks for it.
+    watch_message_content: bool = False
+    # Channel watch: how many of a server's 6 AutoMod keyword rules the bot may use at most.
+    watch_automod_rules: int = Field(default=4, ge=1, le=6)
+    # Channel watch: events waiting to be handled; a burst beyond this is counted and reported to
+    # the server's moderators, never dropped silently.
+    watch_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
     # Test-only: send all Discord traffic to this base URL (the local fake Discord).
     discord_api_base: str | None = None
 

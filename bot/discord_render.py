@@ -184,7 +184,8 @@ def message_kwargs(reply: Reply) -> dict[str, object]:
     kwargs: dict[str, object] = {
         "content": clip(reply.content, CONTENT_MAX) if reply.content else None,
         "embeds": build_embeds(reply.cards),
-        "allowed_mentions": NO_PINGS,
+        "allowed_mentions": NO_PINGS if reply.ping_role is None else discord.AllowedMentions(
+            everyone=False, users=False, roles=[discord.Object(reply.ping_role)], replied_user=False),
     }
     view = build_view(reply.buttons)
     if view is not None:

@@ -6,10 +6,10 @@ channel or a member's DMs, the console prints it. Features never touch discord.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from enum import StrEnum
 
-from bot.ui import Reply
+from bot.ui import Button, Reply
 
 
 class Delivery(StrEnum):
@@ -25,9 +25,22 @@ class Outbox:
         self.channel_posts: list[tuple[int, Reply]] = []
         self.member_posts: list[tuple[int, Reply]] = []
         self.closed_dms: set[int] = set()
+        self.edits: list[tuple[int, int, Reply]] = []
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         self.channel_posts.append((channel_id, reply))
+        return Delivery.SENT
+
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        """Post to a channel and return the message id (for a later :meth:`edit`); None if it failed."""
+        if await self.to_channel(channel_id, reply) is not Delivery.SENT:
+            return None
+        self._next_id = getattr(self, "_next_id", 0) + 1
+        return self._next_id
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        """Replace a message the bot posted (an alert card after a repeat trigger)."""
+        self.edits.append((channel_id, message_id, reply))
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
@@ -37,21 +50,35 @@ class Outbox:
         return Delivery.SENT
 
 
-@dataclass(slots=True)
 class PrintingOutbox(Outbox):
     """The console's outbox: shows what would have been posted, and where."""
 
-    printer: object = field(default=print)
+    def __init__(self, printer: Callable[[str], object] = print,
+                 on_buttons: Callable[[list[Button]], None] | None = None) -> None:
+        super().__init__()
+        self.printer = printer
+        self.on_buttons = on_buttons  # the console makes a posted card's buttons pressable
 
-    def __post_init__(self) -> None:
-        Outbox.__init__(self)
+    def _offer(self, reply: Reply) -> None:
+        if self.on_buttons is not None and reply.buttons:
+            self.on_buttons(reply.buttons)
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         from bot.console.render import render
 
         await super().to_channel(channel_id, reply)
         text, _ = render(reply)
-        self.printer(f"[posted to channel {channel_id}]\n{text}")  # type: ignore[operator]
+        self.printer(f"[posted to channel {channel_id}]\n{text}")
+        self._offer(reply)
+        return Delivery.SENT
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
+        from bot.console.render import render
+
+        await super().edit(channel_id, message_id, reply)
+        text, _ = render(reply)
+        self.printer(f"[updated message {message_id} in channel {channel_id}]\n{text}")
+        self._offer(reply)
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
@@ -60,5 +87,5 @@ class PrintingOutbox(Outbox):
         result = await super().to_member(user_id, reply)
         if result is Delivery.SENT:
             text, _ = render(reply)
-            self.printer(f"[direct message to member {user_id}]\n{text}")  # type: ignore[operator]
+            self.printer(f"[direct message to member {user_id}]\n{text}")
         return result

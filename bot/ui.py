@@ -143,6 +143,7 @@ class Reply:
     ephemeral: bool = True
     update: bool = False
     modal: Modal | None = None
+    ping_role: int | None = None  # the one role a bot-initiated post may ping (an on-call role)
 
     @classmethod
     def text(cls, content: str, *, ephemeral: bool = True) -> Reply:

@@ -76,6 +76,17 @@ class CareCog(commands.GroupCog, group_name="care", group_description="Finding t
     async def region(self, interaction: discord.Interaction, country: app_commands.Range[str, 2, 60]) -> None:
         await self.bot.run_handler(interaction, country=country)
 
+    @app_commands.command(name="quiet", description="Stop the bot's private check-in messages (only you see it)",
+                          extras={"handler": "watch.quiet"})
+    @app_commands.describe(off="True turns the check-in messages back on")
+    async def quiet(self, interaction: discord.Interaction, off: bool = False) -> None:
+        await self.bot.run_handler(interaction, off=off)
+
+    @app_commands.command(name="privacy", description="What the bot notices in this server's channels, and how",
+                          extras={"handler": "watch.privacy"})
+    async def privacy(self, interaction: discord.Interaction) -> None:
+        await self.bot.run_handler(interaction)
+
     @region.autocomplete("country")
     async def region_country(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self.bot.run_completer(interaction, "country", current)

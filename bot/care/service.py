@@ -181,6 +181,10 @@ class CareService:
             f"Alert channel: {f'<#{settings.alert_channel_id}>' if settings.alert_channel_id else 'not set'}",
             f"Audit channel: {f'<#{settings.audit_channel_id}>' if settings.audit_channel_id else 'not set'}",
         ]
+        if self.app.watch_commands is not None:
+            if alert_channel is not None:  # channel watch's AutoMod rules alert there
+                await self.app.watch.sync_guild(actor.guild_id)
+            lines += await self.app.watch_commands.setup_lines(actor.guild_id)
         head = "Saved. " if changes else ""
         return Reply.text(head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines))
 

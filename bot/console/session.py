@@ -8,6 +8,7 @@ command's ``extras``, exactly as the Discord client does, and prints the reply.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -18,11 +19,14 @@ from typing import Any, TextIO
 from discord import AppCommandOptionType, app_commands
 
 from bot.app import SupportApp
+from bot.console.automod import ConsoleAutomod
 from bot.console.render import render
+from bot.notify import Outbox, PrintingOutbox
 from bot.ui import Actor, Button, Choice, Modal, Reply
 
 CONSOLE_GUILD_ID = 100_000_000_000_000_001
 CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
+_message_ids = itertools.count(600_000_000_000_000_001)
 
 HELP = """Type a slash command as you would in Discord, for example:
   /faq does exercise help
@@ -31,6 +35,8 @@ Options are written name:value. A number presses a button from the last reply.
 End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
   :commands        list every command and its options
   :user NAME       act as another member (:user NAME mod for a moderator)
+  :post #CHANNEL TEXT  post a message in a channel as the current member (channel watch
+                   sees it as AutoMod or message mode would; channels are written #name)
   :help            this text
   :quit            leave (Ctrl-D works too)"""
 
@@ -39,6 +45,12 @@ def user_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console name, so data persists between sessions."""
     digest = hashlib.sha256(name.casefold().encode()).digest()
     return 200_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
+
+
+def channel_id_for(name: str) -> int:
+    """A stable, snowflake-sized id per console channel name (``#general``)."""
+    digest = hashlib.sha256(("#" + name.casefold().lstrip("#")).encode()).digest()
+    return 300_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
 
 
 def console_actor(name: str, *, moderator: bool = False) -> Actor:
@@ -117,6 +129,8 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
     elif kind in (AppCommandOptionType.role, AppCommandOptionType.channel, AppCommandOptionType.user,
                   AppCommandOptionType.mentionable):
         digits = raw.strip("<@&#!>")
+        if kind is AppCommandOptionType.channel and raw.startswith("#") and not digits.isdigit():
+            return channel_id_for(raw)
         if not digits.isdigit():
             raise UsageError(f"{param.name} takes an id number in the console (e.g. {param.name}:123456).")
         return int(digits)
@@ -170,6 +184,13 @@ class Console:
         self.buttons: list[Button] = []
         self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
         self.last_reply: Reply | None = None
+        # Channel watch without Discord: AutoMod simulated in memory, message mode available, and
+        # alert cards and DMs printed where they would have gone.
+        self.automod = ConsoleAutomod()
+        app.watch.automod = self.automod
+        app.watch.message_content = True
+        if type(app.outbox) is Outbox:
+            app.outbox = PrintingOutbox(printer=self.say, on_buttons=self._offer_buttons)
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -223,6 +244,8 @@ class Console:
             self.actor = replace(console_actor(parts[1], moderator="mod" in parts[2:]))
             role = " (moderator)" if self.actor.can_manage_guild else ""
             self.say(f"You are now {parts[1]}{role}.")
+        elif line.startswith(":post"):
+            await self.post(line[len(":post"):].strip())
         elif line.isdigit():
             await self.press(int(line))
         elif line.startswith("/"):
@@ -230,6 +253,24 @@ class Console:
         else:
             raise UsageError("commands start with / (try :help).")
         return True
+
+    def _offer_buttons(self, buttons: list[Button]) -> None:
+        self.buttons = [b for b in buttons if b.custom_id]
+
+    async def post(self, rest: str) -> None:
+        """``:post #channel text``: a channel message from the current member, as Discord would
+        deliver it to channel watch (an AutoMod execution with ids only, or the message itself)."""
+        channel, _, text = rest.partition(" ")
+        if not channel.startswith("#") or len(channel) < 2 or not text.strip():
+            raise UsageError("write :post #channel your message")
+        guild, channel_id, message_id = CONSOLE_GUILD_ID, channel_id_for(channel), next(_message_ids)
+        self.say(f"[{self.actor.display_name} posted in {channel}]")
+        hit = self.automod.match(guild, text)
+        if hit is not None:
+            await self.app.watch.on_automod(guild_id=guild, rule_id=hit[0], matched_keyword=hit[1],
+                                            user_id=self.actor.user_id, channel_id=channel_id, message_id=message_id)
+        await self.app.watch.on_message(guild_id=guild, channel_id=channel_id, message_id=message_id,
+                                        author_id=self.actor.user_id, author_is_bot=False, text=text)
 
     async def press(self, number: int) -> None:
         if self.pending_choices is not None:

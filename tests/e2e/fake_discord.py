@@ -503,7 +503,7 @@ class FakeGuild:
             "safety_alerts_channel_id": None,
             "vanity_url_code": None,
             "application_id": None,
-            "features": [],
+            "features": list(getattr(self, "features", ())),  # e.g. ["COMMUNITY"]
             "max_members": 500000,
             "max_video_channel_users": 25,
             "max_stage_video_channel_users": 50,

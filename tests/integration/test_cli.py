@@ -87,3 +87,12 @@ def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
     assert "I don't have a vetted answer for that yet" in text
     assert "I don't know /nope" in text
     assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_automod_json_summarises_the_derived_rules() -> None:
+    out = supportbot("automod", "--json", "--rules", "1", env={"CONTENT_DIR": str(CONTENT)})
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert set(summary) == {"rules", "keywords", "regexes", "allow_list", "crisis_rules", "left_out", "partly"}
+    assert summary["rules"] == 1 and summary["keywords"] <= 1000 and summary["regexes"] <= 10
+    assert "ending-life" in summary["crisis_rules"] and summary["left_out"]

@@ -29,6 +29,7 @@ async def test_export_gives_everything_as_json_plus_the_csv(app: SupportApp, mem
     await app.call("checkins.pause", member, days=2)
     await app.call("care.region", member, country="GB")
     await app.faq.vote(member, "pacing", helpful=False)
+    await app.call("watch.quiet", member)
     reply = await app.call("privacy.mydata", member, action="export")
     assert reply.ephemeral
     names = [f.filename for f in reply.files]
@@ -41,6 +42,7 @@ async def test_export_gives_everything_as_json_plus_the_csv(app: SupportApp, mem
     assert data["Check-ins"]["settings"]["timezone"] == "Europe/London"
     assert data["Check-ins"]["pauses"]
     assert data["Crisis-line country"] == {"country": "GB"}
+    assert data["Channel watch"]["quiet"] and data["Channel watch"]["alerts"] == []
     assert data["FAQ feedback"] == [{"entry_id": "pacing", "helpful": False, "voted_at": data["FAQ feedback"][0]["voted_at"]}]
     rows = list(csv.reader(io.StringIO(reply.files[1].data.decode("utf-8"))))
     assert rows[0][0] == "date" and "export me" in rows[1]
@@ -145,6 +147,7 @@ async def test_deleting_everything_covers_every_table_with_a_member_column(app: 
     await app.call("checkins.pause", member, days=2)
     await app.call("care.region", member, country="GB")
     await app.faq.vote(member, "pacing", helpful=True)
+    await app.call("watch.quiet", member)
     tables = [r[0] for r in await app.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
     with_member = [t for t in tables
                    if any(c[1] == "user_id" for c in await app.db.fetchall(f"PRAGMA table_info({t})"))]
