@@ -55,6 +55,7 @@ async def run_bot(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     try:
+        await app.start()  # before connecting: without a safety set the bot refuses to start
         async with bot:
             await bot.start(token)
     except discord.LoginFailure:
@@ -171,23 +172,34 @@ def ask_command(settings: Settings, words: Sequence[str], as_json: bool) -> int:
     return 0
 
 
-def _safety(settings: Settings, country: str | None = None) -> Any:
-    """Crisis and urgent text never gets an FAQ answer, on the command line either."""
-    from bot.care.service import load_safety_content
-    from bot.care.triage import Level
+def _load_safety(settings: Settings) -> Any:
+    """The full safety set, or :class:`~bot.care.service.SafetyLoadError` naming the first problem:
+    the command line never answers without the triage either."""
+    from bot.care.service import SafetyLoadError, load_safety_content
+    from bot.problems import Severity
 
     triager, directory, problems = load_safety_content(settings.content_dir)
-    if triager is None or directory is None:
-        raise SystemExit(f"The safety rules could not be loaded: {problems[0] if problems else 'no rules'}")
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors or triager is None or directory is None:
+        raise SafetyLoadError(errors)
+    return triager, directory
+
+
+def _safety(settings: Settings, country: str | None = None) -> Any:
+    """Crisis and urgent text never gets an FAQ answer, on the command line either."""
+    from bot.care.triage import Level
+
+    triager, directory = _load_safety(settings)
 
     def check(text: str) -> Any:
         from bot.care.replies import crisis_reply, urgent_reply
 
         triage = triager.classify(text)
+        extra = {"layer": triage.layer, "confidence": triage.confidence}
         if triage.level is Level.CRISIS:
-            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country))
+            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country)), extra
         if triage.level is Level.URGENT:
-            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country))
+            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country)), extra
         return None
 
     return check
@@ -195,19 +207,28 @@ def _safety(settings: Settings, country: str | None = None) -> Any:
 
 def triage_command(settings: Settings, words: Sequence[str], as_json: bool, country: str | None) -> int:
     from bot.care.report import triage_json
-    from bot.care.service import load_safety_content
 
-    triager, directory, problems = load_safety_content(settings.content_dir)
-    if triager is None:
-        print(f"The safety rules could not be loaded: {problems[0] if problems else 'no rules'}", file=sys.stderr)
-        return 1
+    triager, directory = _load_safety(settings)
     for text in _inputs(words):
         triage = triager.classify(text)
         if as_json:
             print(json.dumps(triage_json(triage, directory, country), ensure_ascii=False), flush=True)
         else:
             detail = f" ({triage.detail})" if triage.detail else ""
-            print(f"{triage.level.value}: rule {triage.rule or '-'}{detail}", flush=True)
+            how = f" [{triage.layer}, confidence {triage.confidence:.2f}]" if triage.layer else ""
+            gentle = " (gentle note)" if triage.gentle else ""
+            print(f"{triage.level.value}: rule {triage.rule or triage.family or '-'}{detail}{how}{gentle}", flush=True)
+    return 0
+
+
+def doctor(settings: Settings) -> int:
+    """Print the safety set in force; exit 1 when it cannot load (and say why)."""
+    from bot.care.doctor import describe_safety
+
+    triager, directory = _load_safety(settings)
+    print("Safety set in force:")
+    for line in describe_safety(triager, directory):
+        print(f"  {line}")
     return 0
 
 
@@ -242,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_triage.add_argument("--json", action="store_true", help="one JSON object per text")
     p_triage.add_argument("--country", help="ISO country code for the resources (default: international)")
     p_triage.add_argument("text", nargs="+", help="the text, or - to read one per line from stdin")
+    sub.add_parser("doctor", help="show the safety set in force (rules, exemplars, model, resources)")
     p_content = sub.add_parser("content", help="check or export FAQ content")
     content_sub = p_content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     p_check = content_sub.add_parser("check", help="validate every content file")
@@ -277,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ask_command(settings, args.question, args.json)
         if args.command == "triage":
             return triage_command(settings, args.text, args.json, args.country)
+        if args.command == "doctor":
+            return doctor(settings)
         if args.command == "content" and args.content_command == "export":
             from bot.moderation.export import export_command
 
@@ -299,12 +323,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear line instead of a traceback for known start-up failures
+        from bot.care.service import SafetyLoadError
         from bot.crypto import DataKeyError
         from bot.db import DatabaseError
 
         if isinstance(exc, DataKeyError):
             print(f"Cannot start: {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, SafetyLoadError):
+            print(exc, file=sys.stderr)
+            return 3
         if isinstance(exc, DatabaseError):
             print(exc, file=sys.stderr)
             return 2

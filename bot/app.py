@@ -34,6 +34,7 @@ from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
 from bot.privacy import DataHolder, MemberFiles, PrivacyService
+from bot.problems import Problem
 from bot.retention import RetentionJob
 from bot.router import Router
 from bot.safety import SafetyCheck, SafetyOutcome
@@ -58,6 +59,7 @@ class SupportApp:
         self.run_lock: RunLock | None = None
         self.router = Router(self.screen)
         self.started = False
+        self.startup_problems: list[Problem] = []
         self._closing: asyncio.Future[None] | None = None
         self.handlers: dict[str, Handler] = {}
         self.completers: dict[str, Completer] = {}
@@ -178,6 +180,8 @@ class SupportApp:
         """Migrate the database and load content; safe to call twice."""
         if self.started:
             return
+        # First, before touching the database: no safety set, no bot (raises SafetyLoadError).
+        self.care.load(strict=True)
         await self.db.migrate()
         await self.keystore.ensure_check()
         if await self.checkins.store.encrypt_plaintext():
@@ -186,21 +190,21 @@ class SupportApp:
         await self.keystore.voter_salt()
         await self.retention.minimise_old_questions()
         await self.retention.run(self.clock.now())
-        self.care.load()
         triager = self.care.triager
         self.medicines = MedicineWords.load(self.settings.content_dir, triager.normalize if triager else None)
         self.faq.is_sensitive = self._health_question
         report = self.library.load()
+        self.startup_problems = report.errors  # FAQ files that failed: posted to audit channels once ready
         await self.moderation.start()  # after the files: published revisions override them
         await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
 
     def _health_question(self, question: str) -> bool:
-        """A medicine mentioned, or the triage's clinician tier: answer privately by default."""
-        from bot.care.triage import Level
-
-        return self.medicines.mentions(question) or self.care.classify(question).level is Level.CLINICIAN
+        """A medicine mentioned: answer privately by default. (Questions in the triage's clinician
+        tier never reach here: the screen answers them with private advice, and a gentle note
+        makes the whole answer private.) No second triage pass, so no second model call."""
+        return self.medicines.mentions(question)
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         """Run the safety triage over any free text a member sent (None: nothing to flag)."""

@@ -200,6 +200,7 @@ class SupportBot(commands.Bot):
         await self.load_features()
         self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
         self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
+        self._background.append(asyncio.create_task(self._post_startup_problems()))
         # The content, search index, rules and libraries loaded above live as long as the
         # process. Measured: a full garbage collection over them takes ~75 ms, which showed up as
         # the slowest 1 % of answers under load. Freezing moves them out of the collector's sight.
@@ -267,6 +268,13 @@ class SupportBot(commands.Bot):
         if result.sent or result.dms_closed:
             log.info("reminders: %d sent, %d skipped, %d with DMs closed", result.sent, result.skipped, result.dms_closed)
         await self.app.retention.due(self.app.clock.now())  # retention rides on the reminder schedule
+
+    async def _post_startup_problems(self) -> None:
+        await self.wait_until_ready()
+        try:
+            await self.app.moderation.post_startup_problems()
+        except Exception:
+            log.exception("could not post the start-up content problems")
 
     async def _send_digests(self) -> None:
         await self.wait_until_ready()

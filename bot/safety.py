@@ -15,14 +15,21 @@ from bot.ui import Actor, Reply
 
 @dataclass(slots=True, frozen=True)
 class SafetyOutcome:
-    level: str  # "crisis" | "urgent" | "clinician"
+    level: str  # "crisis" | "urgent" | "clinician" | "gentle"
     rule: str | None
     reply: Reply
+    layer: str | None = None  # "rule" | "semantic": which triage layer decided
+    confidence: float | None = None
 
     @property
     def stops(self) -> bool:
         """Crisis always stops whatever the member was doing."""
         return self.level == "crisis"
+
+    @property
+    def beside(self) -> bool:
+        """A gentle note goes beside the normal answer and never replaces it."""
+        return self.level == "gentle"
 
 
 SafetyCheck = Callable[[Actor, str], Awaitable[SafetyOutcome | None]]

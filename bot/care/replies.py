@@ -335,3 +335,46 @@ def clinician_reply(triage: Triage, related_title: str | None) -> Reply:
     parts.append("If you feel very unwell, get urgent medical help.")
     card = _card("A question for your doctor or pharmacist", "\n\n".join(parts), [], Colour.CARE, DISCLAIMER)
     return Reply(cards=[card], ephemeral=True)
+
+
+HELPING_SOMEONE = "helping-someone"  # the FAQ entry for people worried about someone else
+
+
+def helping_reply(resources: Resources, entry_title: str | None) -> Reply:
+    """Crisis about someone else: addressed to the helper, with the same lines and the entry on
+    helping someone, so every wording about a friend or relative gets the same answer."""
+    description = "\n\n".join(
+        part
+        for part in (
+            "Thank you for looking out for them. It's frightening when someone you care about is in this place.",
+            f"**If they are in danger right now, or have already hurt themselves, {_emergency_call(resources, bold=False)} "
+            "now**, and stay with them if you safely can.",
+            "It's okay to ask them directly whether they are thinking about suicide: asking does not put the idea "
+            "in their head. Listen, and help them contact one of the lines below. The lines also support people "
+            "who are worried about someone else.",
+            "I don't know which country you're in, so here are the main lines." if resources.is_fallback else "",
+            NOT_A_COUNSELLOR,
+        )
+        if part
+    )
+    fields = _lines_fields(resources)
+    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    card = _card("Helping someone who may be in danger", description, fields, Colour.CRISIS)
+    buttons = [_alert_button()]
+    if entry_title:
+        buttons.append(Button(entry_title[:80], f"faq:open:{HELPING_SOMEONE}", Style.SECONDARY))
+    return Reply(cards=[card], buttons=buttons, ephemeral=True)
+
+
+GENTLE_TEXT = (
+    "It sounds like things are really hard right now. If you are thinking about harming yourself, "
+    "here is who you can reach right now: {lines}. `/help-now` shows them any time."
+)
+
+
+def gentle_reply(resources: Resources) -> Reply:
+    """The middle tier: a short private note with the member's lines, shown beside the answer."""
+    groups = [resources] if not resources.is_fallback else list(resources.others)[:3]
+    parts = [_compact(s) for g in groups for s in g.crisis[:1]]
+    parts.append(_emergency_call(resources, bold=False))
+    return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)

@@ -42,4 +42,9 @@ def triage_json(triage: Triage, directory: Directory | None, country: str | None
         "level": triage.level.value,
         "rule": triage.rule,
         "resources": resource_list(triage, resources) if resources is not None else [],
+        "layer": triage.layer,
+        "confidence": triage.confidence,
+        "gentle": triage.gentle,
+        "family": triage.family,
+        "topic": triage.topic,
     }

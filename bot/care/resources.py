@@ -36,6 +36,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
 from bot.problems import Problem, Severity
 
 INTERNATIONAL = "INTL"
@@ -226,9 +227,12 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
     for path in files:
         file = str(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            problems.append(Problem(file, "", f"cannot read this file as YAML: {exc}"))
+            data = load_yaml(read_content_file(path, base.parent))
+        except ContentFileError as exc:
+            problems.append(Problem(file, "", str(exc)))
+            continue
+        except yaml.YAMLError as exc:
+            problems.append(Problem(file, "", yaml_problem(exc)))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(file, "", "the file must be a YAML mapping (country, services, ...)"))

@@ -12,12 +12,24 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.care.replies import clinician_reply, crisis_reply, help_now_reply, urgent_reply
+from bot.care.doctor import describe_safety
+from bot.care.engine import SafetyTriage
+from bot.care.replies import (
+    HELPING_SOMEONE,
+    clinician_reply,
+    crisis_reply,
+    gentle_reply,
+    help_now_reply,
+    helping_reply,
+    urgent_reply,
+)
 from bot.care.resources import Directory, load_directory
+from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
-from bot.care.triage import Level, Triage, Triager, load_rules
+from bot.care.triage import Level, Triage, load_rules
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
+from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
 from bot.ui import Actor, Button, Choice, Reply
 
 if TYPE_CHECKING:
@@ -45,10 +57,38 @@ ALERT_NO_CHANNEL = (
 )
 
 
-def load_safety_content(content_dir: Path) -> tuple[Triager | None, Directory | None, list[Problem]]:
-    triager, rule_problems = load_rules(content_dir / "safety")
+class SafetyLoadError(RuntimeError):
+    """Safety content or the sentence model failed to load: the bot must not start without them.
+
+    ``str()`` is one line naming the first file and its problem, for the command line.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else Problem("content/safety", "", "no safety content")
+        more = f" (and {len(problems) - 1} more problem(s): run `supportbot content check`)" if len(problems) > 1 else ""
+        super().__init__(" ".join(f"The safety triage cannot start: {first}{more}".split()))
+
+
+def load_safety_content(content_dir: Path) -> tuple[SafetyTriage | None, Directory | None, list[Problem]]:
+    """Rules, exemplar bank with its model, and the resource directory, with every problem found."""
+    rules, rule_problems = load_rules(content_dir / "safety")
     directory, directory_problems = load_directory(content_dir / "resources")
-    return triager, directory, [*rule_problems, *directory_problems]
+    problems = [*rule_problems, *directory_problems]
+    bank_dir = content_dir / "safety" / "exemplars"
+    exemplars, bank_problems = load_exemplars(bank_dir, content_dir)
+    problems.extend(bank_problems)
+    semantic = None
+    if exemplars:
+        try:
+            encoder = load_encoder()
+            vectors = embed_bank(encoder, [e.text for e in exemplars], bank_dir / CACHE_FILE)
+            semantic = SemanticLayer(encoder, exemplars, vectors)
+        except EncoderError as exc:
+            problems.append(Problem(f"sentence model {DEFAULT_MODEL}", "", str(exc)))
+    if rules is None:
+        return None, directory, problems
+    return SafetyTriage(rules, semantic), directory, problems
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -59,22 +99,32 @@ class CareService:
     def __init__(self, app: SupportApp) -> None:
         self.app = app
         self.regions = RegionStore(app.db, app.clock)
-        self.triager: Triager | None = None
+        self.triager: SafetyTriage | None = None
         self.directory: Directory | None = None
 
-    def load(self) -> list[Problem]:
-        """(Re)load rules and resources; with errors, keep whatever was good before."""
+    def load(self, *, strict: bool = False) -> list[Problem]:
+        """(Re)load rules, exemplars, the model and resources, all or nothing.
+
+        At start-up (``strict``, or nothing loaded yet) any error raises :class:`SafetyLoadError`:
+        a bot that cannot recognise crisis must not answer members at all. On a reload with errors
+        the last good set keeps being served and the problems are returned for the moderator.
+        """
         triager, directory, problems = load_safety_content(self.app.settings.content_dir)
         errors = _errors(problems)
-        if triager is not None and (not errors or self.triager is None):
-            self.triager = triager
-        if directory is not None and (not errors or self.directory is None):
-            self.directory = directory
-        for problem in errors:
-            log.error("safety content problem: %s", problem)
-        if self.triager is None:
-            log.error("no safety rules could be loaded: crisis messages will not be recognised")
+        if errors or triager is None or directory is None:
+            if strict or self.triager is None or self.directory is None:
+                raise SafetyLoadError(errors or [Problem(str(self.app.settings.content_dir), "", "no safety content")])
+            for problem in errors:
+                log.error("safety content problem (the last good set stays in force): %s", problem)
+            return problems
+        self.triager, self.directory = triager, directory
         return problems
+
+    def describe(self) -> list[str]:
+        """The safety set in force, for moderators: counts, model and resources' verified dates."""
+        if self.triager is None or self.directory is None:
+            return ["No safety set is loaded."]
+        return describe_safety(self.triager, self.directory)
 
     # -- triage -------------------------------------------------------------------------------
 
@@ -98,10 +148,15 @@ class CareService:
         return (await self.app.guilds.get(actor.guild_id)).default_country
 
     def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
-        if triage.level is Level.NONE or self.directory is None:
+        if self.directory is None or (triage.level is Level.NONE and not triage.gentle):
             return None
         resources = self.directory.for_country(country)
+        if triage.level is Level.NONE:
+            return gentle_reply(resources)
         if triage.level is Level.CRISIS:
+            if triage.topic == HELPING_SOMEONE:
+                entry = self.app.library.get(HELPING_SOMEONE)
+                return helping_reply(resources, entry.question if entry else None)
             return crisis_reply(resources)
         if triage.level is Level.URGENT:
             return urgent_reply(triage, resources)
@@ -112,14 +167,17 @@ class CareService:
         return reply
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
-        triage = self.classify(text)
-        if triage.level is Level.NONE:
+        # In a worker thread: the semantic layer embeds the text (tens of milliseconds of CPU).
+        triage = await asyncio.to_thread(self.classify, text)
+        if triage.level is Level.NONE and not triage.gentle:
             return None
         reply = self.reply_for(triage, await self.country_for(actor))
         if reply is None:
             return None
-        log.info("safety triage: %s (%s)", triage.level.value, triage.rule)  # never the text itself
-        return SafetyOutcome(triage.level.value, triage.rule, reply)
+        level = "gentle" if triage.level is Level.NONE else triage.level.value
+        # never the text itself
+        log.info("safety triage: %s (%s, %s layer)", level, triage.rule or triage.family, triage.layer)
+        return SafetyOutcome(level, triage.rule, reply, layer=triage.layer, confidence=triage.confidence)
 
     # -- commands -------------------------------------------------------------------------------
 

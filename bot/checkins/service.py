@@ -45,7 +45,9 @@ DM_CLOSED_NOTICE = (
     "`/checkin reminders` after allowing DMs."
 )
 NOTE_NOT_SAVED = (
-    "I haven't saved this check-in yet — there's no rush. You can log it whenever you're ready."
+    "What you wrote matters, so first: the people below are there for you right now.\n\n"
+    "**Saved:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
+    "has seen them."
 )
 
 
@@ -178,16 +180,24 @@ class CheckinService:
         if problems:
             return Reply.text("I couldn't save that: " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
+        crisis: Reply | None = None
         if note:
             outcome = await self.app.screen(actor, note)
             if outcome is not None and outcome.stops:
-                crisis = outcome.reply
-                return Reply(content=NOTE_NOT_SAVED, cards=crisis.cards, buttons=crisis.buttons, ephemeral=True)
-            advice = outcome.reply if outcome is not None else None
+                # The scores are the member's and stay; the note is dropped, never stored.
+                crisis, note = outcome.reply, None
+            else:
+                advice = outcome.reply if outcome is not None else None
         today = local_day(member.timezone, self.app.clock.now())
         target = today if day == "today" else today - timedelta(days=1)
         checkin = CheckIn(target, pain, fatigue, sleep, fog, mood, flare, note)
         first = await self.store.save(actor.user_id, checkin)
+        if crisis is not None:
+            saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
+            what = f"your check-in for {'today' if target == today else format_day(target)}" + (
+                f" ({saved})" if saved else "")
+            return Reply(content=NOTE_NOT_SAVED.format(saved=what), cards=crisis.cards,
+                         buttons=crisis.buttons, ephemeral=True)
         summary = await self.summary(member)
         what = "today" if target == today else f"yesterday ({format_day(target)})"
         saved = f"Saved your check-in for {what}." if first else f"Updated your check-in for {what} — it's the same day, so I changed the earlier one."
@@ -197,6 +207,8 @@ class CheckinService:
         if advice is not None:
             cards = [*advice.cards, *cards]
             buttons = advice.buttons
+            if advice.content:
+                parts.insert(0, advice.content)
         return Reply(content="\n\n".join(parts), cards=cards, buttons=buttons)
 
     async def bare(self, actor: Actor, day_text: str) -> Reply:
@@ -338,3 +350,13 @@ class CheckinService:
             return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
         return Reply.text("That button has expired. Please run the command again.")
 
+
+def _saved_fields(**scores: int | bool | None) -> str:
+    """The scores that were given, in words, for "what was saved"."""
+    names = {"pain": "pain", "fatigue": "fatigue", "sleep": "sleep", "fog": "brain fog", "mood": "mood", "flare": "flare day"}
+    parts = []
+    for key, value in scores.items():
+        if value is None:
+            continue
+        parts.append(f"{names[key]} {'yes' if value is True else 'no' if value is False else value}")
+    return ", ".join(parts)

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file
 from bot.faq.models import FaqEntry, FrontMatter
 from bot.problems import Problem, Severity
 
@@ -56,7 +57,9 @@ def parse_entry(text: str, *, label: str, pack: str, expected_id: str | None) ->
         return None, [Problem(label, "", "the file must start with a '---' line, YAML front matter, and another '---' line")]
     raw_meta, body = parts
     try:
-        data = yaml.safe_load(raw_meta)
+        data = load_yaml(raw_meta)
+    except ContentFileError as exc:
+        return None, [Problem(label, "front matter", str(exc))]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -96,9 +99,9 @@ def load_entries(content_dir: Path) -> LoadResult:
             continue
         label = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            result.problems.append(Problem(label, "", f"cannot be read: {exc}"))
+            text = read_content_file(path, content_dir)
+        except ContentFileError as exc:
+            result.problems.append(Problem(label, "", str(exc)))
             continue
         entry, problems = parse_entry(text, label=label, pack=pack, expected_id=path.stem)
         result.problems.extend(problems)
@@ -115,7 +118,7 @@ def load_entries(content_dir: Path) -> LoadResult:
 def dump_entry(entry: FaqEntry) -> str:
     """Write an entry in the file format, so what the database published can be committed."""
     data = entry.meta.model_dump(mode="json", exclude_defaults=False)
-    for optional in ("related", "checked_claims"):
+    for optional in ("related", "checked_claims", "protected"):
         if not data[optional]:
             del data[optional]
     meta = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

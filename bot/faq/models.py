@@ -57,6 +57,9 @@ class FrontMatter(BaseModel):
     reviewed_on: date
     review_due: date
     status: Status
+    # Safety entries (crisis lines, red flags...): retiring or changing one always needs a second
+    # moderator, even where self-approval is allowed, because losing one silently removes care.
+    protected: bool = False
 
     @field_validator("aliases", "tags")
     @classmethod

@@ -12,8 +12,8 @@ from bot.faq.render import answer_card
 from bot.faq.service import NO_MATCH_CARE, NO_MATCH_SUGGEST, open_button
 from bot.ui import Reply
 
-# (level, rule, reply) for crisis/urgent text, or None to go on to the FAQ.
-SafetyPreview = Callable[[str], tuple[str, str | None, Reply] | None]
+# (level, rule, reply[, extra fields]) for crisis/urgent text, or None to go on to the FAQ.
+SafetyPreview = Callable[[str], tuple[Any, ...] | None]
 
 
 @dataclass(slots=True)
@@ -27,17 +27,20 @@ class Outcome:
 
 
 def preview_question(library: FaqLibrary, question: str, safety: SafetyPreview | None = None) -> Outcome:
-    picked = library.exact(question)
+    """What /faq would answer. Free text is screened first, an entry's exact question included;
+    only an entry id (an autocomplete pick) goes straight to its entry."""
+    picked = library.get(question.strip())
+    if picked is None and safety is not None:
+        flagged = safety(question)
+        if flagged is not None:
+            level, rule, reply, *extra = flagged  # extra: added contract fields (layer, confidence)
+            return Outcome("safety", reply, {"level": level, "rule": rule, **(extra[0] if extra else {})})
+    picked = picked or library.exact(question)
     if picked is not None:
         related = library.related_for(picked)
         reply = Reply(cards=[answer_card(picked)], buttons=[open_button(e) for e in map(library.get, related) if e],
                       ephemeral=False)
         return Outcome("answer", reply, {"id": picked.id, "question": picked.question, "score": 1.0, "related": related})
-    if safety is not None:
-        flagged = safety(question)
-        if flagged is not None:
-            level, rule, reply = flagged
-            return Outcome("safety", reply, {"level": level, "rule": rule})
     result = library.index.search(question)
     if result.kind == "answer" and result.best is not None:
         entry = library.get(result.best.entry_id)

@@ -8,7 +8,7 @@ private when:
   ``content/safety/lexicon.yaml`` (generic and brand names, "meds", "pills", "dose" …), matched
   after the triage's normalisation so misspellings count too; or
 * the safety triage puts the question in the *clinician* tier (a personal medicine or diagnosis
-  question).
+  question): the screen already answers those with private advice, before any FAQ answer.
 
 Otherwise answers stay public, as before. ``private:false`` always makes an answer public.
 """
@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,9 @@ class MedicineWords:
     def load(cls, content_dir: Path, normalize: Callable[[str], str] | None = None) -> MedicineWords:
         path = content_dir / LEXICON
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(read_content_file(path, content_dir)) or {}
             classes = {str(k): list(v or []) for k, v in (data.get("classes") or {}).items()}
-        except (OSError, yaml.YAMLError, AttributeError, TypeError):
+        except (ContentFileError, yaml.YAMLError, AttributeError, TypeError):
             log.error("the medicine word list could not be read from %s; medicine questions get no automatic privacy",
                       path)
             classes = {}

@@ -36,6 +36,13 @@ VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
 
 
+def with_note(reply: Reply, note: Reply) -> Reply:
+    """The answer with a private safety note above it (the whole reply becomes private)."""
+    content = "\n\n".join(part for part in (note.content, reply.content) if part)
+    return Reply(content=content, cards=reply.cards, buttons=[*note.buttons, *reply.buttons][:25],
+                 files=reply.files, ephemeral=True)
+
+
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
     return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=f"faq:open:{entry.id}", row=row)
 
@@ -63,20 +70,29 @@ class FaqService:
     async def ask(self, actor: Actor, question: str, private: bool | None = None) -> Reply:
         """Answer a member's question from vetted entries only; safety first for free text.
 
-        ``private`` None (the member did not choose): private for health questions, else public."""
-        reply = await self._ask(actor, question, private)
+        Only an entry id (what autocomplete sends when a member picks an entry) skips the screen:
+        it is the moderators' wording, not the member's. A typed question is screened even when it
+        is word for word an entry's question. A gentle note answers privately, beside the answer.
+        ``private`` None (the member did not choose): private for health questions, else public.
+        """
+        picked = self.library.get(question.strip())
+        note: SafetyOutcome | None = None
+        if picked is None and self.screen is not None:
+            safety = await self.screen(actor, question)
+            if safety is not None and not safety.beside:
+                await self.store.record_event("safety", None, actor.guild_id)
+                return safety.reply
+            note = safety
+        reply = await self._answer(actor, question, picked, private)
+        if note is not None:
+            return with_note(reply, note.reply)  # private already
         if private is None and not reply.ephemeral and self.is_sensitive(question):
             reply.ephemeral = True
             reply.content = "\n\n".join(p for p in (reply.content, AUTO_PRIVATE) if p)
         return reply
 
-    async def _ask(self, actor: Actor, question: str, private: bool | None) -> Reply:
-        chosen = self.library.exact(question)
-        if chosen is None and self.screen is not None:
-            safety = await self.screen(actor, question)
-            if safety is not None:
-                await self.store.record_event("safety", None, actor.guild_id)
-                return safety.reply
+    async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool | None) -> Reply:
+        chosen = picked or self.library.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
             return self.answer_reply(chosen, self.library.related_for(chosen), private=bool(private))

@@ -43,7 +43,7 @@ from bot.faq.text import words
 from bot.moderation.diff import changed_fields, code_block, content_hash, entry_text, unified
 from bot.moderation.permissions import CHECK_NAME, REFUSAL, is_moderator, may_self_approve
 from bot.moderation.store import ModerationStore, NewRevision, Revision, one_year_after
-from bot.problems import Problem
+from bot.problems import Problem, Severity
 from bot.ui import (
     BUTTON_LABEL_MAX,
     CHOICE_NAME_MAX,
@@ -110,6 +110,14 @@ STALE_BASE = (
     "The live entry `{entry}` changed after draft #{rev} was written, so approving it could undo that "
     "change. I've marked the draft as superseded (it stays in the history). Please propose the change "
     "again with `/faq-admin edit {entry}`."
+)
+PROTECTED_SELF = (
+    "`{entry}` is a protected safety entry, so draft #{rev} needs another moderator's approval, even on "
+    "servers that allow self-approval. Members keep getting the current answer until then."
+)
+PROTECTED_RETIRE = (
+    "`{entry}` is a protected safety entry, so retiring it needs a second moderator: Draft #{rev} is waiting "
+    "in `/faq-admin review`. Members keep getting it until another moderator approves."
 )
 
 
@@ -329,6 +337,7 @@ def build_draft(values: Mapping[str, str], *, entry_id: str, category: str, pack
         "summary": " ".join(values.get(F_SUMMARY, "").split()),
         "related": list(keep.meta.related) if keep else [],
         "checked_claims": list(keep.meta.checked_claims) if keep else [],
+        "protected": keep.meta.protected if keep else False,
         "sources": sources,
         "reviewed_by": REVIEWED_BY,
         "reviewed_on": today.isoformat(),
@@ -470,6 +479,26 @@ class ModerationService:
         return candidate
 
     # -- audit ------------------------------------------------------------------------------
+
+    async def post_startup_problems(self) -> int:
+        """Tell every server's audit channel which FAQ files failed to load at start-up (they are
+        not served until fixed); returns how many channels were told. Nothing is posted when all
+        files loaded."""
+        problems = self.app.startup_problems
+        if not problems:
+            return 0
+        lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}" for p in problems]
+        card = Card(title=f"{len(problems)} problem(s) in the FAQ files at start-up", colour=Colour.URGENT,
+                    description=join_lines(["Entries with problems are not served until they are fixed "
+                                            "(then `/faq-admin reload`):", *lines], EMBED_DESCRIPTION_MAX))
+        told = 0
+        for guild_id, channel in await self.store.audit_channels():
+            try:
+                await self.app.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
+                told += 1
+            except Exception:
+                log.warning("start-up problems post to server %s failed", guild_id, exc_info=True)
+        return told
 
     async def _audit(self, actor: Actor, title: str, lines: list[str], *, colour: Colour = Colour.NEUTRAL,
                      also_guild: int | None = None, cards: list[Card] | None = None) -> None:
@@ -751,6 +780,8 @@ class ModerationService:
         revision = await self.store.get(revision.id) or revision  # the latest state, not the caller's copy
         if revision.status != "pending":
             return self._not_pending(revision)
+        if revision.author_id == actor.user_id and self._protected(revision.entry_id):
+            return Reply.text(PROTECTED_SELF.format(rev=revision.id, entry=revision.entry_id))
         if revision.author_id == actor.user_id and not await may_self_approve(
             actor, self.app.guilds, self.app.settings.allow_self_approval
         ):
@@ -811,6 +842,11 @@ class ModerationService:
         return Reply.text(f"Rejected draft #{revision.id} for `{revision.entry_id}`. It stays in the history with "
                           f"your reason, and members keep getting what they got before.")
 
+    def _protected(self, entry_id: str) -> bool:
+        """A safety entry, as marked in its file or its live revision (either keeps the protection)."""
+        entries = [self.live(entry_id), self.library.file_entries().get(entry_id)]
+        return any(e is not None and e.meta.protected for e in entries)
+
     async def retire(self, actor: Actor, id: str, reason: str) -> Reply:
         """/faq-admin retire: take an entry away from members at once (one moderator suffices,
         because removing a wrong answer must not wait); bringing it back needs approval."""
@@ -838,6 +874,13 @@ class ModerationService:
             file_hash=content_hash(self.library.file_entries().get(entry_id)), guild_id=actor.guild_id,
             author_id=actor.user_id, author_name=actor.display_name,
         )
+        if live.meta.protected:
+            # A safety entry stays served until a second moderator approves its retirement.
+            rev_id, _ = await self.store.add_pending(new, self.now())
+            await self._audit(actor, f"Retirement of safety entry {entry_id} proposed (#{rev_id})",
+                              [f"**{live.question}**", f"Proposed by {actor.display_name}. Reason: {reason}",
+                               "It stays served until another moderator approves."], colour=Colour.URGENT)
+            return Reply.text(PROTECTED_RETIRE.format(entry=entry_id, rev=rev_id))
         rev_id, closed = await self.store.add_approved(new, self.now(), reason)
         await self.refresh()
         closed_note = f" Waiting drafts for it were closed: {', '.join(f'#{c}' for c in closed)}." if closed else ""
@@ -928,6 +971,9 @@ class ModerationService:
         if (refused := await self._guard(actor)) is not None:
             return refused
         report = await asyncio.to_thread(self.library.load)
+        safety_problems = await asyncio.to_thread(self.app.care.load)
+        safety_lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}"
+                        for p in safety_problems if p.severity is Severity.ERROR]
         drift = await self.refresh()
         lines: list[str] = []
         for problem in report.errors:
@@ -936,6 +982,9 @@ class ModerationService:
         drift_lines = [f"• {r.entry_id}: the file changed on disk after revision #{r.id} was approved in "
                        "Discord, so the file is served now." for r in drift]
         cards: list[Card] = []
+        if safety_lines:
+            cards.append(Card(title="Safety files NOT reloaded: the last good safety set stays in force",
+                              colour=Colour.URGENT, description=join_lines(safety_lines, EMBED_DESCRIPTION_MAX)))
         if lines:
             cards.append(Card(title="Problems in the content files", colour=Colour.URGENT,
                               description=join_lines(lines, EMBED_DESCRIPTION_MAX)))
@@ -952,6 +1001,12 @@ class ModerationService:
             text = (f"I found {len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} in the content "
                     f"files, so members keep getting the last good content ({served} entries). Nothing changed. "
                     "Fix these, then run `/faq-admin reload` again:")
+        if safety_lines:
+            text += (f" The safety files have {len(safety_lines)} problem(s), so the triage keeps the last good "
+                     "rules, exemplars and crisis lines; fix them and reload again.")
+            await self._audit(actor, "Safety files failed to reload", safety_lines[:10], colour=Colour.URGENT)
+        else:
+            text += " Safety set reloaded: " + "; ".join(self.app.care.describe()[:3]) + "."
         return Reply(content=text, cards=fit_cards(cards))
 
     # -- gaps, stats, due -------------------------------------------------------------------

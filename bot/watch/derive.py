@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file
+
 KEYWORD_RULES_MAX = 6  # KEYWORD rules per server (Discord)
 KEYWORDS_MAX = 1000
 KEYWORD_LEN_MAX = 60
@@ -227,8 +229,9 @@ def read_rules(safety_dir: Path) -> CrisisRules:
     out = CrisisRules()
     for path in sorted(Path(safety_dir).glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            # The shared safe reader: deep nesting, FIFOs, symlinks out and huge files are skipped.
+            data = load_yaml(read_content_file(path, Path(safety_dir).parent))
+        except (ContentFileError, yaml.YAMLError):
             continue
         if not isinstance(data, dict):
             continue

@@ -154,5 +154,8 @@ async def test_mydata_buttons_delete_all_or_cancel(world: World) -> None:
 async def test_a_crisis_note_is_not_saved_and_gets_crisis_help(world: World) -> None:
     await opt_in(world, world.alice)
     result = await world.fake.slash("checkin log", pain=9, note="i cant do this anymore i want to die", user=world.alice)
-    assert result.ephemeral and "not a counsellor" in result.text and "haven't saved" in result.text
-    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 0
+    assert result.ephemeral and "not a counsellor" in result.text
+    assert "Saved:" in result.text and "pain 9" in result.text and "Not saved:** your note" in result.text
+    # The scores are kept; the note is not stored anywhere.
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 1
+    assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins WHERE note IS NOT NULL") == 0

@@ -1,7 +1,9 @@
 """Safety triage: normalisation, the reviewed rules, and the labelled evaluation set.
 
-The evaluation set (tests/data/triage_cases.jsonl) is the safety net for every rule change:
-crisis recall must stay at 100% and false alarms on ordinary messages at or under 10%.
+The rules' regression cases (tests/data/triage_cases.jsonl, the families written with the rules)
+are the safety net for every rule change: the rules alone must keep every one of them, with false
+alarms on ordinary messages at or under 10%. That measures fit, not generalisation: the layered
+triage is measured on text it was never tuned on in tests/unit/test_layered_triage.py.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ def _cases() -> list[dict[str, str]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-CASES = _cases()
+ALL_CASES = _cases()
+# The cases written together with the rules are the rules' own regression set: the rules alone
+# must keep classifying each of them exactly. Families named "t-..." were added later to measure the
+# layered triage on rewordings the rules were not written from (tests/unit/test_layered_triage.py).
+CASES = [c for c in ALL_CASES if not c["family"].startswith("t-")]
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +131,8 @@ def test_case_file_is_big_and_covers_every_level() -> None:
     levels = {c["level"] for c in CASES}
     assert levels == {lvl.value for lvl in Level}
     for case in CASES:
-        assert set(case) <= {"text", "level", "note", "topic"}, case
-        assert case["note"], case
+        assert set(case) <= {"text", "level", "family", "note", "topic"}, case
+        assert case["note"] and case["family"], case
 
 
 def test_crisis_recall_and_false_alarm_rate(triager: Triager) -> None:

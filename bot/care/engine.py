@@ -1,0 +1,80 @@
+"""The layered triage: reviewed rules as the floor, the semantic layer above them.
+
+Why two layers: the rules are fast, exact and explainable (a rule id), but only catch wordings
+someone thought of; the semantic layer catches rewordings by meaning. A message gets the most
+urgent level either layer gives it, so adding the semantic layer can only add protection: it never
+lowers what a rule found. A rule crisis skips the encoder (nothing can be more urgent).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from bot.care.replies import HELPING_SOMEONE
+from bot.care.semantic import SemanticLayer
+from bot.care.someone import about_someone_else
+from bot.care.triage import CACHE_SIZE, CACHE_TEXT_MAX, NOTHING, Level, Triage, Triager
+
+log = logging.getLogger(__name__)
+
+# Below this many words the embedding is noise (a single letter sat closer to crisis exemplars than
+# to benign ones); short crisis wordings ("kms", "wanna die") are the rules' and lexicon's job.
+MIN_WORDS = 3
+_RANK = {Level.CRISIS: 0, Level.URGENT: 1, Level.CLINICIAN: 2, Level.NONE: 3}
+
+
+@dataclass(slots=True)
+class SafetyTriage:
+    """What features call: ``classify(text)`` never raises and returns the most urgent outcome."""
+
+    rules: Triager
+    semantic: SemanticLayer | None
+    _cache: dict[str, Triage] = field(default_factory=dict, init=False, repr=False)
+
+    def classify(self, text: str) -> Triage:
+        if len(text) > CACHE_TEXT_MAX:
+            return self._classify(text)
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            cached = self._cache[text] = self._classify(text)
+        return cached
+
+    def _classify(self, text: str) -> Triage:
+        found = self._layers(text)
+        if found.level is Level.CRISIS and about_someone_else(self.rules.normalize(text)):
+            return replace(found, topic=HELPING_SOMEONE)
+        return found
+
+    def _layers(self, text: str) -> Triage:
+        ruled = self.rules.classify(text)
+        if ruled.level is Level.CRISIS or self.semantic is None:
+            return ruled
+        if len(self.rules.normalize(text).split()) < MIN_WORDS:
+            return ruled  # "x", "ok", "n123": too little meaning for a sentence embedding to judge
+        try:
+            meant = self.semantic.classify(text)
+        except Exception:  # the encoder failing on one text must not hide the rules' result
+            log.exception("semantic triage failed on one message; the rules' result stands")
+            return ruled if ruled.level is not Level.NONE else replace(NOTHING, gentle=True)
+        if meant is None:
+            return ruled
+        if _RANK[meant.level] < _RANK[ruled.level]:
+            return meant
+        if meant.gentle and ruled.level is not Level.CRISIS:
+            return replace(ruled, gentle=True)
+        return ruled
+
+    def matches(self, text: str) -> list[Triage]:
+        return self.rules.matches(text)
+
+    def topics(self) -> set[str]:
+        found = self.rules.topics()
+        if self.semantic is not None:
+            found |= {e.topic for e in self.semantic.exemplars if e.level is Level.CLINICIAN and e.topic}
+        return found
+
+    def normalize(self, text: str) -> str:
+        return self.rules.normalize(text)

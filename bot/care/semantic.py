@@ -1,0 +1,270 @@
+"""The semantic layer of the triage: nearest reviewed exemplars, by meaning, with a margin.
+
+Why: rules written from single sentences catch those sentences and little else. Members say the
+same thing in endless ways ("i hope i dont wake up", "i've been saving my pills"), so the triage
+also compares a message's sentence embedding with a reviewed bank of exemplars
+(``content/safety/exemplars/*.yaml``): crisis, urgent and clinician texts, and benign pain talk
+and idioms as counter-examples.
+
+How it decides (explainable on purpose, so moderators can review it):
+
+* ``score(level)`` is the mean cosine similarity of the ``K`` nearest exemplars of that level;
+* ``margin(level) = score(level) - score(none)``: how much closer the message is to that level's
+  exemplars than to the benign ones;
+* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first
+  (and only when it is also the closest flagged level, so "how much amitriptyline should I take"
+  stays a dose question), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
+  result carries ``gentle=True``: a short private note with the member's lines that does not block
+  the normal answer;
+* ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
+  well above it. ``family`` names the nearest exemplar family, the "why" for a reviewer.
+
+Thresholds were chosen on the tuning split (``tests/data/triage_tuning.jsonl``), never on the
+blind split; ``bench/triage.py`` prints both. Embeddings of the bank are cached in
+``exemplars/embeddings.npz`` keyed by model and text hash, so start-up embeds only new texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from bot.care.triage import URGENT_TOPICS, Level, Triage
+from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
+from bot.problems import Problem, Severity
+from bot.semantic import Encoder
+
+K = 3
+CONFIDENCE_SCALE = 0.02
+# Chosen on the tuning split (tests/data/triage_cases.jsonl; see the README, "Safety triage"): a
+# grid search for the most recall per level with false alarms on benign tuning texts at or under
+# 5 %. Crisis gets the lowest bar because a miss can cost a life and a false alarm costs one kind
+# private message; clinician the highest, because the rules already catch most of those questions.
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.01, Level.CLINICIAN: 0.02}
+# Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
+GENTLE_MARGIN = -0.0075
+CACHE_FILE = "embeddings.npz"
+FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=2, max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FamilySpec(_Strict):
+    id: Slug
+    level: Literal["crisis", "urgent", "clinician", "none"]
+    topic: Slug | None = None
+    detail: Annotated[str, StringConstraints(min_length=3, max_length=120)] | None = None
+    texts: list[Text] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _level_fields(self) -> FamilySpec:
+        if self.level == "urgent":
+            if self.topic not in URGENT_TOPICS:
+                raise ValueError(f"urgent families need topic: {' or '.join(URGENT_TOPICS)}")
+            if not self.detail:
+                raise ValueError("urgent families need a detail (what was recognised, in plain words)")
+        elif self.level in ("crisis", "none") and self.topic:
+            raise ValueError(f"{self.level} families take no topic")
+        return self
+
+
+class ExemplarFile(_Strict):
+    reviewed_by: Annotated[str, StringConstraints(min_length=2, max_length=100)]
+    reviewed_on: date
+    review_due: date
+    about: str | None = None
+    families: list[FamilySpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Exemplar:
+    text: str
+    level: Level
+    family: str
+    topic: str | None
+    detail: str | None
+    file: str
+
+
+def load_exemplars(directory: Path, root: Path | None = None) -> tuple[list[Exemplar], list[Problem]]:
+    """Every exemplar in ``directory/*.yaml``; a broken file is left out whole and reported."""
+    problems: list[Problem] = []
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        return [], [Problem(str(directory), "", "no exemplar files (*.yaml) found")]
+    out: list[Exemplar] = []
+    seen_families: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
+    for path in files:
+        label = str(path)
+        try:
+            data = load_yaml(read_content_file(path, root))
+        except ContentFileError as exc:
+            problems.append(Problem(label, "", str(exc)))
+            continue
+        except Exception as exc:  # yaml.YAMLError and anything else the parser raises
+            problems.append(Problem(label, "", yaml_problem(exc)))
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(label, "", "the file must be a YAML mapping (reviewed_by, families, ...)"))
+            continue
+        try:
+            spec = ExemplarFile.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                problems.append(Problem(label, where, err["msg"].removeprefix("Value error, ")))
+            continue
+        if spec.review_due <= spec.reviewed_on:
+            problems.append(Problem(label, "review_due", "review_due must be after reviewed_on"))
+            continue
+        for f, family in enumerate(spec.families):
+            if family.id in seen_families:
+                problems.append(Problem(label, f"families.{f}.id", f"family {family.id!r} is also in {seen_families[family.id]}"))
+                continue
+            seen_families[family.id] = label
+            for t, text in enumerate(family.texts):
+                key = " ".join(text.casefold().split())
+                if key in seen_texts:
+                    problems.append(Problem(label, f"families.{f}.texts.{t}",
+                                            f"{text!r} is already an exemplar in {seen_texts[key]}", Severity.WARNING))
+                    continue
+                seen_texts[key] = f"{label} ({family.id})"
+                out.append(Exemplar(text, Level(family.level), family.id, family.topic, family.detail, label))
+    for level in (Level.CRISIS, Level.NONE):
+        if not any(e.level is level for e in out):
+            problems.append(Problem(str(directory), "", f"the bank needs {level.value} exemplars"))
+    return out, problems
+
+
+def _key(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
+
+
+def embed_bank(encoder: Encoder, texts: Sequence[str], cache: Path | None) -> np.ndarray:
+    """Vectors for ``texts``, from the cache where the model and text match, the rest computed.
+
+    The cache is rewritten (atomically) only when something new was computed and the folder is
+    writable; a damaged cache is ignored, never trusted.
+    """
+    keys = [_key(encoder.name, t) for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.is_file():
+        try:
+            with np.load(cache, allow_pickle=False) as data:
+                stored_keys, stored = data["keys"], data["vectors"]
+                if stored.ndim == 2 and stored.shape[1] == encoder.dim and len(stored_keys) == len(stored):
+                    known = {str(k): stored[i] for i, k in enumerate(stored_keys)}
+        except Exception:
+            known = {}
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        fresh = encoder.encode([texts[i] for i in missing])
+        for row, i in enumerate(missing):
+            known[keys[i]] = fresh[row].astype(np.float16)
+    vectors = np.stack([known[k].astype(np.float32) for k in keys]) if keys else np.zeros((0, encoder.dim), np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+    if missing and cache is not None:
+        _write_cache(cache, keys, np.stack([known[k] for k in keys]))
+    return vectors
+
+
+def _write_cache(cache: Path, keys: list[str], vectors: np.ndarray) -> None:
+    try:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, keys=np.array(keys), vectors=vectors.astype(np.float16))
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".embeddings-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buffer.getvalue())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only content folder: vectors are recomputed at the next start
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """How close a message is to each level's exemplars, and to which family."""
+
+    margins: dict[Level, float]
+    nearest: dict[Level, Exemplar]
+
+
+class SemanticLayer:
+    """Classifies by nearest reviewed exemplars (see the module docstring)."""
+
+    def __init__(self, encoder: Encoder, exemplars: Sequence[Exemplar], vectors: np.ndarray,
+                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN) -> None:
+        self.encoder = encoder
+        self.exemplars = tuple(exemplars)
+        self.thresholds = dict(thresholds or THRESHOLDS)
+        self.gentle = gentle
+        self._groups: dict[Level, tuple[np.ndarray, list[int]]] = {}
+        for level in (*FLAGGED, Level.NONE):
+            idx = [i for i, e in enumerate(self.exemplars) if e.level is level]
+            if idx:
+                self._groups[level] = (np.ascontiguousarray(vectors[idx]), idx)
+
+    @property
+    def model(self) -> str:
+        return self.encoder.name
+
+    def counts(self) -> dict[str, int]:
+        return {level.value: len(idx) for level, (_, idx) in self._groups.items()}
+
+    def assess(self, text: str) -> Assessment:
+        return self.assess_vector(self.encoder.encode([text])[0])
+
+    def assess_vector(self, vector: np.ndarray) -> Assessment:
+        scores: dict[Level, float] = {}
+        nearest: dict[Level, Exemplar] = {}
+        for level, (matrix, idx) in self._groups.items():
+            sims = matrix @ vector
+            k = min(K, len(sims))
+            top = np.argpartition(-sims, k - 1)[:k]
+            scores[level] = float(sims[top].mean())
+            nearest[level] = self.exemplars[idx[int(top[np.argmax(sims[top])])]]
+        benign = scores.get(Level.NONE, 0.0)
+        return Assessment({lv: s - benign for lv, s in scores.items() if lv is not Level.NONE}, nearest)
+
+    def decide(self, found: Assessment) -> Triage | None:
+        """The most urgent level whose margin reaches its threshold; a gentle note near crisis."""
+        closest = max((m for lv, m in found.margins.items() if lv is not Level.CRISIS), default=None)
+        for level in FLAGGED:
+            margin = found.margins.get(level)
+            if margin is None or margin < self.thresholds[level]:
+                continue
+            if level is Level.CRISIS and closest is not None and margin < closest:
+                continue  # nearer a dose question or a red flag than a crisis: let that level decide
+            near = found.nearest[level]
+            return Triage(level, None, near.topic, near.detail, layer="semantic",
+                          confidence=self._confidence(margin, self.thresholds[level]), family=near.family)
+        crisis = found.margins.get(Level.CRISIS)
+        if crisis is not None and crisis >= self.gentle:
+            return Triage(Level.NONE, None, None, None, layer="semantic",
+                          confidence=self._confidence(crisis, self.thresholds[Level.CRISIS]),
+                          family=found.nearest[Level.CRISIS].family, gentle=True)
+        return None
+
+    def classify(self, text: str) -> Triage | None:
+        return self.decide(self.assess(text))
+
+    @staticmethod
+    def _confidence(margin: float, threshold: float) -> float:
+        return round(1.0 / (1.0 + math.exp(-(margin - threshold) / CONFIDENCE_SCALE)), 3)

@@ -1,0 +1,84 @@
+"""Reading content files safely: every way a file can be wrong is a per-file error, never a crash.
+
+Content is edited by volunteers and can be broken by accident or on purpose. A FIFO would make a
+plain ``read_text`` wait forever, a symlink could pull in a file from outside ``content/``, a huge
+file would stall start-up, and deeply nested YAML makes PyYAML's recursive composer raise
+``RecursionError``. Each of those is reported here as a :class:`ContentFileError` whose message
+says what to fix, and the loaders turn it into a :class:`~bot.problems.Problem` for that file.
+
+Limits (also in the README): a content file is at most ``MAX_FILE_BYTES`` and its YAML at most
+``MAX_YAML_DEPTH`` levels of nested mappings or lists.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_YAML_DEPTH = 32
+
+
+class ContentFileError(ValueError):
+    """A content file that cannot be used; the message is safe to show a moderator."""
+
+
+def read_content_file(path: Path, root: Path | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of ``path``, refusing special files, symlinks leaving ``root`` and big files."""
+    try:
+        real = path.resolve(strict=True)
+        if root is not None and not real.is_relative_to(root.resolve()):
+            raise ContentFileError("is a symbolic link (or inside one) to a file outside the content folder")
+        info = os.stat(real)
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentFileError("is not a regular file (a pipe, device or folder cannot be content)")
+        if info.st_size > max_bytes:
+            raise ContentFileError(f"is {info.st_size} bytes; content files are limited to {max_bytes} bytes")
+        # O_NONBLOCK: if the file was swapped for a FIFO after the check, opening it cannot hang.
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ContentFileError("is not a regular file")
+            data = fh.read(max_bytes + 1)
+    except ContentFileError:
+        raise
+    except (OSError, RuntimeError) as exc:
+        raise ContentFileError(f"cannot be read: {exc.strerror if isinstance(exc, OSError) else exc}") from exc
+    if len(data) > max_bytes:
+        raise ContentFileError(f"is larger than {max_bytes} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentFileError(f"is not UTF-8 text (byte {exc.start})") from exc
+
+
+def load_yaml(text: str, *, max_depth: int = MAX_YAML_DEPTH) -> Any:
+    """``yaml.safe_load`` that refuses nesting deeper than ``max_depth`` before composing.
+
+    The event stream is read iteratively, so a 500-level document costs a few microseconds to
+    refuse instead of exhausting the stack. Raises :class:`ContentFileError` or ``yaml.YAMLError``.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                raise ContentFileError(f"nests deeper than {max_depth} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    try:
+        return yaml.safe_load(text)
+    except RecursionError as exc:  # belt and braces: never let the composer take the process down
+        raise ContentFileError("nests too deeply to read") from exc
+
+
+def yaml_problem(exc: Exception) -> str:
+    """One line for a YAML error: where and what, without PyYAML's multi-line excerpt."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"is not valid YAML{where}: {' '.join(str(problem).split())}"
