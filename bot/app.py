@@ -28,7 +28,7 @@ from bot.faq.sensitive import MedicineWords
 from bot.faq.service import FaqService
 from bot.faq.store import FaqStore
 from bot.guilds import GuildSettingsStore
-from bot.keys import KeyStore, RunLock, open_keyring
+from bot.keys import KeyStore, RunLock, create_key_file, open_keyring
 from bot.logfilter import remember_member_text
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
@@ -57,6 +57,7 @@ class SupportApp:
         self.keyring = keyring
         self.keystore = KeyStore(db, clock, keyring)
         self.run_lock: RunLock | None = None
+        self.pending_key: list[tuple[Path, str]] = []
         self.router = Router(self.screen)
         self.started = False
         self.startup_problems: list[Problem] = []
@@ -161,13 +162,15 @@ class SupportApp:
             lock.release()
             raise
         try:
-            keyring = await open_keyring(settings, db)  # a missing or wrong key stops here
+            pending: list[tuple[Path, str]] = []
+            keyring = await open_keyring(settings, db, defer=pending)  # a missing or wrong key stops here
         except BaseException:
             await db.close()
             lock.release()
             raise
         app = cls(settings, db, clock or Clock(), keyring)
         app.run_lock = lock
+        app.pending_key = pending
         if start:
             try:
                 await app.start()
@@ -182,6 +185,9 @@ class SupportApp:
             return
         # First, before touching the database: no safety set, no bot (raises SafetyLoadError).
         self.care.load(strict=True)
+        for path, key in self.pending_key:  # a new database's key file, once nothing else refuses
+            create_key_file(path, key)
+        self.pending_key = []
         await self.db.migrate()
         await self.keystore.ensure_check()
         if await self.checkins.store.encrypt_plaintext():

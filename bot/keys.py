@@ -166,9 +166,25 @@ class KeyStore:
         return changed
 
 
-async def open_keyring(settings: Settings, db: Database) -> Keyring:
+def create_key_file(path: Path, key: str) -> None:
+    """The first key file for a new database: 0600, and never over a file another process made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.new")
+    write_key_file(tmp, [key])
+    try:
+        os.link(tmp, path)  # fails if the file appeared meanwhile: two first starts never race
+    except FileExistsError:
+        raise DataKeyError(f"the data key file {path} was created by another process at the same time; "
+                           "start again") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("created a new data key file (permissions 0600); keep it safe and out of database backups")
+
+
+async def open_keyring(settings: Settings, db: Database, defer: list[tuple[Path, str]] | None = None) -> Keyring:
     """The keyring for this database, or :class:`DataKeyError` (one line) when it is missing or
-    wrong. Creates the key file on the very first start, never when data already exists."""
+    wrong. Creates the key file on the very first start, never when data already exists; with
+    ``defer`` the new file is left for the caller to write (after its other start-up checks)."""
     check = await KeyStore(db, Clock()).check_value()
     secret = settings.data_key.get_secret_value() if settings.data_key is not None else ""
     path = key_file_path(settings)
@@ -190,9 +206,12 @@ async def open_keyring(settings: Settings, db: Database) -> Keyring:
             "restore the file (or set DATA_KEY) and start again. Nothing was changed."
         )
     else:
-        write_key_file(path, [generate_key()])
-        log.info("created a new data key file (permissions 0600); keep it safe and out of database backups")
-        ring = read_key_file(path)
+        key = generate_key()
+        if defer is None:
+            create_key_file(path, key)
+        else:
+            defer.append((path, key))  # written by the caller once start-up checks have passed
+        ring = Keyring.from_text(key)
         source = f"the data key file {path}"
     if check is not None:
         try:
