@@ -7,7 +7,12 @@ warm (a bot that has been running a while) are reported apart.
 
 Prints p50/p99 for each, then one JSON object as the last line, measured over the 500-entry set:
 ``{"search_p99_ms", "autocomplete_p99_ms", "search_warm_p99_ms", "autocomplete_warm_p99_ms"}``
-(the first two cold). ``--quick`` runs fewer rounds (well under 30 s).
+(the first two cold), plus answer quality and the hybrid's latency: ``"hybrid_search_p99_ms"``
+(the real pack with the sentence model, every question new to it), ``"blind_top1"``,
+``"blind_top3"``, ``"blind_abstention"``, ``"blind_false_abstention"`` (hybrid, blind set) and
+``"lexical"`` / ``"hybrid"``: the same four figures on the tuning and the blind set. Targets (blind,
+hybrid): top-1 >= 0.95, top-3 >= 0.99, abstention >= 0.90, false abstention <= 0.05, hybrid
+search p99 <= 30 ms. Quality figures are aggregates only. ``--quick`` runs fewer rounds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import percentile  # noqa: E402
+from bench.faq_accuracy import both_sets  # noqa: E402
 from bot.faq.library import FaqLibrary  # noqa: E402
 from bot.faq.models import FaqEntry, FrontMatter  # noqa: E402
 from bot.faq.search import SearchIndex  # noqa: E402
@@ -79,12 +85,34 @@ def measure(index: SearchIndex, queries: list[str], rounds: int, *, warm: bool) 
     }
 
 
+def hybrid_latency(index: SearchIndex, queries: list[str]) -> dict[str, float]:
+    """Uncached hybrid searches (the encoder embeds each question afresh)."""
+    times: list[float] = []
+    for query in queries:
+        start = time.perf_counter()
+        index._search(query)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(percentile(times, 0.99), 2),
+            "samples": len(times)}
+
+
+def accuracy() -> tuple[dict[str, object], SearchIndex]:
+    """Tuning and blind figures, lexical only and hybrid (aggregates only: never single cases)."""
+    lexical = FaqLibrary(ROOT / "content", semantic=False)
+    lexical.load()
+    hybrid = FaqLibrary(ROOT / "content")
+    hybrid.load()
+    if hybrid.index.semantic is None:
+        raise SystemExit("the sentence model could not be loaded, so the hybrid cannot be measured")
+    return {"lexical": both_sets(lexical.index), "hybrid": both_sets(hybrid.index)}, hybrid.index
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args()
     rng = random.Random(7)
-    library = FaqLibrary(ROOT / "content")
+    library = FaqLibrary(ROOT / "content", semantic=False)  # the lexical index's latency, as before
     library.load()
     real = library.published()
     dev = ROOT / "tests" / "data" / "faq_queries.jsonl"
@@ -101,9 +129,20 @@ def main() -> None:
     print(f"real pack ({len(real)} entries), caches cold: {real_cold}")
     print(f"generated pack (500 entries, index built in {build_ms:.0f} ms), caches cold: {big_cold}")
     print(f"generated pack, per-word caches warm (reported apart): {big_warm}")
+    quality, hybrid_index = accuracy()
+    unique = list(dict.fromkeys(q for q in queries if q.strip()))
+    hybrid = hybrid_latency(hybrid_index, unique[: 60 if args.quick else len(unique)])
+    print(f"hybrid search on the real pack: {hybrid}")
+    for mode, sets in quality.items():
+        for name, figures in sets.items():  # type: ignore[attr-defined]
+            print(f"{mode:7} {name:6} {figures}")
+    blind = quality["hybrid"].get("blind", {})  # type: ignore[attr-defined]
     print(json.dumps({
         "search_p99_ms": big_cold["search_p99_ms"], "autocomplete_p99_ms": big_cold["autocomplete_p99_ms"],
         "search_warm_p99_ms": big_warm["search_p99_ms"], "autocomplete_warm_p99_ms": big_warm["autocomplete_p99_ms"],
+        "hybrid_search_p99_ms": hybrid["p99_ms"],
+        **{f"blind_{k}": blind.get(k) for k in ("top1", "top3", "abstention", "false_abstention")},
+        **quality,
     }))
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -97,24 +98,31 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
 
 # -- chat ------------------------------------------------------------------------------------
 
-def _line_reader(stream: TextIO, echo: bool) -> Iterator[str]:
+def _line_reader(stream: TextIO) -> Iterator[str]:
     for line in stream:
-        if echo:
-            print(f"> {line.rstrip()}", flush=True)
         yield line.rstrip("\n")
+
+
+def console_log_path(settings: Settings) -> Path:
+    """Where the interactive console writes its log: beside the database, never on screen."""
+    return Path(settings.database_path).parent / "console.log"
 
 
 async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = sys.stdin) -> int:
     from bot.app import SupportApp
     from bot.client import SupportBot
-    from bot.console.session import HELP, Console, console_actor
+    from bot.console.session import HELP, Console, clean_line, console_actor
 
     interactive = stream.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (line editing: arrow keys move instead of typing escapes)
+        setup_logging(logging.WARNING, console_log_path(settings))
     app = await SupportApp.open(settings)
     try:
         bot = SupportBot(app)
         await bot.load_features()
-        lines = None if interactive else _line_reader(stream, echo=True)
+        lines = None if interactive else _line_reader(stream)
 
         def ask(prompt: str) -> str | None:
             if lines is None:
@@ -122,16 +130,19 @@ async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = 
                     return input(prompt)
                 except EOFError:
                     return None
-            print(prompt, end="", flush=True)
-            return next(lines, None)
+            line = next(lines, None)
+            if line is not None:  # echo what was read, so a transcript reads like a session
+                print(f"{prompt}{clean_line(line)}", flush=True)
+            return line
 
         console = Console(app, bot.tree, console_actor(user, moderator=moderator), ask=ask)
         role = " (moderator)" if moderator else ""
         print(f"supportbot console — you are {user}{role}. Nothing here goes to Discord.")
         if interactive:
             print(HELP)
+            print(f"(Log messages go to {console_log_path(settings)}.)")
         while True:
-            line = ask("you> " if interactive else "")
+            line = ask(console.prompt)
             if line is None or not await console.handle(line):
                 break
             if interactive:
@@ -261,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     p_triage = sub.add_parser("triage", help="classify text as crisis, urgent, clinician or none")
     p_triage.add_argument("--json", action="store_true", help="one JSON object per text")
-    p_triage.add_argument("--country", help="ISO country code for the resources (default: international)")
+    p_triage.add_argument("--country", help="Country for the resources: code, name or alias such as UK (default: international)")
     p_triage.add_argument("text", nargs="+", help="the text, or - to read one per line from stdin")
     sub.add_parser("doctor", help="show the safety set in force (rules, exemplars, model, resources)")
     p_content = sub.add_parser("content", help="check or export FAQ content")

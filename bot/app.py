@@ -115,6 +115,7 @@ class SupportApp:
         }.items():
             self.register(name, handler)
         self.completers["checkins.zones"] = c.complete_zone
+        self.completers["checkins.days"] = c.complete_day
         self.router.add("ci", c.handle_button)
         self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member,
                                     export=c.store.export_rows, files=self._checkin_files))
@@ -254,6 +255,10 @@ class SupportApp:
             await self.faq_store.drain()
         except Exception:
             log.exception("could not write the last FAQ statistics")
+        try:
+            await self.checkins.store.drain()
+        except Exception:
+            log.exception("could not write the last check-ins")
         await self.db.close()
         if self.run_lock is not None:
             self.run_lock.release()

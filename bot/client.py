@@ -178,6 +178,9 @@ class DiscordOutbox(Outbox):
         return Delivery.SENT
 
 
+AUTO_DEFER_SECONDS = 1.0  # a handler still running after this is deferred (Discord allows 3 s)
+
+
 class SupportBot(commands.Bot):
     """Receives the app (settings, database, services) through its constructor: no globals."""
 
@@ -222,9 +225,18 @@ class SupportBot(commands.Bot):
         if command is None:
             raise RuntimeError("run_handler used outside a command")
         name = command.extras["handler"]
+        ephemeral = command.extras.get("ephemeral", True)
         if command.extras.get("defer"):
-            await interaction.response.defer(ephemeral=command.extras.get("ephemeral", True), thinking=True)
-        reply = await self.app.call(name, actor_from(interaction), **kwargs)
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            reply = await self.app.call(name, actor_from(interaction), **kwargs)
+        else:
+            # Any other handler that turns out slow (a busy database, a burst) is deferred before
+            # Discord's 3-second deadline instead of leaving "the application did not respond".
+            task = asyncio.ensure_future(self.app.call(name, actor_from(interaction), **kwargs))
+            done, _ = await asyncio.wait({task}, timeout=AUTO_DEFER_SECONDS)
+            if not done and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            reply = await task
         await send_reply(interaction, reply)
 
     async def run_completer(

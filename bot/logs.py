@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{23,28}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,}")
 
@@ -28,8 +29,15 @@ class DropVoiceNotices(logging.Filter):
         return "voice will NOT be supported" not in record.getMessage()
 
 
-def setup_logging(level: int) -> None:
-    handler = logging.StreamHandler()
+def setup_logging(level: int, path: Path | None = None) -> None:
+    """Log records to stderr, or to ``path`` when given (the interactive console, where stderr
+    shares the screen with the replies and a warning would land in the middle of one)."""
+    handler: logging.Handler
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler()  # stderr
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(RedactTokens())
     handler.addFilter(DropVoiceNotices())

@@ -9,6 +9,7 @@ A country file::
 
     country: GB                      # ISO 3166 alpha-2; INTL for international.yaml
     country_name: United Kingdom
+    aliases: [UK, Great Britain, Britain, England, Scotland, Wales, Northern Ireland]
     emergency_number: "999"          # required for a country, absent for INTL
     services:
       - name: Samaritans
@@ -19,6 +20,10 @@ A country file::
         url: https://www.samaritans.org/     # https; optional for kind emergency only
         last_verified: 2026-11-23
 
+The code, the name and the aliases form the one table every place a country is asked reads
+(``/care region``, ``/setup``, ``triage --country``, autocomplete); matching ignores case, accents
+and dots, and a name may point to only one country.
+
 Rules the loader enforces beyond the schema: the file name matches the country (``gb.yaml``,
 ``international.yaml``); each country has a crisis line; a ``non_emergency`` number may never be
 one of the country's emergency numbers (so NHS 111 in the UK can't be mistaken for New Zealand's
@@ -28,6 +33,7 @@ emergency 111); the international file has at least one directory.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -94,9 +100,19 @@ class Service(_Strict):
         return [c.value for c in self.contacts if c.method == method]
 
 
+def fold_country(text: str) -> str:
+    """How a typed country is compared: no accents, case, dots or extra spaces ("Éire" -> "eire",
+    "U.S.A." -> "usa", "new  zealand" -> "new zealand")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace(".", "")
+    plain = re.sub(r"[^0-9a-z]+", " ", plain.replace("&", " and "))
+    return re.sub(r"^the ", "", plain.strip())
+
+
 class CountryEntry(_Strict):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|INTL)$")]
     country_name: Short
+    aliases: list[Short] = Field(default_factory=list)  # other names members type: UK, USA, Éire
     emergency_number: Phone | None = None
     services: list[Service] = Field(min_length=1)
 
@@ -160,6 +176,15 @@ class Directory:
 
     def __init__(self, entries: dict[str, CountryEntry]) -> None:
         self._entries = dict(entries)
+        # One table for every place a country is asked: code, name and aliases, folded.
+        self._names: dict[str, str] = {}
+        for code, entry in self._entries.items():
+            if code == INTERNATIONAL:
+                continue
+            for name in (code, entry.country_name, *entry.aliases):
+                self._names.setdefault(fold_country(name), code)
+        for alias, code in ALIASES.items():
+            self._names.setdefault(fold_country(alias), code)
         intl = self._entries.get(INTERNATIONAL)
         self._international = intl.of_kind("directory") if intl else ()
         self._countries = sorted(
@@ -185,12 +210,37 @@ class Directory:
             international=self._international,
         )
 
-    @staticmethod
-    def _code(code: str | None) -> str | None:
-        if not code:
+    def _code(self, text: str | None) -> str | None:
+        return self.resolve(text) if text else None
+
+    def resolve(self, text: str | None) -> str | None:
+        """The code of a country the directory has lines for, from its code, name or an alias as
+        a member types it ("United Kingdom", "uk", "GB", "Éire", "new zealand"); else None."""
+        if not text:
             return None
-        code = code.strip().upper()
-        return ALIASES.get(code, code)
+        found = self._names.get(fold_country(text))
+        label = re.fullmatch(r"\s*(.+?)\s*\(([A-Za-z]{2})\)\s*", text)  # "United Kingdom (GB)" typed back
+        if found is None and label:
+            name, code = self._names.get(fold_country(label.group(1))), label.group(2).upper()
+            found = name if name == code else None
+        return found
+
+    def search(self, text: str) -> list[tuple[str, str]]:
+        """(code, name) of the countries whose code, name or alias matches what was typed so far:
+        names starting with it first, then any containing it."""
+        needle = fold_country(text or "")
+        if not needle:
+            return self.countries()
+        starts: list[str] = []
+        contains: list[str] = []
+        for name, code in self._names.items():
+            if name == needle or name.startswith(needle) or any(w.startswith(needle) for w in name.split()):
+                starts.append(code)
+            elif needle in name:
+                contains.append(code)
+        order = list(dict.fromkeys([*starts, *contains]))
+        return [(code, self._entries[code].country_name) for code in sorted(
+            order, key=lambda c: (c not in starts, self._entries[c].country_name))]
 
     def for_country(self, code: str | None) -> Resources:
         """The member's lines and emergency number; the international fallback when unknown or None."""
@@ -210,6 +260,16 @@ class Directory:
 
     def entries(self) -> list[CountryEntry]:
         return list(self._entries.values())
+
+
+def _alias_clash(entry: CountryEntry, entries: dict[str, CountryEntry]) -> str | None:
+    """A message when one of the entry's names already names another country."""
+    taken = {fold_country(n): e.country for e in entries.values() for n in (e.country, e.country_name, *e.aliases)}
+    for name in (entry.country_name, *entry.aliases):
+        other = taken.get(fold_country(name))
+        if other and other != entry.country:
+            return f"{name!r} already names {other}; a name can only point to one country"
+    return None
 
 
 def _expected_stem(country: str) -> str:
@@ -251,6 +311,10 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
             continue
         if entry.country in entries:
             problems.append(Problem(file, "country", f"{entry.country} is defined twice"))
+            continue
+        clash = _alias_clash(entry, entries)
+        if clash:
+            problems.append(Problem(file, "aliases", clash))
             continue
         entries[entry.country] = entry
     if INTERNATIONAL not in entries:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,11 @@ CARE_TOPICS: dict[str, str] = {
 ALERT_SENT = (
     "I've let the moderators know you'd like support. They're volunteers, so it may take a little "
     "while. If you are in danger right now, please call your emergency number."
+)
+ALERT_COOLDOWN = timedelta(minutes=30)  # one alert per member per server in this time
+ALERT_ALREADY = (
+    "The moderators already know you'd like support: I passed it on {ago}. They're volunteers, so it "
+    "may take a little while. If you are in danger right now, please call your emergency number."
 )
 ALERT_NO_CHANNEL = (
     "This server hasn't set up a moderator alert channel yet, so I couldn't pass that on. Please "
@@ -101,6 +107,9 @@ class CareService:
         self.regions = RegionStore(app.db, app.clock)
         self.triager: SafetyTriage | None = None
         self.directory: Directory | None = None
+        # (guild, member) -> when their last alert was posted. Kept in memory only: it says a
+        # member asked for help, which is not worth storing; a restart at worst allows one more.
+        self._alerted: dict[tuple[int, int], datetime] = {}
 
     def load(self, *, strict: bool = False) -> list[Problem]:
         """(Re)load rules, exemplars, the model and resources, all or nothing.
@@ -191,10 +200,27 @@ class CareService:
         settings = await self.app.guilds.get(actor.guild_id)
         if actor.guild_id is None or settings.alert_channel_id is None:
             return Reply.text(ALERT_NO_CHANNEL)
+        key = (actor.guild_id, actor.user_id)
+        now = self.app.clock.now()
+        last = self._alerted.get(key)
+        if last is not None and now - last < ALERT_COOLDOWN:
+            minutes = int((now - last).total_seconds() // 60)
+            ago = "just now" if minutes < 1 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+            return Reply.text(ALERT_ALREADY.format(ago=ago))
+        self._alerted[key] = now  # claimed before the post, so quick double presses send one alert
+        self._forget_old_alerts(now)
         post = Reply(content=f"<@{actor.user_id}> would like some support from a moderator. "
                              "(Sent with the bot's support button; nothing they wrote elsewhere is shared.)", ephemeral=False)
         delivery = await self.app.outbox.to_channel(settings.alert_channel_id, post)
-        return Reply.text(ALERT_SENT if delivery.value == "sent" else ALERT_NO_CHANNEL)
+        if delivery.value != "sent":
+            self._alerted.pop(key, None)  # nothing reached the moderators: the next press may try again
+            return Reply.text(ALERT_NO_CHANNEL)
+        return Reply.text(ALERT_SENT)
+
+    def _forget_old_alerts(self, now: datetime) -> None:
+        if len(self._alerted) > 1000:
+            for key in [k for k, at in self._alerted.items() if now - at >= ALERT_COOLDOWN]:
+                del self._alerted[key]
 
     async def care(self, actor: Actor, topic: str) -> Reply:
         entry_id = CARE_TOPICS.get(topic)
@@ -203,15 +229,20 @@ class CareService:
             return Reply.text("I don't have vetted guidance on that yet. Your GP or doctor is a good first step.")
         return await self.app.faq.open(actor, entry.id)
 
+    def _known(self) -> str:
+        names = [name for _, name in self.directory.countries()] if self.directory else []
+        return ", ".join(names) if names else "none yet"
+
     async def set_region(self, actor: Actor, country: str) -> Reply:
-        code = country.strip().upper()
-        if code in {"CLEAR", "NONE", "-"}:
+        if country.strip().casefold() in {"clear", "none", "-"}:
             await self.regions.delete(actor.user_id)
             return Reply.text("Done — I've forgotten your country. Crisis lines will follow the server's setting.")
-        name = self.directory.country_name(code) if self.directory else None
-        if name is None:
-            return Reply.text("I don't have crisis lines for that country yet. Pick one from the list, or "
-                              "leave it unset to get the international directory.")
+        code = self.directory.resolve(country) if self.directory else None
+        name = self.directory.country_name(code) if self.directory and code else None
+        if code is None or name is None:
+            return Reply.text(f"I don't have crisis lines for {country.strip()[:60]!r} yet. I have them for: "
+                              f"{self._known()}. Pick one from the list, or leave it unset to get the "
+                              "international directory.")
         await self.regions.set(actor.user_id, code)
         return Reply.text(f"Saved: I'll show crisis lines for {name}. Only you can see this setting; "
                           "`/mydata` shows it and can delete it.")
@@ -224,9 +255,10 @@ class CareService:
         assert actor.guild_id is not None
         changes: dict[str, object] = {}
         if country is not None:
-            code = country.strip().upper()
-            if self.directory is None or self.directory.country_name(code) is None:
-                return Reply.text("I don't have crisis lines for that country yet; nothing was changed.")
+            code = self.directory.resolve(country) if self.directory else None
+            if code is None:
+                return Reply.text(f"I don't have crisis lines for {country.strip()[:60]!r} yet (I have them for: "
+                                  f"{self._known()}); nothing was changed.")
             changes["default_country"] = code
         for key, value in (("moderator_role_id", moderator_role), ("alert_channel_id", alert_channel),
                            ("audit_channel_id", audit_channel)):
@@ -254,10 +286,7 @@ class CareService:
     async def complete_country(self, actor: Actor, text: str) -> list[Choice]:
         if self.directory is None:
             return []
-        needle = text.strip().casefold()
-        found = [(code, name) for code, name in self.directory.countries()
-                 if not needle or needle in name.casefold() or needle == code.casefold()]
-        return [Choice(f"{name} ({code})", code) for code, name in found[:25]]
+        return [Choice(f"{name} ({code})", code) for code, name in self.directory.search(text)[:25]]
 
     async def describe_region(self, user_id: int) -> str | None:
         country = await self.regions.get(user_id)

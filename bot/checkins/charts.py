@@ -5,12 +5,15 @@ Rendering uses ``matplotlib.figure.Figure`` with an explicitly attached Agg canv
 thread-safe, while a bare Figure is an ordinary object that is garbage-collected after use and can
 be drawn in a worker thread. Nothing here changes matplotlib's global backend or rcParams.
 
-Layout (9 × 6 in at 100 dpi): the top panel draws pain, fatigue and sleep quality on the left 0–10
-axis and mood on a secondary right axis (1–5, aligned so 1 and 5 sit level with 0 and 10), with
-flare days shaded; a day with no value leaves a gap in its line. The bottom panel is a calendar
-heat-map, one column per week (Monday first) and one row per weekday. Colours come from the
-Okabe–Ito palette, which stays distinguishable with the common kinds of colour blindness, and
-every line also has its own marker and dash pattern so nothing relies on colour alone.
+Layout (8 × 6.4 in at 100 dpi, drawn to stay readable when Discord shrinks it to an embed's
+~400 px): small multiples, one panel per measure (pain, fatigue, sleep quality, brain fog, mood),
+each on its own scale with its meaning in the title, so no line sits on another's axis; a sixth
+panel marks the flare days. Up to 62 days every day is plotted; longer periods are aggregated (a
+weekly median up to 180 days, then a monthly one) with a band from the lowest to the highest day,
+and the flare panel counts flare days per week or month. A period that starts before the
+member's first check-in is trimmed to it, so three months of data are not squeezed into a quarter
+of a 365-day axis. Colours come from the Okabe–Ito palette, which stays distinguishable with the
+common kinds of colour blindness, and every measure also has its own marker.
 """
 
 from __future__ import annotations
@@ -22,10 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import BoundaryNorm, ListedColormap
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.figure import Figure, SubFigure
 
 from bot.checkins.models import (
     SCALE_BY_FIELD,
@@ -39,8 +39,10 @@ from bot.checkins.models import (
     plural,
 )
 
-WIDTH_IN, HEIGHT_IN, DPI = 9.0, 6.0, 100
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 6.4, 100
 ALT_TEXT_MAX = 1024  # Discord's limit for an attachment description
+DAILY_MAX_DAYS = 62  # longer periods are aggregated
+WEEKLY_MAX_DAYS = 180  # longer than this: monthly
 
 # Okabe & Ito (2008), "Color Universal Design".
 VERMILLION = "#D55E00"
@@ -49,16 +51,23 @@ BLUISH_GREEN = "#009E73"
 REDDISH_PURPLE = "#CC79A7"
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
+YELLOW_BROWN = "#8C6D1F"
 GREY = "#E4E4E4"
 INK = "#222222"
 
-# field, legend label, colour, marker, line style
-_LINES = (
-    ("pain", "Pain", VERMILLION, "o", "-"),
-    ("fatigue", "Fatigue", BLUE, "s", "-"),
-    ("sleep", "Sleep quality", BLUISH_GREEN, "^", "-"),
-)
-_MOOD = ("mood", "Mood (right axis, 1–5)", REDDISH_PURPLE, "D", "--")
+# field -> colour, marker
+_STYLE = {
+    "pain": (VERMILLION, "o"),
+    "fatigue": (BLUE, "s"),
+    "sleep": (BLUISH_GREEN, "^"),
+    "fog": (YELLOW_BROWN, "v"),
+    "mood": (REDDISH_PURPLE, "D"),
+}
+
+# What the top of each scale means, short enough for a panel title at embed width.
+_TOP_MEANS = {"pain": "10 = worst", "fatigue": "10 = worst", "sleep": "10 = very good", "fog": "10 = worst",
+              "mood": "5 = very good"}
+TITLE_PT, TICK_PT = 15, 13
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -94,24 +103,21 @@ def _flare_runs(rows: list[CheckIn], start: date) -> list[tuple[int, int]]:
 
 
 def _day_ticks(start: date, days: int) -> tuple[list[int], list[str]]:
-    """Readable x ticks as day offsets: weekly or fortnightly dates for short periods, months
-    (every 1, 2 or 3) for long ones, with the year where it changes."""
+    """A few readable x ticks as day offsets: dates for short periods, months for long ones."""
     if days <= 92:
-        step = 7 if days <= 45 else 14
+        step = 7 if days <= 31 else 14 if days <= 62 else 21
         offsets = list(range(0, days, step))
-        labels = []
-        for i in offsets:
-            d = start + timedelta(days=i)
-            labels.append(f"{d.day} {_MONTHS[d.month - 1]}")
+        labels = [f"{(start + timedelta(days=i)).day} {_MONTHS[(start + timedelta(days=i)).month - 1]}"
+                  for i in offsets]
         return offsets, labels
-    every = 1 if days <= 400 else 2 if days <= 800 else 3
+    every = 1 if days <= 250 else 3 if days <= 400 else 6
     offsets, labels = [], []
     d = date(start.year, start.month, 1)
     first = True
     while (d - start).days < days:
         if d >= start and (d.month - 1) % every == 0:
             offsets.append((d - start).days)
-            labels.append(_MONTHS[d.month - 1] + (f"\n{d.year}" if first or d.month == 1 else ""))
+            labels.append(_MONTHS[d.month - 1] + (f" {d.year}" if first or d.month == 1 else ""))
             first = False
         d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
     return offsets, labels
@@ -125,115 +131,128 @@ def _isolated(values: np.ndarray) -> list[int]:
     return np.flatnonzero(present & ~before & ~after).tolist()
 
 
-def _plot(ax: Axes, values: np.ndarray, style: tuple[str, str, str, str, str], dense: bool) -> Line2D:
-    """One score's line; on long periods markers only where a value stands alone between gaps."""
-    _, label, colour, marker, dash = style
-    (line,) = ax.plot(
-        np.arange(len(values)), values, color=colour, marker=marker, linestyle=dash, label=label,
-        markersize=2.8 if dense else 4.0, linewidth=1.1 if dense else 1.6,
-        markevery=_isolated(values) if dense else None,
-    )  # fmt: skip
-    return line
+def _buckets(start: date, days: int) -> list[tuple[int, int]]:
+    """Aggregation buckets as (first offset, last offset): one per day, ISO week or month."""
+    if days <= DAILY_MAX_DAYS:
+        return [(i, i) for i in range(days)]
+    out: list[tuple[int, int]] = []
+    first = 0
+    for i in range(1, days + 1):
+        d = start + timedelta(days=i)
+        weekly = days <= WEEKLY_MAX_DAYS
+        boundary = i == days or (d.weekday() == 0 if weekly else d.day == 1)
+        if boundary:
+            out.append((first, i - 1))
+            first = i
+    return out
 
 
-def _draw_lines(fig: Figure, rows: list[CheckIn], start: date, end: date) -> None:
-    days = (end - start).days + 1
-    dense = days > 62
-    ax = fig.add_axes((0.07, 0.44, 0.86, 0.44))
-    mood_ax = ax.twinx()
-
-    handles: list[Line2D | Patch] = [
-        _plot(ax, _series(rows, start, days, style[0]), style, dense) for style in _LINES
-    ]
-    handles.append(_plot(mood_ax, _series(rows, start, days, _MOOD[0]), _MOOD, dense))
-    for first, last in _flare_runs(rows, start):
-        ax.axvspan(first - 0.5, last + 0.5, color=ORANGE, alpha=0.28, linewidth=0, zorder=0)
-    handles.append(Patch(facecolor=ORANGE, alpha=0.28, label="Flare day"))
-
-    ax.set_xlim(-0.5, days - 0.5)
-    ax.set_xticks(*_day_ticks(start, days))
-    ax.set_ylim(-0.5, 10.5)
-    ax.set_yticks(range(0, 11, 2))
-    ax.set_ylabel("Score (0–10)", fontsize=10, color=INK)
-    # Mood 1..5 mapped onto the same height as 0..10: m -> (m - 1) * 2.5.
-    mood_ax.set_ylim(1 - 0.5 / 2.5, 1 + 10.5 / 2.5)
-    mood_ax.set_yticks(range(1, 6))
-    mood_ax.set_ylabel("Mood (1–5)", fontsize=10, color=REDDISH_PURPLE)
-    mood_ax.tick_params(axis="y", colors=REDDISH_PURPLE, labelsize=9)
-    ax.tick_params(labelsize=9, colors=INK)
-    ax.grid(axis="y", color="#CCCCCC", linewidth=0.6)
-    ax.set_axisbelow(True)
-
+def period_of(checkins: Sequence[CheckIn], start: date, end: date) -> date:
+    """Where the chart starts: ``start``, or the first check-in when it comes later (at least a
+    week is always shown)."""
+    rows = _in_range(checkins, start, end)
     if not rows:
-        ax.text(
-            0.5, 0.5, "No check-ins in this period", transform=ax.transAxes, ha="center",
-            va="center", fontsize=12, color="#555555",
-        )  # fmt: skip
-    ax.legend(
-        handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
-        frameon=False, fontsize=9, handlelength=2.2, columnspacing=1.2, borderaxespad=0.3,
-    )  # fmt: skip
+        return start
+    return max(start, min(rows[0].day, end - timedelta(days=6)))
 
 
-def _draw_calendar(fig: Figure, rows: list[CheckIn], start: date, end: date) -> None:
-    first_monday = start - timedelta(days=start.weekday())
-    weeks = (end - first_monday).days // 7 + 1
-    grid = np.full((7, weeks), np.nan)
-    day = start
-    while day <= end:  # every day of the period starts as "no check-in"
-        offset = (day - first_monday).days
-        grid[offset % 7, offset // 7] = 0
-        day += timedelta(days=1)
-    for c in rows:
-        offset = (c.day - first_monday).days
-        grid[offset % 7, offset // 7] = 2 if c.flare else 1
-
-    ax = fig.add_axes((0.07, 0.08, 0.86, 0.25))
-    cmap = ListedColormap([GREY, SKY_BLUE, ORANGE]).with_extremes(bad=(0, 0, 0, 0))  # outside: blank
-    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], cmap.N)
-    ax.pcolormesh(
-        np.ma.masked_invalid(grid), cmap=cmap, norm=norm, edgecolors="white",
-        linewidth=1.0 if weeks <= 60 else 0.5,
-    )  # fmt: skip
-    ax.set_xlim(0, weeks)
-    ax.set_ylim(7, 0)  # Monday on top
-    ax.set_yticks([0.5, 2.5, 4.5, 6.5], ["Mon", "Wed", "Fri", "Sun"])
-    ax.tick_params(length=0, labelsize=9, colors=INK)
-    for side in ("top", "right", "bottom", "left"):
+def _panel(ax: Axes, rows: list[CheckIn], start: date, days: int, field: str) -> None:
+    scale = SCALE_BY_FIELD[field]
+    colour, marker = _STYLE[field]
+    values = _series(rows, start, days, field)
+    ax.set_title(f"{scale.label} ({_TOP_MEANS[field]})", fontsize=TITLE_PT, color=INK, loc="left", pad=4)
+    if days <= DAILY_MAX_DAYS:  # longer views count flare days in their own panel instead
+        for first, last in _flare_runs(rows, start):
+            ax.axvspan(first - 0.5, last + 0.5, color=ORANGE, alpha=0.22, linewidth=0, zorder=0)
+    if np.isnan(values).all():
+        ax.text(0.5, 0.5, f"No {scale.label.lower()} scores", transform=ax.transAxes, ha="center",
+                va="center", fontsize=TICK_PT, color="#555555")
+    elif days <= DAILY_MAX_DAYS:
+        ax.plot(np.arange(days), values, color=colour, marker=marker, linewidth=2.6, markersize=6,
+                markevery=_isolated(values) if days > 31 else None)
+    else:
+        centres, mids, lows, highs = [], [], [], []
+        for first, last in _buckets(start, days):
+            chunk = values[first:last + 1]
+            chunk = chunk[~np.isnan(chunk)]
+            if chunk.size:
+                centres.append((first + last) / 2)
+                low, mid, high = np.percentile(chunk, [25, 50, 75])
+                mids.append(float(mid))
+                lows.append(float(low))
+                highs.append(float(high))
+        # the band holds the middle half of the days in each week or month
+        ax.fill_between(centres, lows, highs, color=colour, alpha=0.2, linewidth=0)
+        ax.plot(centres, mids, color=colour, marker=marker, linewidth=2.6, markersize=6)
+    pad = 0.4 if scale.high <= 5 else 0.6
+    ax.set_ylim(scale.low - pad, scale.high + pad)
+    ax.set_yticks([scale.low, (scale.low + scale.high) // 2, scale.high])
+    ax.set_xlim(-0.5, days - 0.5)
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=TICK_PT, colors=INK)
+    for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
-    # Label a column where a month begins (or each week for a short period).
-    every = 1 if weeks <= 60 else 2 if weeks <= 115 else 3
-    positions: list[float] = []
-    labels: list[str] = []
-    for week in range(weeks):
-        monday = first_monday + timedelta(days=7 * week)
-        if weeks <= 10:
-            shown = max(monday, start)
-            positions.append(week + 0.5)
-            labels.append(f"{shown.day} {_MONTHS[shown.month - 1]}")
-            continue
-        for i in range(7):
-            d = monday + timedelta(days=i)
-            if start <= d <= end and (d.day == 1 or d == start):
-                if d == start and d.day > 20:
-                    break  # the month is nearly over; its label would crowd the next one
-                if d != start and (d.month - 1) % every:
-                    break
-                positions.append(week + 0.5)
-                labels.append(_MONTHS[d.month - 1] + (f"\n{d.year}" if d.month == 1 or d == start else ""))
-                break
-    ax.set_xticks(positions, labels)
-    ax.set_title("Check-in calendar", fontsize=10, color=INK, loc="left", pad=4)
-    ax.legend(
-        handles=[
-            Patch(facecolor=SKY_BLUE, label="Checked in"),
-            Patch(facecolor=ORANGE, label="Flare day"),
-            Patch(facecolor=GREY, label="No check-in"),
-        ],
-        loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False, fontsize=9,
-        borderaxespad=0.2, handlelength=1.2,
-    )  # fmt: skip
+
+def _flare_panel(ax: Axes, rows: list[CheckIn], start: date, days: int) -> None:
+    """Flare days: each one marked for a daily view, counted per week or month for longer ones."""
+    flares = [(c.day - start).days for c in rows if c.flare]
+    checked = [(c.day - start).days for c in rows]
+    if days <= DAILY_MAX_DAYS:
+        ax.set_title("Check-ins and flare days", fontsize=TITLE_PT, color=INK, loc="left", pad=4)
+        ax.bar(checked, [1] * len(checked), width=0.8, color=SKY_BLUE, label="Checked in")
+        ax.bar(flares, [1] * len(flares), width=0.8, color=ORANGE, label="Flare day")
+        ax.set_ylim(0, 2.3)
+        ax.set_yticks([])
+        ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=TICK_PT - 1, handlelength=1.0,
+                  borderaxespad=0.1, columnspacing=1.0)
+    else:
+        unit = "week" if days <= WEEKLY_MAX_DAYS else "month"
+        ax.set_title(f"Flare days per {unit}", fontsize=TITLE_PT, color=INK, loc="left", pad=4)
+        spans = _buckets(start, days)
+        counts = [sum(1 for f in flares if a <= f <= b) for a, b in spans]
+        ax.bar([(a + b) / 2 for a, b in spans], counts, width=[(b - a + 1) * 0.85 for a, b in spans],
+               color=ORANGE)
+        top = max(counts, default=0)
+        ax.set_ylim(0, max(top, 1) * 1.2)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(-0.5, days - 0.5)
+    ax.tick_params(labelsize=TICK_PT, colors=INK)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def draw_chart(fig: Figure | SubFigure, checkins: Sequence[CheckIn], start: date, end: date, *,
+               box: tuple[float, float, float, float] = (0.05, 0.985, 0.88, 0.065)) -> None:
+    """Draw the chart's panels into ``fig`` (a whole figure, or part of a PDF page).
+
+    ``box`` is (left, right, top, bottom) of the panel grid inside ``fig``.
+    """
+    rows = _in_range(checkins, start, end)
+    start = period_of(rows, start, end)
+    days = (end - start).days + 1
+    how = "" if days <= DAILY_MAX_DAYS else (" (weekly medians)" if days <= WEEKLY_MAX_DAYS else " (monthly medians)")
+    fig.suptitle(f"{format_day(start)} – {format_day(end)}{how}", fontsize=TITLE_PT + 1, color=INK, y=0.985)
+    left, right, top, bottom = box
+    axes = fig.subplots(3, 2, sharex=True, gridspec_kw={"hspace": 0.62, "wspace": 0.14, "left": left,
+                                                        "right": right, "top": top, "bottom": bottom})
+    for ax, scale in zip(axes.flat, SCALES, strict=False):
+        _panel(ax, rows, start, days, scale.field)
+    _flare_panel(axes.flat[-1], rows, start, days)
+    ticks = _day_ticks(start, days)
+    for ax in axes[-1]:
+        ax.set_xticks(*ticks)
+    if not rows:
+        fig.text(0.5, top + 0.05, "No check-ins in this period", ha="center", fontsize=TICK_PT, color="#555555")
+
+
+def chart_figure(checkins: Sequence[CheckIn], start: date, end: date) -> Figure:
+    """The chart as a matplotlib Figure with its own Agg canvas."""
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)  # Agg, chosen explicitly for this figure only (it attaches itself)
+    draw_chart(fig, checkins, start, end)
+    return fig
 
 
 def render_chart(checkins: Sequence[CheckIn], start: date, end: date) -> bytes:
@@ -242,39 +261,60 @@ def render_chart(checkins: Sequence[CheckIn], start: date, end: date) -> bytes:
     Check-ins outside the period are ignored; an empty period still renders (with a note), so
     the command never has to special-case a new member. Raises ValueError when end < start.
     """
-    rows = _in_range(checkins, start, end)
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
-    canvas = FigureCanvasAgg(fig)  # Agg, chosen explicitly for this figure only
-    fig.suptitle(f"Your check-ins, {format_day(start)} – {format_day(end)}", fontsize=13, color=INK, y=0.975)
-    _draw_lines(fig, rows, start, end)
-    _draw_calendar(fig, rows, start, end)
+    fig = chart_figure(checkins, start, end)
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
     buffer = io.BytesIO()
     # zlib level 3 instead of 6: about 20 ms faster on a year of data for a ~8% larger file.
     canvas.print_png(buffer, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
+def _trend(rows: list[CheckIn], start: date, end: date, field: str) -> str | None:
+    """How one measure moved, comparing the medians of the period's first and second halves;
+    None when either half has fewer than two answers (too little to call a trend)."""
+    middle = start + (end - start) / 2
+    first = [c for c in rows if c.day <= middle]
+    second = [c for c in rows if c.day > middle]
+    if sum(getattr(c, field) is not None for c in first) < 2 or sum(getattr(c, field) is not None for c in second) < 2:
+        return None
+    a, b = median(first, field), median(second, field)
+    assert a is not None and b is not None
+    scale = SCALE_BY_FIELD[field]
+    step = 0.5 if scale.high <= 5 else 1.0
+    label = scale.label.lower()
+    if abs(b - a) < step:
+        return f"{label} held steady around {format_number(median(rows, field) or b)}"
+    return f"{label} {'rose' if b > a else 'fell'} from {format_number(a)} to {format_number(b)}"
 
 
 def chart_alt_text(checkins: Sequence[CheckIn], start: date, end: date) -> str:
-    """The chart in words for screen readers: medians of each score and the flare-day count."""
+    """The chart in words for screen readers: the trend of each measure, its median and the
+    flare days, in the order the panels are drawn."""
     rows = _in_range(checkins, start, end)
+    start = period_of(rows, start, end)
     period = f"from {format_day(start)} to {format_day(end)}"
     if not rows:
         return f"Chart of your check-ins {period}: no check-ins in this period."
     days = (end - start).days + 1
     parts: list[str] = []
+    trends: list[str] = []
     for scale in SCALES:
         value = median(rows, scale.field)
         label = scale.label.lower()
         if value is None:
             parts.append(f"no {label} scores")
         else:
-            parts.append(f"{label} {format_number(value)} out of {SCALE_BY_FIELD[scale.field].high}")
+            parts.append(f"{label} {format_number(value)} out of {scale.high}")
+            trend = _trend(rows, start, end, scale.field)
+            if trend:
+                trends.append(trend)
     flares = flare_days(rows)
+    how = "one point per day" if days <= DAILY_MAX_DAYS else ("weekly medians" if days <= WEEKLY_MAX_DAYS else "monthly medians")
+    trend_text = (f"From the first half of the period to the second, {'; '.join(trends)}. " if trends
+                  else "Too few check-ins to call a trend. ")
     text = (
         f"Chart of your check-ins {period}: {plural(len(rows), 'check-in')} over "
-        f"{plural(days, 'day')}. Medians: {', '.join(parts)}. "
+        f"{plural(days, 'day')}. {trend_text}Medians: {', '.join(parts)}. "
         f"{plural(flares, 'flare day') if flares else 'No flare days'}. "
-        "Lines show pain, fatigue, sleep quality and mood, with flare days shaded; "
-        "below is a calendar of the days you checked in."
+        f"One panel per measure, each on its own scale ({how}), and a panel of flare days."
     )
     return text[:ALT_TEXT_MAX]

@@ -12,8 +12,6 @@ if TYPE_CHECKING:
     from bot.client import SupportBot
 
 Score = app_commands.Range[int, 0, 10]
-DAY_CHOICES = [app_commands.Choice(name="today", value="today"),
-               app_commands.Choice(name="yesterday", value="yesterday")]
 
 
 class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Private daily check-ins"):
@@ -34,18 +32,22 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
         return await self.bot.run_completer(interaction, "timezone", current)
 
     @app_commands.command(name="log", description="Log today's check-in (every question is optional)",
-                          extras={"handler": "checkins.log"})
-    @app_commands.describe(day="Today, or back-fill yesterday", pain="0 none – 10 worst", fatigue="0 none – 10 worst",
+                          extras={"handler": "checkins.log", "complete": {"day": "checkins.days"},
+                                  "defer": True})
+    @app_commands.describe(day="Today, or back-fill: yesterday, a weekday or a date in the last 7 days", pain="0 none – 10 worst", fatigue="0 none – 10 worst",
                            sleep="Sleep quality: 0 very poor – 10 very good", fog="Brain fog: 0 clear – 10 worst",
                            mood="1 very low – 5 very good", flare="Is today a flare day?",
                            note="A short note, only for you (up to 500 characters)")
-    @app_commands.choices(day=DAY_CHOICES)
-    async def log(self, interaction: discord.Interaction, day: str = "today", pain: Score | None = None,
+    async def log(self, interaction: discord.Interaction, day: app_commands.Range[str, 1, 40] = "today", pain: Score | None = None,
                   fatigue: Score | None = None, sleep: Score | None = None, fog: Score | None = None,
                   mood: app_commands.Range[int, 1, 5] | None = None, flare: bool | None = None,
                   note: app_commands.Range[str, 1, 500] | None = None) -> None:
         await self.bot.run_handler(interaction, day=day, pain=pain, fatigue=fatigue, sleep=sleep, fog=fog,
                                    mood=mood, flare=flare, note=note)
+
+    @log.autocomplete("day")
+    async def log_day(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.bot.run_completer(interaction, "day", current)
 
     @app_commands.command(name="stats", description="Your streak, trends and a chart (only you can see it)",
                           extras={"handler": "checkins.stats", "defer": True})
@@ -53,10 +55,14 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 7, 365] = 28) -> None:
         await self.bot.run_handler(interaction, days=days)
 
-    @app_commands.command(name="export", description="Download all your check-ins as a CSV file",
+    @app_commands.command(name="export", description="Download your check-ins: a CSV, or a one-page PDF summary",
                           extras={"handler": "checkins.export", "defer": True})
-    async def export(self, interaction: discord.Interaction) -> None:
-        await self.bot.run_handler(interaction)
+    @app_commands.describe(format="csv: every check-in for a spreadsheet; pdf: a one-page appointment summary",
+                           notes="Include your notes in the PDF (the CSV always has them)")
+    @app_commands.choices(format=[app_commands.Choice(name="csv", value="csv"),
+                                  app_commands.Choice(name="pdf", value="pdf")])
+    async def export(self, interaction: discord.Interaction, format: str = "csv", notes: bool = False) -> None:
+        await self.bot.run_handler(interaction, format=format, notes=notes)
 
     @app_commands.command(name="pause", description="Freeze your streak for a while (up to 30 days)",
                           extras={"handler": "checkins.pause"})

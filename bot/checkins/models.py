@@ -18,6 +18,7 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+MONTHS = _MONTHS
 
 
 @dataclass(frozen=True, slots=True)

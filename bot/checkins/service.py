@@ -6,17 +6,20 @@ Logs carry no scores, notes or dates (see ``tests/integration/test_checkins.py``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.checkins.charts import chart_alt_text, render_chart
+from bot.checkins.days import WINDOW_HELP, day_choices, parse_day
 from bot.checkins.export import appointment_summary, to_csv
 from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
-from bot.checkins.timezones import canonical_zone, local_day, parse_clock, zone_choices
+from bot.checkins.summary_pdf import render_summary_pdf
+from bot.checkins.timezones import canonical_zone, local_day, parse_clock, same_real_day, zone_choices
 from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
 
 if TYPE_CHECKING:
@@ -43,6 +46,14 @@ DM_CLOSED_NOTICE = (
     "A note first: Discord wouldn't let me send your reminder (your DMs from this server are closed, "
     "or we no longer share a server), so I've turned reminders off. You can turn them back on with "
     "`/checkin reminders` after allowing DMs."
+)
+STOPPED_NOTICE = (
+    "Your check-ins are stopped, so there are no reminders and nothing new is logged; what you kept "
+    "is still here, for you alone. `/checkin start` turns them back on."
+)
+OTHER_REAL_DAY = (
+    "{day} already has a check-in from before you changed time zone, and for you that was a different "
+    "day, so I've kept it exactly as it was and saved nothing. Your next local day works as usual."
 )
 NOTE_NOT_SAVED = (
     "What you wrote matters, so first: the people below are there for you right now.\n\n"
@@ -116,6 +127,29 @@ class CheckinService:
             return member, DM_CLOSED_NOTICE
         return member, None
 
+    async def _not_on(self, actor: Actor) -> Reply:
+        """Why a command that needs check-ins switched on cannot run: never started, or stopped."""
+        member = await self.store.member(actor.user_id)
+        if member is not None and not member.active:
+            return Reply.text(STOPPED_NOTICE)
+        return Reply.text(NOT_ENROLLED)
+
+    async def _kept_member(self, actor: Actor) -> tuple[Member | None, str | None]:
+        """Like ``_member``, but also a member who stopped and kept their check-ins: reading
+        and exporting what they kept must keep working (for an appointment, say)."""
+        member = await self.store.member(actor.user_id)
+        if member is not None and not member.active:
+            return member, STOPPED_NOTICE
+        return await self._member(actor)
+
+    async def _guard_day(self, member: Member, day: date) -> str | None:
+        """A refusal when ``day`` already holds a check-in logged on a different real day (same
+        date, in a zone that never overlaps the current one); None when saving is fine."""
+        exists, zone = await self.store.day_zone(member.user_id, day)
+        if exists and zone and canonical_zone(zone) and not same_real_day(day, zone, member.timezone):
+            return OTHER_REAL_DAY.format(day=format_day(day))
+        return None
+
     def _next(self, zone: str, hhmm: str | None) -> object:
         return next_reminder(zone, parse_hhmm(hhmm), self.app.clock.now()) if hhmm else None
 
@@ -172,11 +206,13 @@ class CheckinService:
     ) -> Reply:
         member, notice = await self._member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            return await self._not_on(actor)
         note = note.strip() if note and note.strip() else None
         problems = validate(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare, note=note)
-        if day not in {"today", "yesterday"}:
-            problems.append("You can log today, or back-fill yesterday.")
+        today = local_day(member.timezone, self.app.clock.now())
+        target = parse_day(day, today)
+        if target is None:
+            problems.append(WINDOW_HELP)
         if problems:
             return Reply.text("I couldn't save that: " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
@@ -188,10 +224,12 @@ class CheckinService:
                 crisis, note = outcome.reply, None
             else:
                 advice = outcome.reply if outcome is not None else None
-        today = local_day(member.timezone, self.app.clock.now())
-        target = today if day == "today" else today - timedelta(days=1)
+        assert target is not None
+        refusal = await self._guard_day(member, target)
+        if refusal is not None:
+            return Reply.text(refusal)
         checkin = CheckIn(target, pain, fatigue, sleep, fog, mood, flare, note)
-        first = await self.store.save(actor.user_id, checkin)
+        first = await self.store.save(actor.user_id, checkin, member.timezone)
         if crisis is not None:
             saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
             what = f"your check-in for {'today' if target == today else format_day(target)}" + (
@@ -199,7 +237,12 @@ class CheckinService:
             return Reply(content=NOTE_NOT_SAVED.format(saved=what), cards=crisis.cards,
                          buttons=crisis.buttons, ephemeral=True)
         summary = await self.summary(member)
-        what = "today" if target == today else f"yesterday ({format_day(target)})"
+        if target == today:
+            what = "today"
+        elif target == today - timedelta(days=1):
+            what = f"yesterday ({format_day(target)})"
+        else:
+            what = format_day(target)
         saved = f"Saved your check-in for {what}." if first else f"Updated your check-in for {what} — it's the same day, so I changed the earlier one."
         parts = [p for p in (notice, saved) if p]
         cards = [streak_card(summary)]
@@ -223,7 +266,10 @@ class CheckinService:
         today = local_day(member.timezone, self.app.clock.now())
         if day not in {today, today - timedelta(days=1)}:
             return Reply.text("That reminder is from a while ago, so I can't use it now. `/checkin log` works any time.")
-        await self.store.save(actor.user_id, CheckIn(day))
+        refusal = await self._guard_day(member, day)
+        if refusal is not None:
+            return Reply.text(refusal)
+        await self.store.save(actor.user_id, CheckIn(day), member.timezone)
         summary = await self.summary(member)
         return Reply(content=f"Checked in for {format_day(day)}. {encouragement(summary)}", ephemeral=False)
 
@@ -232,7 +278,7 @@ class CheckinService:
     async def pause(self, actor: Actor, days: int) -> Reply:
         member, notice = await self._member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            return await self._not_on(actor)
         if not 1 <= days <= MAX_PAUSE_DAYS:
             return Reply.text(f"A pause can last from 1 to {MAX_PAUSE_DAYS} days.")
         today = local_day(member.timezone, self.app.clock.now())
@@ -245,14 +291,14 @@ class CheckinService:
     async def resume(self, actor: Actor) -> Reply:
         member, _ = await self._member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            return await self._not_on(actor)
         ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.app.clock.now()))
         return Reply.text("Welcome back — your pause has ended." if ended else "You don't have a pause running.")
 
     # -- stats and export -----------------------------------------------------------------------
 
     async def stats(self, actor: Actor, days: int = 28) -> Reply:
-        member, notice = await self._member(actor)
+        member, notice = await self._kept_member(actor)
         if member is None:
             return Reply.text(NOT_ENROLLED)
         days = max(7, min(days, 365))
@@ -264,19 +310,32 @@ class CheckinService:
         card = streak_card(summary)
         card.fields.append(Field(f"Last {days} days, in words", alt))
         chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
-        png = render_chart(rows, start, today)
+        png = await asyncio.to_thread(render_chart, rows, start, today)  # keeps the event loop free
         return Reply(content=notice, cards=[card, chart],
                      files=[Attachment("checkins.png", png, description=alt[:1024])])
 
-    async def export(self, actor: Actor) -> Reply:
-        member, notice = await self._member(actor)
+    async def export(self, actor: Actor, format: str = "csv", notes: bool = False) -> Reply:
+        """All the member's check-ins: a CSV (every field, notes included), or a one-page PDF
+        summary for an appointment (notes only when the member asks for them)."""
+        member, notice = await self._kept_member(actor)
         if member is None:
             return Reply.text(NOT_ENROLLED)
+        kind = (format or "csv").strip().casefold()
+        if kind not in {"csv", "pdf"}:
+            return Reply.text("I can export your check-ins as csv (a spreadsheet) or pdf (a one-page summary).")
         rows = await self.store.checkins(actor.user_id)
         if not rows:
             return Reply.text("You don't have any check-ins to export yet.")
-        summary = appointment_summary(rows)
         today = local_day(member.timezone, self.app.clock.now())
+        if kind == "pdf":
+            pdf = await asyncio.to_thread(render_summary_pdf, rows, today, include_notes=notes)
+            which = "with your notes" if notes else "without your notes (add `notes:true` to include them)"
+            return Reply(
+                content="\n\n".join(p for p in (notice, f"Here is a one-page summary for your appointment, {which}.") if p),
+                files=[Attachment(f"checkin-summary-{today.isoformat()}.pdf", pdf,
+                                  description="Your check-in summary")],
+            )
+        summary = appointment_summary(rows)
         return Reply(
             content="\n\n".join(p for p in (notice, "Here are all your check-ins, for you or your clinician.") if p),
             cards=[Card(title="Summary for appointments", description=summary, colour=Colour.CARE)],
@@ -289,7 +348,7 @@ class CheckinService:
                             timezone: str | None = None) -> Reply:
         member, _ = await self._member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            return await self._not_on(actor)
         zone = member.timezone
         if timezone:
             zone_ok = resolve_zone(timezone)
@@ -331,6 +390,13 @@ class CheckinService:
         await self.app.db.scrub()  # no copy left in the database log either
         log.info("a member deleted their check-ins")
         return Reply(content="Done — your check-ins, streak and reminder settings are deleted for good.", update=True)
+
+    async def complete_day(self, actor: Actor, text: str) -> list[Choice]:
+        """The days that can be logged, in the member's own zone, with the date spelled out."""
+        member = await self.store.member(actor.user_id)
+        zone = member.timezone if member is not None and canonical_zone(member.timezone) else "UTC"
+        today = local_day(zone, self.app.clock.now())
+        return [Choice(label, value) for label, value in day_choices(text, today)]
 
     async def complete_zone(self, actor: Actor, text: str) -> list[Choice]:
         return [Choice(z, z) for z in zone_choices(text)]

@@ -3,6 +3,7 @@ lists or reads another member's check-ins, so no command can expose them."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,7 +12,21 @@ from bot.clock import Clock, from_iso, to_iso
 from bot.crypto import PREFIX, Keyring, is_encrypted
 from bot.db import Database
 
+BATCH_MAX = 200  # check-ins per group-commit transaction
+
 _FIELDS = ("pain", "fatigue", "sleep", "fog", "mood", "flare", "note")
+
+
+_Queued = tuple[int, CheckIn, "str | None", "asyncio.Future[bool]"]
+
+
+def _settle(future: asyncio.Future[bool], result: bool = False, error: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 @dataclass(slots=True, frozen=True)
@@ -54,6 +69,13 @@ class CheckinStore:
         self.db = db
         self.clock = clock
         self.keyring = keyring
+        self._queue: list[_Queued] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def drain(self) -> None:
+        """Wait until every queued check-in is committed (before closing the database)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     def _checkin(self, row: object, user_id: int) -> CheckIn:
         r = row
@@ -100,27 +122,77 @@ class CheckinStore:
             (to_iso(self.clock.now()), user_id),
         )
 
-    async def save(self, user_id: int, checkin: CheckIn) -> bool:
+    async def save(self, user_id: int, checkin: CheckIn, zone: str | None = None) -> bool:
         """Store a check-in; answers given again the same day replace earlier ones, answers left
-        out keep what was there. Returns True when it is the first check-in for that day.
+        out keep what was there. ``zone`` is the time zone the member logged it in (kept from the
+        first save of that day). Returns True when it is the first check-in for that day.
 
-        Committed before this returns: an acknowledged check-in survives a crash.
+        Group commit: saves that arrive while a transaction is being written wait and then go
+        together in the next one (several members' check-ins, one fsync), so a burst costs a few
+        commits instead of one each. Each call returns only after the transaction holding its
+        check-in has committed: an acknowledged check-in survives a crash.
         """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((user_id, checkin, zone, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return await asyncio.shield(future)  # a cancelled caller never cancels others' commit
+
+    async def _write_queued(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH_MAX], self._queue[BATCH_MAX:]
+            try:
+                results = await self._write(batch)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][3], error=exc)
+                    continue
+                # The transaction rolled back. One bad row must not fail the others: retry one by one.
+                for item in batch:
+                    try:
+                        [first] = await self._write([item])
+                    except Exception as single:
+                        _settle(item[3], error=single)
+                    else:
+                        _settle(item[3], first)
+                continue
+            for (*_, future), first in zip(batch, results, strict=True):
+                _settle(future, first)
+
+    async def _write(self, batch: list[_Queued]) -> list[bool]:
+        """One transaction for the whole batch: which days already existed (one query), then
+        every upsert (one executemany), then COMMIT."""
         now = to_iso(self.clock.now())
-        values = [getattr(checkin, f) for f in _FIELDS]
-        values[5] = None if checkin.flare is None else int(checkin.flare)
-        values[6] = self.keyring.encrypt_optional(checkin.note, note_context(user_id))
         updates = ", ".join(f"{f} = COALESCE(excluded.{f}, checkins.{f})" for f in _FIELDS)
+        sql = (f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, zone, created_at, updated_at) "
+               f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?, ?) "
+               f"ON CONFLICT (user_id, day) DO UPDATE SET {updates}, "
+               "zone = COALESCE(checkins.zone, excluded.zone), updated_at = excluded.updated_at")
+        keys = [(user_id, checkin.day.isoformat()) for user_id, checkin, _, _ in batch]
+        rows = []
+        for (user_id, day), (_, checkin, zone, _) in zip(keys, batch, strict=True):
+            values = [getattr(checkin, f) for f in _FIELDS]
+            values[5] = None if checkin.flare is None else int(checkin.flare)
+            values[6] = self.keyring.encrypt_optional(checkin.note, note_context(user_id))
+            rows.append((user_id, day, *values, zone, now, now))
+        unique = list(dict.fromkeys(keys))
+        clause = " OR ".join("(user_id = ? AND day = ?)" for _ in unique)
         async with self.db.transaction() as tx:
-            existed = await tx.fetchone("SELECT 1 FROM checkins WHERE user_id = ? AND day = ?",
-                                        (user_id, checkin.day.isoformat()))
-            await tx.execute(
-                f"INSERT INTO checkins (user_id, day, {', '.join(_FIELDS)}, created_at, updated_at) "
-                f"VALUES (?, ?, {', '.join('?' for _ in _FIELDS)}, ?, ?) "
-                f"ON CONFLICT (user_id, day) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
-                (user_id, checkin.day.isoformat(), *values, now, now),
-            )
-        return existed is None
+            found = await tx.fetchall(f"SELECT user_id, day FROM checkins WHERE {clause}",
+                                      [v for key in unique for v in key])
+            await tx.executemany(sql, rows)
+        seen = {(int(r[0]), r[1]) for r in found}
+        results = []
+        for key in keys:
+            results.append(key not in seen)
+            seen.add(key)
+        return results
+
+    async def day_zone(self, user_id: int, day: date) -> tuple[bool, str | None]:
+        """Whether the member has a check-in for ``day``, and the zone it was logged in."""
+        row = await self.db.fetchone("SELECT zone FROM checkins WHERE user_id = ? AND day = ?",
+                                     (user_id, day.isoformat()))
+        return (False, None) if row is None else (True, row[0])
 
     async def days(self, user_id: int) -> list[date]:
         rows = await self.db.fetchall("SELECT day FROM checkins WHERE user_id = ? ORDER BY day", (user_id,))

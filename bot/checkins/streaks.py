@@ -6,9 +6,11 @@ support, so missed days are treated as rest days, up to a per-server allowance.
 
 The rules, precisely (all days are the member's LOCAL calendar days):
 
-* **Calendar.** Paused days are removed from the calendar, as if they did not exist: they are
-  neither missed nor counted, and they do not take up room in the 7-day window. A check-in made
-  on a paused day is kept in ``total`` and ``consistency_28`` but ignored by streaks.
+* **Calendar.** Paused days without a check-in are removed from the calendar, as if they did not
+  exist: they are neither missed nor counted, and they do not take up room in the 7-day window.
+  A check-in made on a paused day counts like any other: a pause only ever protects, so pausing
+  right after checking in today (or checking in once during a pause) never lowers anything, and
+  a pause freezes ``current`` and ``longest`` exactly for as long as it lasts.
   A day is *missed* only when it is over: before ``today``, not paused and without a check-in.
   Today (and any later day) without a check-in is *pending*: it is left out, so not having
   checked in yet never breaks anything. A check-in dated after ``today`` (possible right after a
@@ -137,11 +139,12 @@ def summarize(
     checked_in_today = t in checked
     consistency = sum(1 for o in range(t - CONSISTENCY_DAYS + 1, t + 1) if o in checked)
 
-    streak_days = sorted(checked - paused if paused else checked)
+    streak_days = sorted(checked)
     if not streak_days:
         return StreakSummary(0, 0, consistency, total, checked_in_today, rest_allowance, False)
 
-    # Lay the calendar out as slots 0..n-1 (paused and pending days take none). Only the slot
+    # Lay the calendar out as slots 0..n-1 (pending days and paused days without a check-in take
+    # none). Only the slot
     # indices of missed days and of check-ins are kept.
     misses: list[int] = []
     check_slots: list[int] = []
@@ -180,7 +183,7 @@ def summarize(
         used = seen = 0
         ordinal = t - 1
         while seen < WINDOW_DAYS - 1 and ordinal >= run_start:
-            if ordinal not in paused:
+            if ordinal in checked or ordinal not in paused:
                 seen += 1
                 if ordinal not in checked:
                     used += 1

@@ -7,7 +7,7 @@ member's own zone; a UTC day would split one evening across two days for most of
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -129,6 +129,28 @@ def local_day(tz_name: str, now_utc: datetime) -> date:
     except ZoneInfoNotFoundError as exc:  # listed but unreadable: treat as unknown
         raise ValueError(f"Unknown time zone: {tz_name!r}") from exc
     return now_utc.astimezone(zone).date()
+
+
+def day_span(tz_name: str, day: date) -> tuple[datetime, datetime]:
+    """The real (UTC) interval that local ``day`` covers in a zone: [start, end)."""
+    zone = ZoneInfo(tz_name)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return start, end
+
+
+def same_real_day(day: date, zone_a: str, zone_b: str) -> bool:
+    """Whether local ``day`` in ``zone_a`` and the same date in ``zone_b`` share any real time.
+
+    A member who moves from UTC+14 to UTC-12 lives through the same date twice: those two
+    "Mondays" never overlap, so a check-in from the first one must not be overwritten by the
+    second. London and New York Mondays overlap, so they are the same day for the member.
+    """
+    if zone_a == zone_b:
+        return True
+    a_start, a_end = day_span(zone_a, day)
+    b_start, b_end = day_span(zone_b, day)
+    return a_start < b_end and b_start < a_end
 
 
 def zone_choices(prefix: str, limit: int = CHOICES_MAX) -> list[str]:

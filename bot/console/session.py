@@ -20,8 +20,9 @@ from discord import AppCommandOptionType, app_commands
 
 from bot.app import SupportApp
 from bot.console.automod import ConsoleAutomod
+from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render
-from bot.notify import Outbox, PrintingOutbox
+from bot.notify import Outbox
 from bot.ui import Actor, Button, Choice, Modal, Reply
 
 CONSOLE_GUILD_ID = 100_000_000_000_000_001
@@ -34,9 +35,11 @@ HELP = """Type a slash command as you would in Discord, for example:
 Options are written name:value. A number presses a button from the last reply.
 End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
   :commands        list every command and its options
-  :user NAME       act as another member (:user NAME mod for a moderator)
+  :user NAME [ROLE] act as another member; ROLE is member (default) or mod
   :post #CHANNEL TEXT  post a message in a channel as the current member (channel watch
                    sees it as AutoMod or message mode would; channels are written #name)
+  /cmd option:?    list the choices or suggestions for one option
+Values with spaces or colons can be quoted: note:"pain: better today"
   :help            this text
   :quit            leave (Ctrl-D works too)"""
 
@@ -68,6 +71,26 @@ class UsageError(Exception):
     """The line could not be turned into a command call; the message says how to fix it."""
 
 
+ROLES = {"member": False, "mod": True, "moderator": True}
+# Terminal escape sequences (arrow keys pressed without line editing, colours pasted in) and other
+# control characters: never echoed, never passed to a command.
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_line(line: str) -> str:
+    """What a member typed, without escape sequences or control characters."""
+    return _ESCAPES.sub("", line)
+
+
+def _unquote(raw: str) -> str:
+    raw = raw.strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'“”":
+        return raw[1:-1]
+    if len(raw) >= 2 and raw[0] == "“" and raw[-1] == "”":
+        return raw[1:-1]
+    return raw
+
+
 @dataclass(slots=True)
 class ConsoleCommand:
     path: str
@@ -93,7 +116,7 @@ def collect_commands(tree: app_commands.CommandTree[Any]) -> dict[str, ConsoleCo
 
 
 def _convert(param: app_commands.Parameter, raw: str) -> Any:
-    raw = raw.strip()
+    raw = _unquote(raw)
     kind = param.type
     if param.choices:
         for choice in param.choices:
@@ -143,23 +166,49 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
     return value
 
 
+def _segments(text: str, names: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """Split ``text`` into leading words and ``(name, raw value)`` pairs. A value that starts with
+    a quote runs to the matching quote, so it may hold spaces and other ``name:`` words."""
+    marker = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, names)) + r"):")
+    pairs: list[tuple[str, str]] = []
+    first = marker.search(text)
+    if first is None:
+        return text, []
+    leading = text[: first.start()]
+    match: re.Match[str] | None = first
+    while match is not None:
+        name, start = match.group(1), match.end()
+        rest = text[start:].lstrip()
+        offset = len(text) - len(rest)
+        if rest[:1] in {'"', "'", "“"}:
+            closing = "”" if rest[0] == "“" else rest[0]
+            end = rest.find(closing, 1)
+            if end < 0:
+                raise UsageError(f"the quote after {name}: is never closed.")
+            pairs.append((name, rest[: end + 1]))
+            match = marker.search(text, offset + end + 1)
+            if match is None and text[offset + end + 1 :].strip():
+                raise UsageError(f"I couldn't read {text[offset + end + 1:].strip()[:30]!r} after {name}.")
+            continue
+        match = marker.search(text, start)
+        pairs.append((name, text[start : match.start() if match else len(text)]))
+    return leading, pairs
+
+
 def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
-    """``name:value`` pairs, Discord-style; bare text fills the first text option."""
+    """``name:value`` pairs, Discord-style; bare text fills the first text option; values may be
+    quoted."""
     params = {p.name: p for p in command.params}
     kwargs: dict[str, Any] = {}
     if params:
-        marker = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, params)) + r"):")
-        matches = list(marker.finditer(text))
-        leading = text[: matches[0].start()] if matches else text
+        leading, pairs = _segments(text, list(params))
         if leading.strip():
             first = next((p for p in command.params if p.type is AppCommandOptionType.string), None)
             if first is None:
                 raise UsageError(f"write options as name:value, e.g. {command.usage()}")
             kwargs[first.name] = _convert(first, leading)
-        for index, match in enumerate(matches):
-            end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-            name = match.group(1)
-            kwargs[name] = _convert(params[name], text[match.end() : end])
+        for name, raw in pairs:
+            kwargs[name] = _convert(params[name], raw)
     elif text.strip():
         raise UsageError(f"/{command.path} takes no options.")
     missing = [p.name for p in command.params if p.required and p.name not in kwargs]
@@ -184,13 +233,20 @@ class Console:
         self.buttons: list[Button] = []
         self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
         self.last_reply: Reply | None = None
+        self.names: dict[int, str] = {actor.user_id: actor.display_name}
         # Channel watch without Discord: AutoMod simulated in memory, message mode available, and
-        # alert cards and DMs printed where they would have gone.
+        # alert cards, audit posts and DMs printed where they would have gone, with their channel.
         self.automod = ConsoleAutomod()
         app.watch.automod = self.automod
         app.watch.message_content = True
         if type(app.outbox) is Outbox:
-            app.outbox = PrintingOutbox(printer=self.say, on_buttons=self._offer_buttons)
+            app.outbox = ConsoleOutbox(app, self.say, CONSOLE_GUILD_ID, self.names, on_buttons=self._offer_buttons)
+
+    @property
+    def prompt(self) -> str:
+        """Who is acting, so a script or a screen shows whose turn each line is."""
+        role = " (mod)" if self.actor.can_manage_guild else ""
+        return f"{self.actor.display_name}{role}> "
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -220,7 +276,7 @@ class Console:
 
     async def handle(self, line: str) -> bool:
         """Run one line; False means the member asked to quit."""
-        line = line.strip()
+        line = clean_line(line).strip()
         if not line or line.startswith("#"):
             return True
         try:
@@ -239,9 +295,14 @@ class Console:
                 self.say(f"  {command.usage()}\n      {command.command.description}")
         elif line.startswith(":user"):
             parts = line.split()
-            if len(parts) < 2:
+            if len(parts) < 2 or len(parts) > 3:
                 raise UsageError("write :user NAME, or :user NAME mod")
-            self.actor = replace(console_actor(parts[1], moderator="mod" in parts[2:]))
+            role_name = parts[2].casefold() if len(parts) == 3 else "member"
+            if role_name not in ROLES:
+                raise UsageError(f"I don't know the role {parts[2][:30]!r}. Roles: member (the default), "
+                                 "mod (a moderator, with Manage Server). Nothing changed.")
+            self.actor = replace(console_actor(parts[1], moderator=ROLES[role_name]))
+            self.names[self.actor.user_id] = parts[1]
             role = " (moderator)" if self.actor.can_manage_guild else ""
             self.say(f"You are now {parts[1]}{role}.")
         elif line.startswith(":post"):
@@ -278,7 +339,11 @@ class Console:
             self.pending_choices = None
             if not 1 <= number <= len(choices):
                 raise UsageError(f"pick a number from 1 to {len(choices)}.")
-            await self.invoke(command, {**kwargs, param: choices[number - 1].value})
+            option = next(p for p in command.params if p.name == param)
+            value: Any = choices[number - 1].value
+            if option.choices or option.type is not AppCommandOptionType.string:
+                value = _convert(option, str(value))
+            await self.invoke(command, {**kwargs, param: value})
             return
         if not 1 <= number <= len(self.buttons):
             raise UsageError("there is no button with that number." if self.buttons else "there are no buttons to press.")
@@ -303,21 +368,34 @@ class Console:
         await self.invoke(command, parse_options(command, rest))
 
     async def suggest(self, command: ConsoleCommand, rest: str) -> None:
+        """``option:?`` lists that option's choices or its autocomplete suggestions."""
         completers: dict[str, str] = command.command.extras.get("complete", {})
-        if not completers:
-            raise UsageError(f"/{command.path} has no suggestions.")
         params = {p.name: p for p in command.params}
         kwargs: dict[str, Any] = {}
-        target, partial = next(iter(completers)), rest
+        target: str | None = next(iter(completers), None)
+        partial = rest
         match = re.search(r"(?:^|\s)(\w+):([^:]*)$", rest)
-        if match and match.group(1) in completers:
+        if match and match.group(1) in params:
             target, partial = match.group(1), match.group(2)
             kwargs = parse_options(command, rest[: match.start()]) if rest[: match.start()].strip() else {}
-        choices = await self.app.complete(completers[target], self.actor, partial.strip())
+        elif target is None:
+            with_choices = [p.name for p in command.params if p.choices]
+            if not with_choices:
+                raise UsageError(f"/{command.path} has no suggestions.")
+            target = with_choices[0]
+        param = params[target]
+        if param.choices:
+            needle = _unquote(partial).casefold()
+            choices = [Choice(str(c.name), str(c.value)) for c in param.choices
+                       if needle in str(c.name).casefold() or needle in str(c.value).casefold()]
+        elif target in completers:
+            choices = await self.app.complete(completers[target], self.actor, _unquote(partial))
+        else:
+            raise UsageError(f"{target} has no list to choose from: {command.usage()}")
         if not choices:
             self.say("No suggestions for that.")
             return
-        self.say(f"Suggestions for {params[target].name} (type a number):")
+        self.say(f"Choices for {param.name} (type a number):")
         for number, choice in enumerate(choices, start=1):
             self.say(f"  [{number}] {choice.name}")
         self.pending_choices = (command, target, choices, kwargs)

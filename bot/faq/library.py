@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.faq.hybrid import CACHE_FILE
 from bot.faq.lint import lint_pack
 from bot.faq.loader import load_entries
 from bot.faq.models import FaqEntry
 from bot.faq.search import SearchIndex
 from bot.problems import Problem, Severity
+from bot.semantic import Encoder, EncoderError, load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,13 @@ class ReloadReport:
 
 
 class FaqLibrary:
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, *, semantic: bool = True) -> None:
         self.content_dir = content_dir
+        self.semantic = semantic
+        self._encoder_warned = False
         self._files: dict[str, FaqEntry] = {}
         self._overrides: dict[str, FaqEntry] = {}
+        self._vocabulary: dict[str, str] = {}
         self.index = SearchIndex([])
         self.loaded_once = False
 
@@ -52,6 +57,7 @@ class FaqLibrary:
             log.warning("content reload kept the last good set: %d problem(s)", len(result.errors))
             return ReloadReport(False, len(self.index), result.problems)
         self._files = result.entries
+        self._vocabulary = result.vocabulary
         self.loaded_once = True
         self._rebuild()
         for problem in result.errors:
@@ -65,7 +71,21 @@ class FaqLibrary:
 
     def _rebuild(self) -> None:
         merged = {**self._files, **self._overrides}
-        self.index = SearchIndex(list(merged.values()))
+        self.index = SearchIndex(list(merged.values()), vocabulary=self._vocabulary, encoder=self._encoder(),
+                                 cache=self.content_dir / CACHE_FILE, persist=not self._overrides)
+
+    def _encoder(self) -> Encoder | None:
+        """The sentence model for the hybrid search, or None (lexical only) when it cannot load or
+        is switched off; the reason is logged once."""
+        if not self.semantic:
+            return None
+        try:
+            return load_encoder()
+        except EncoderError as exc:
+            if not self._encoder_warned:
+                log.warning("FAQ search runs lexical only: %s", exc)
+                self._encoder_warned = True
+            return None
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """A published entry by id (what members may see)."""

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.contentfiles import ContentFileError, load_yaml, read_content_file
 from bot.faq.models import FaqEntry, FrontMatter
+from bot.faq.vocabulary import load_vocabulary
 from bot.problems import Problem, Severity
 
 FRONT_MATTER_FENCE = "---"
@@ -27,6 +28,7 @@ NON_FAQ_DIRS = frozenset({"safety", "resources"})
 class LoadResult:
     entries: dict[str, FaqEntry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    vocabulary: dict[str, str] = field(default_factory=dict)  # members' word -> the pack's word
 
     @property
     def errors(self) -> list[Problem]:
@@ -112,6 +114,17 @@ def load_entries(content_dir: Path) -> LoadResult:
             continue
         origins[entry.id] = label
         result.entries[entry.id] = entry
+    for pack_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        if pack_dir.name in NON_FAQ_DIRS or pack_dir.name.startswith("."):
+            continue
+        mapping, problems = load_vocabulary(pack_dir, content_dir)
+        result.problems.extend(problems)
+        for variant, word in mapping.items():
+            if result.vocabulary.get(variant, word) != word:
+                result.problems.append(Problem(str(pack_dir / "vocabulary.yaml"), "words",
+                                               f"{variant!r} means {result.vocabulary[variant]!r} in another pack"))
+                continue
+            result.vocabulary[variant] = word
     return result
 
 

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.faq.hybrid import LEXICAL_FLOOR, SemanticRanker, blend
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
-from bot.faq.text import normalise_question, stem, words
+from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
+from bot.semantic import Encoder
 
 K1 = 1.2
 B = 0.75
@@ -32,7 +36,19 @@ BODY_WEIGHT = 0.3
 SPELL_CUTOFF = 80
 ANSWER_THRESHOLD = 0.5
 CANDIDATES = 8
-RANK_CONF = 1.0
+# Lexical ordering: mostly confidence, with the BM25 score (relative to the best) to break the
+# ties confidence leaves (a one-word question covers every phrasing holding that word fully).
+RANK_CONF = 0.85
+SEMANTIC_CANDIDATES = 5
+TIE_CONFIDENCE = 0.95
+AMBIGUOUS_TIES = 3
+AMBIGUITY_FACTOR = 0.6
+SUGGEST_MIN = 0.2  # a no-match suggestion must be at least this related to the question (hybrid)
+SUGGEST_MIN_LEXICAL = 0.35  # the same without the sentence model (lexical confidences run higher)
+SUGGEST_FUZZY_CUTOFF = 80  # else only a question close in letters to an entry question (typos) is offered
+SAFETY_CATEGORY = "safety"
+INTENT_WEIGHT = 0.3  # share of its IDF an intent word ("why", "how") counts for in confidence
+_INTENT_STEMS = frozenset(stem(w) for w in INTENT_WORDS)
 RELATED_MAX = 3
 SUGGESTIONS_MAX = 3
 AUTOCOMPLETE_MAX = 25
@@ -41,8 +57,10 @@ AUTOCOMPLETE_MAX = 25
 @dataclass(slots=True, frozen=True)
 class Hit:
     entry_id: str
-    score: float
-    confidence: float
+    score: float  # BM25 (phrasing + 0.3 x body)
+    confidence: float  # what answers are decided on: lexical, or blended with the cosine
+    lexical: float | None = None
+    cosine: float | None = None
 
 
 @dataclass(slots=True)
@@ -93,8 +111,8 @@ class _Field:
         return out
 
 
-def _doc(entry: int, text: str) -> _Doc:
-    terms = [stem(w) for w in words(text)]
+def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
+    terms = [stem(w) for w in words(text, vocabulary=vocabulary)]
     tf: dict[str, int] = defaultdict(int)
     for term in terms:
         tf[term] += 1
@@ -104,7 +122,9 @@ def _doc(entry: int, text: str) -> _Doc:
 class SearchIndex:
     """An immutable index over published entries; rebuild it when content changes (fast: ms)."""
 
-    def __init__(self, entries: Sequence[FaqEntry]) -> None:
+    def __init__(self, entries: Sequence[FaqEntry], vocabulary: Mapping[str, str] | None = None, *,
+                 encoder: Encoder | None = None, cache: Path | None = None, persist: bool = False) -> None:
+        self.vocabulary = Vocabulary(dict(vocabulary or {}))
         order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
         self.entries: list[FaqEntry] = sorted(
             (e for e in entries if e.published), key=lambda e: (order.get(e.meta.category, 99), e.question)
@@ -118,16 +138,16 @@ class SearchIndex:
         prefixes: dict[str, set[str]] = defaultdict(set)
         for index, entry in enumerate(self.entries):
             texts = [entry.question, *entry.meta.aliases, " ".join(entry.meta.tags)]
-            docs = [_doc(index, t) for t in texts if t.strip()]
+            docs = [_doc(index, t, self.vocabulary) for t in texts if t.strip()]
             phrasings.extend(docs)
-            body = _doc(index, f"{entry.meta.summary}\n{entry.body}")
+            body = _doc(index, f"{entry.meta.summary}\n{entry.body}", self.vocabulary)
             bodies.append(body)
             terms: set[str] = set(body.tf)
             for d in docs:
                 terms.update(d.tf)
             entry_terms.append(terms)
             for text in (*texts, entry.meta.summary, entry.body):
-                for word in words(text):
+                for word in words(text, vocabulary=self.vocabulary):
                     vocab_count[word] += 1
                     for cut in range(2, min(len(word), 12) + 1):
                         prefixes[word[:cut]].add(stem(word))
@@ -149,6 +169,15 @@ class SearchIndex:
         self._entry_phrasings: list[list[int]] = [[] for _ in self.entries]
         for index, doc in enumerate(phrasings):
             self._entry_phrasings[doc.entry].append(index)
+        self._safety = frozenset(i for i, e in enumerate(self.entries) if e.meta.category == SAFETY_CATEGORY)
+        phrase_terms = [set(d.tf) for d in phrasings]
+        other = set().union(*(t for t, d in zip(phrase_terms, phrasings, strict=True) if d.entry not in self._safety))
+        # Words only the safety entries' phrasings use ("suicide", "helpline"): a question with one
+        # of them is about crisis, and only then may a safety entry be offered as a suggestion.
+        self._crisis_terms = frozenset(
+            t for terms_, d in zip(phrase_terms, phrasings, strict=True) if d.entry in self._safety
+            for t in terms_ if t not in other)
+        self.semantic = SemanticRanker(encoder, self.entries, cache=cache, persist=persist) if encoder else None
         self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
         # Members ask the same things again and again; the index is immutable, so a result can be
         # reused until content changes (a reload builds a new index and so a new cache).
@@ -179,7 +208,7 @@ class SearchIndex:
     def terms(self, text: str) -> list[str]:
         """Stemmed, spelling-corrected terms of a question, de-duplicated in order."""
         seen: dict[str, None] = {}
-        for word in words(text):
+        for word in words(text, vocabulary=self.vocabulary):
             seen.setdefault(stem(self._correct(word)), None)
         return list(seen)
 
@@ -203,7 +232,8 @@ class SearchIndex:
     def _confidence(self, terms: list[str], entry: int) -> float:
         if not terms:
             return 0.0
-        weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
+        weights = {t: self._idf.get(t, self._unknown_idf) * (INTENT_WEIGHT if t in _INTENT_STEMS else 1.0)
+                   for t in terms}
         mass = sum(weights.values()) or 1.0
         covered_entry = sum(w for t, w in weights.items() if t in self._entry_terms[entry]) / mass
         covered_phr = 0.0
@@ -224,23 +254,54 @@ class SearchIndex:
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
         top = ranked[0][1] if ranked else 1.0
-        hits = []
-        for e, score, _ in ranked[:CANDIDATES]:
-            confidence = self._confidence(terms, e)
-            hits.append((RANK_CONF * confidence + (1 - RANK_CONF) * score / top, Hit(self.entries[e].id, round(score, 4), round(confidence, 4))))
-        hits.sort(key=lambda item: -item[0])
-        hits = [h for _, h in hits]
-        if hits and hits[0].confidence >= ANSWER_THRESHOLD:
+        cosines = self.semantic.cosines(text) if self.semantic is not None and terms else None
+        candidates = {e: score for e, score, _ in ranked[:CANDIDATES]}
+        if cosines is not None:
+            for e in np.argsort(-cosines)[:SEMANTIC_CANDIDATES]:
+                candidates.setdefault(int(e), 0.0)
+        lexicals = {e: self._confidence(terms, e) for e in candidates}
+        # A question that several entries cover completely ("tired", "good morning") is too vague
+        # to answer from any one of them: its confidence drops, and the bot offers the candidates.
+        ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
+        vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
+        scored: list[tuple[float, Hit]] = []
+        for e, score in candidates.items():
+            lexical = lexicals[e] * vague
+            if cosines is None:
+                order, confidence, cosine = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical, None
+            else:
+                cosine = float(cosines[e])
+                order = confidence = blend(lexical, cosine)
+            hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
+                      None if cosine is None else round(cosine, 4))
+            scored.append((order, hit))
+        scored.sort(key=lambda item: (-item[0], -item[1].score))
+        hits = [h for _, h in scored]
+        about_crisis = bool(self._crisis_terms.intersection(terms))
+        confident = bool(hits) and hits[0].confidence >= ANSWER_THRESHOLD and (
+            hits[0].cosine is None or (hits[0].lexical or 0.0) >= LEXICAL_FLOOR)
+        if confident:
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:
-                if hit.entry_id not in related and hit.entry_id != best.entry_id and hit.confidence >= 0.3:
+                if hit.entry_id not in related and hit.entry_id != best.entry_id and hit.confidence >= 0.3 \
+                        and self._offerable(hit.entry_id, about_crisis):
                     related.append(hit.entry_id)
             return SearchResult("answer", best, related[:RELATED_MAX], [], hits, terms)
-        suggestions = [h.entry_id for h in hits[:SUGGESTIONS_MAX]]
+        floor = SUGGEST_MIN if cosines is not None else SUGGEST_MIN_LEXICAL
+        suggestions = [h.entry_id for h in hits if h.confidence >= floor
+                       and self._offerable(h.entry_id, about_crisis)][:SUGGESTIONS_MAX]
         if not suggestions and text.strip():
-            suggestions = self._fuzzy_questions(text, SUGGESTIONS_MAX, cutoff=60)
+            close = process.extract(text[:200], self._questions, scorer=fuzz.token_sort_ratio, processor=str.casefold,
+                                    limit=SUGGESTIONS_MAX + len(self._safety), score_cutoff=SUGGEST_FUZZY_CUTOFF)
+            suggestions = [i for i in (self.entries[index].id for _, _, index in close)
+                           if self._offerable(i, about_crisis)][:SUGGESTIONS_MAX]
         return SearchResult("no_match", None, [], suggestions, hits, terms)
+
+    def _offerable(self, entry_id: str, about_crisis: bool) -> bool:
+        """Safety entries are offered as suggestions only for questions about crisis: a question
+        about swimming pools must never be answered with "did you mean: crisis lines"."""
+        return about_crisis or self.by_id[entry_id] not in self._safety
 
     # -- autocomplete -----------------------------------------------------------------------
 
@@ -256,7 +317,7 @@ class SearchIndex:
         limit = max(0, min(limit, AUTOCOMPLETE_MAX))
         if not text.strip():
             return self.entries[:limit]
-        typed = words(text)
+        typed = words(text, vocabulary=self.vocabulary)
         complete, partial = (typed, "") if text[-1:].isspace() or not typed else (typed[:-1], typed[-1])
         terms = [stem(self._correct(w)) for w in complete]
         scores: dict[int, float] = defaultdict(float)

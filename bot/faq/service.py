@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -95,8 +96,11 @@ class FaqService:
         chosen = picked or self.library.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
-            return self.answer_reply(chosen, self.library.related_for(chosen), private=bool(private))
-        result = self.search(question)
+            related = await asyncio.to_thread(self.library.related_for, chosen)
+            return self.answer_reply(chosen, related, private=bool(private))
+        # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
+        # keeps answering other members meanwhile.
+        result = await asyncio.to_thread(self.search, question)
         if result.kind == "answer" and result.best is not None:
             entry = self.library.get(result.best.entry_id)
             if entry is not None:

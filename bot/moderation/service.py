@@ -39,7 +39,7 @@ from bot.faq.lint import lint_pack
 from bot.faq.loader import dump_entry, parse_entry
 from bot.faq.models import CATEGORY_ORDER, SLUG_RE, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
-from bot.faq.text import words
+from bot.faq.text import INTENT_WORDS, words
 from bot.moderation.diff import changed_fields, code_block, content_hash, entry_text, unified
 from bot.moderation.permissions import CHECK_NAME, REFUSAL, is_moderator, may_self_approve
 from bot.moderation.store import ModerationStore, NewRevision, Revision, one_year_after
@@ -159,7 +159,8 @@ def category_from(code: str) -> str | None:
 
 def slugify(question: str) -> str:
     """An id from a question's meaningful words: "Does heat help back pain?" → "heat-back-pain"."""
-    kept = [w for w in (re.sub(r"[^a-z0-9]", "", w) for w in words(question)) if w][:NEW_ID_WORDS]
+    meaningful = (w for w in words(question) if w not in INTENT_WORDS)  # "help" is intent, not topic
+    kept = [w for w in (re.sub(r"[^a-z0-9]", "", w) for w in meaningful) if w][:NEW_ID_WORDS]
     slug = "-".join(kept)[:NEW_ID_MAX].strip("-")
     return slug if SLUG_RE.match(slug) else "entry"
 

@@ -102,3 +102,17 @@ async def test_region_autocomplete_and_privacy(world: World) -> None:
     assert saved.ephemeral and "New Zealand" in saved.content
     lines = await world.fake.slash("help-now", user=world.alice)
     assert "1737" in lines.text and "111" in lines.text
+
+
+async def test_region_by_country_name_and_alert_cooldown(world: World) -> None:
+    saved = await world.fake.slash("care region", country="United Kingdom", user=world.alice)
+    assert "United Kingdom" in saved.content and "don't have" not in saved.content
+    lines = await world.fake.slash("help-now", user=world.alice)
+    assert "116 123" in lines.text
+    alerts = world.guild.channel("mod-alerts")
+    await world.fake.slash("setup", alert_channel=alerts, user=world.admin)
+    replies = []
+    for _ in range(15):
+        replies.append(await world.fake.click(lines, "care:alert", user=world.alice))
+    assert len(world.fake.messages_in(alerts)) == 1
+    assert all("already know" in r.content for r in replies[1:])

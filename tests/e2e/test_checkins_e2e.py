@@ -36,6 +36,7 @@ async def test_opt_in_log_stats_export_and_delete(world: World) -> None:
     await opt_in(world, world.alice)
     today = await world.fake.slash("checkin log", pain=6, fatigue=5, note="slow day", user=world.alice)
     assert today.ephemeral and "Saved your check-in for today" in today.text
+    assert today.deferred  # a write may queue behind others: acknowledged at once, answered after the commit
     yesterday = await world.fake.slash("checkin log", day="yesterday", pain=4, user=world.alice)
     assert "2 days" in yesterday.text
     stats = await world.fake.slash("checkin stats", user=world.alice)
@@ -49,6 +50,10 @@ async def test_opt_in_log_stats_export_and_delete(world: World) -> None:
     for deferred in (stats, export):
         assert deferred.deferred and deferred.followups == []
         assert [r.method for r in deferred.requests if "/webhooks/" in r.path] == ["PATCH"]
+    pdf = await world.fake.slash("checkin export", format="pdf", notes=True, user=world.alice)
+    assert pdf.ephemeral and pdf.files[0].filename.endswith(".pdf") and pdf.files[0].data.startswith(b"%PDF-")
+    backfill = await world.fake.autocomplete("checkin log", "day", "yest", user=world.alice)
+    assert len(backfill.values) == 1
     mydata = await world.fake.slash("mydata", user=world.alice)
     assert mydata.ephemeral and "Check-ins" in mydata.text
     ask = await world.fake.slash("mydata", action="delete", user=world.alice)
@@ -159,3 +164,19 @@ async def test_a_crisis_note_is_not_saved_and_gets_crisis_help(world: World) -> 
     # The scores are kept; the note is not stored anywhere.
     assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins") == 1
     assert await world.app.db.fetchval("SELECT COUNT(*) FROM checkins WHERE note IS NOT NULL") == 0
+
+
+async def test_a_slow_handler_is_deferred_before_the_deadline(world: World) -> None:
+    """A handler not marked for deferral that turns out slow is still acknowledged in time."""
+    import asyncio
+
+    real = world.app.handlers["checkins.resume"]
+
+    async def slow(actor, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(1.6)
+        return await real(actor, **kwargs)
+
+    world.app.handlers["checkins.resume"] = slow
+    result = await world.fake.slash("checkin resume", user=world.alice)
+    assert result.deferred and not result.expired
+    assert "haven't started" in result.text

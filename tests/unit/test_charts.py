@@ -174,3 +174,58 @@ def test_alt_text_fits_discord() -> None:
     text = chart_alt_text(year_of_check_ins(end), end - timedelta(days=364), end)
     assert len(text) <= ALT_TEXT_MAX
     assert "flare day" in text
+
+
+# --- readable charts: every measure, one scale per panel, aggregation, trend in words ------------
+
+from bot.checkins.charts import chart_figure  # noqa: E402
+
+
+def _panels(rows: list[CheckIn], start: date, end: date) -> dict[str, object]:
+    fig = chart_figure(rows, start, end)
+    return {ax.get_title(loc="left").split(" (")[0]: ax for ax in fig.axes}
+
+
+def test_every_measure_has_its_own_panel_and_scale() -> None:
+    fig = chart_figure(MARCH, START, END)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[:5] == ["Pain (10 = worst)", "Fatigue (10 = worst)", "Sleep quality (10 = very good)",
+                          "Brain fog (10 = worst)", "Mood (5 = very good)"]
+    # no twin axes: every panel sits in its own place, so no line is drawn against another's scale
+    positions = {tuple(round(v, 3) for v in ax.get_position().bounds) for ax in fig.axes}
+    assert len(positions) == len(fig.axes) == 6
+    panels = _panels(MARCH, START, END)
+    fog_line = panels["Brain fog"].lines[0]  # type: ignore[attr-defined]
+    fog = [v for v in fog_line.get_ydata() if v == v]
+    assert fog == [5, 7, 3, 4]
+    assert panels["Mood"].get_ylim()[1] < 6 and panels["Pain"].get_ylim()[1] > 10  # type: ignore[attr-defined]
+
+
+def test_long_periods_are_aggregated_with_flare_days_counted() -> None:
+    end = date(2025, 6, 30)
+    rows = year_of_check_ins(end)
+    for days, unit, buckets in ((90, "week", 14), (365, "month", 12)):
+        start = end - timedelta(days=days - 1)
+        panels = _panels(rows, start, end)
+        pain = panels["Pain"].lines[0]  # type: ignore[attr-defined]
+        assert buckets - 1 <= len(pain.get_xdata()) <= buckets + 1, days
+        flares = panels[f"Flare days per {unit}"]
+        counted = sum(p.get_height() for p in flares.patches)  # type: ignore[attr-defined]
+        assert counted == sum(1 for c in rows if start <= c.day <= end and c.flare)
+
+
+def test_a_long_view_starts_at_the_first_check_in() -> None:
+    end = date(2025, 6, 30)
+    recent = [c for c in year_of_check_ins(end) if c.day > end - timedelta(days=90)]
+    fig = chart_figure(recent, end - timedelta(days=364), end)
+    assert fig.get_suptitle().startswith(f"{min(c.day for c in recent).day} April 2025")
+    assert fig.axes[0].get_xlim()[1] < 100  # three months fill the width
+
+
+def test_alt_text_says_the_trend_in_words() -> None:
+    rising = [CheckIn(START + timedelta(days=i), pain=2 + i // 4, mood=3, fog=5) for i in range(28)]
+    text = chart_alt_text(rising, START, START + timedelta(days=27))
+    assert "pain rose from 3 to 7" in text
+    assert "mood held steady around 3" in text and "brain fog held steady around 5" in text
+    assert "One panel per measure" in text
+    assert "Too few check-ins to call a trend" in chart_alt_text(MARCH[:2], START, END)

@@ -51,15 +51,15 @@ def reference(
             d += ONE
     total = len(checked)
     consistency = sum(1 for i in range(28) if today - timedelta(days=i) in checked)
-    streak_checks = sorted(d for d in checked if d not in paused)
+    streak_checks = sorted(checked)
     if not streak_checks:
         return StreakSummary(0, 0, consistency, total, today in checked, r, False)
 
-    # The calendar: paused days removed; a day is missed only if it is over (before today).
+    # The calendar: paused days without a check-in removed; a day is missed only if it is over.
     slots: list[tuple[date, bool]] = []
     d, end = streak_checks[0], max(streak_checks[-1], today - ONE)
     while d <= end:
-        if d not in paused:
+        if d in checked or d not in paused:
             if d in checked:
                 slots.append((d, True))
             elif d < today:
@@ -92,7 +92,7 @@ def reference(
         window: list[date] = []
         d = today - ONE
         while len(window) < 6:
-            if d not in paused:
+            if d in checked or d not in paused:
                 window.append(d)
             d -= ONE
         rest = r - sum(1 for d in window if d >= first and d not in checked)
@@ -277,21 +277,47 @@ def test_paused_days_leave_the_rest_window() -> None:
     # Missed 20, 19 and 9 days ago: more than a week apart, so all three are rest days ...
     days = without(daily(40), 20, 19, 9)
     assert summarize(days, TODAY).current == 38
-    # ... but with 18..10 days ago paused, the calendar closes up and they share one week.
+    # ... but with 18..10 days ago paused (and no check-ins then), the calendar closes up and
+    # they share one week.
     pause = (ago(18), ago(10))
+    days = without(days, *range(10, 19))
     s = summarize(days, TODAY, pauses=[pause])
     assert s.current == 9  # 8..0 days ago
     assert s.longest == 20  # 40..21 days ago, less the two rest days
-    # two rest days in that week are still fine (check-ins inside the pause are not counted)
-    assert summarize(without(daily(40), 20, 19), TODAY, pauses=[pause]).current == 30
+    # two rest days in that week are still fine
+    assert summarize(without(daily(40), 20, 19, *range(10, 19)), TODAY, pauses=[pause]).current == 30
+    # a check-in made during the pause is a day like any other: it joins the current run
+    assert summarize([*days, ago(14)], TODAY, pauses=[pause]).current == 10
 
 
-def test_check_in_on_a_paused_day_counts_in_totals_only() -> None:
+def test_check_in_on_a_paused_day_counts() -> None:
     days = [*daily(10, 3), ago(1)]
     s = summarize(days, TODAY, pauses=[(ago(2), ago(1))])
-    assert s.current == 8
+    assert s.current == 9
     assert s.total == 9
     assert s.consistency_28 == 9
+
+
+def test_pausing_after_checking_in_today_keeps_the_streak() -> None:
+    # The reported bug: 14 days, pause today, and the streak showed 13.
+    days = daily(13)
+    before = summarize(days, TODAY)
+    assert (before.current, before.longest) == (14, 14)
+    paused = summarize(days, TODAY, pauses=[(TODAY, TODAY + timedelta(days=6))])
+    assert (paused.current, paused.longest) == (14, 14)
+    # two days logged, then a pause: 2 and 2, not 1 and 1
+    two = summarize(daily(1), TODAY, pauses=[(TODAY, TODAY + timedelta(days=2))])
+    assert (two.current, two.longest) == (2, 2)
+
+
+@pytest.mark.parametrize("checked_today", [True, False])
+def test_pause_freezes_both_streaks_on_every_paused_day(checked_today: bool) -> None:
+    days = without(daily(30, 0 if checked_today else 1), 4, 9)
+    before = summarize(days, TODAY)
+    pause = (TODAY, TODAY + timedelta(days=MAX_PAUSE_DAYS - 1))
+    for later in range(MAX_PAUSE_DAYS):
+        s = summarize(days, TODAY + timedelta(days=later), pauses=[pause])
+        assert (s.current, s.longest) == (before.current, before.longest), later
 
 
 def test_overlapping_pauses_merge() -> None:
@@ -448,12 +474,13 @@ def test_a_pause_is_as_if_those_days_never_existed(
 ) -> None:
     days, r, _ = cal
     days = [d for d in days if d <= TODAY]
-    # pause `length` days ending `where` days ago; check-ins inside it are ignored by the streak
+    # pause `length` days ending `where` days ago; nobody checks in during it
     end = ago(where + 1)
     start = end - timedelta(days=length - 1)
+    days = [d for d in days if not start <= d <= end]
     paused = summarize(days, TODAY, rest_allowance=r, pauses=[(start, end)])
     # the same calendar with the paused days cut out: earlier days move `length` days later
-    shifted = [d + timedelta(days=length) if d < start else d for d in days if not start <= d <= end]
+    shifted = [d + timedelta(days=length) if d < start else d for d in days]
     cut = summarize(shifted, TODAY, rest_allowance=r)
     assert (paused.current, paused.longest, paused.rest_days_left_this_week, paused.welcome_back) == (
         cut.current,
@@ -461,6 +488,31 @@ def test_a_pause_is_as_if_those_days_never_existed(
         cut.rest_days_left_this_week,
         cut.welcome_back,
     )
+
+
+@PROPS
+@given(calendars(), st.integers(1, MAX_PAUSE_DAYS), st.integers(0, MAX_PAUSE_DAYS + 3))
+def test_a_pause_freezes_current_and_longest_exactly(
+    cal: tuple[list[date], int, list[tuple[date, date]]], length: int, later: int
+) -> None:
+    """Pausing today (after any history, earlier pauses included) keeps both figures on every
+    paused day; once the pause ends, time runs again from exactly where it stopped."""
+    days, r, pauses = cal
+    days = [d for d in days if d <= TODAY]
+    pauses = [(a, b) for a, b in pauses if b < TODAY]
+    new = (TODAY, TODAY + timedelta(days=length - 1))
+    before = summarize(days, TODAY, rest_allowance=r, pauses=pauses)
+    on_day = TODAY + timedelta(days=later)
+    during = summarize(days, on_day, rest_allowance=r, pauses=[*pauses, new])
+    assert during == reference(days, on_day, r, [*pauses, new])
+    if later < length:
+        assert (during.current, during.longest) == (before.current, before.longest)
+        assert during.rest_days_left_this_week == before.rest_days_left_this_week
+    else:
+        # after the pause it is as if the paused days without a check-in had never existed
+        removed = sum(1 for i in range(length) if TODAY + timedelta(days=i) not in days)
+        resumed = summarize(days, on_day - timedelta(days=removed), rest_allowance=r, pauses=pauses)
+        assert (during.current, during.longest) == (resumed.current, resumed.longest)
 
 
 @settings(max_examples=40, deadline=None)

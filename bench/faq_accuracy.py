@@ -1,0 +1,61 @@
+"""FAQ answer quality on the tuning set and on the blind set, as aggregate figures only.
+
+The tuning set (``tests/data/faq_queries.jsonl``) is what aliases and rules are tuned on. The blind
+set (``tests/data/faq_blind.jsonl``) was written independently, split by paraphrase family; it is
+only ever scored here, and only aggregate numbers are printed, never its questions or misses.
+
+Figures: ``top1`` (in-scope questions answered with the expected entry), ``top3`` (expected entry
+among the first three candidates), ``abstention`` (out-of-scope questions left unanswered) and
+``false_abstention`` (in-scope questions left unanswered).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+TUNING = ROOT / "tests" / "data" / "faq_queries.jsonl"
+BLIND = ROOT / "tests" / "data" / "faq_blind.jsonl"
+
+
+class Searcher(Protocol):
+    def search(self, text: str) -> object: ...
+
+
+def load_cases(path: Path) -> list[tuple[str, str | None]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(str(r["q"]), r.get("expected")) for r in rows]
+
+
+def score(searcher: Searcher, cases: list[tuple[str, str | None]]) -> dict[str, float | int]:
+    """Aggregate accuracy of ``searcher`` over ``cases``; nothing about single cases is returned."""
+    top1 = top3 = answered_in = abstained_out = 0
+    in_scope = [c for c in cases if c[1]]
+    out_scope = [c for c in cases if not c[1]]
+    for question, expected in in_scope:
+        result = searcher.search(question)
+        ranked = [h.entry_id for h in result.ranked]  # type: ignore[attr-defined]
+        if result.kind == "answer":  # type: ignore[attr-defined]
+            answered_in += 1
+            if result.best.entry_id == expected:  # type: ignore[attr-defined]
+                top1 += 1
+        if expected in ranked[:3]:
+            top3 += 1
+    for question, _ in out_scope:
+        if searcher.search(question).kind == "no_match":  # type: ignore[attr-defined]
+            abstained_out += 1
+    n_in, n_out = max(1, len(in_scope)), max(1, len(out_scope))
+    return {
+        "top1": round(top1 / n_in, 3), "top3": round(top3 / n_in, 3),
+        "abstention": round(abstained_out / n_out, 3), "false_abstention": round((n_in - answered_in) / n_in, 3),
+        "in_scope": len(in_scope), "out_of_scope": len(out_scope),
+    }
+
+
+def both_sets(searcher: Searcher) -> dict[str, dict[str, float | int]]:
+    out = {"tuning": score(searcher, load_cases(TUNING))}
+    if BLIND.exists():
+        out["blind"] = score(searcher, load_cases(BLIND))
+    return out

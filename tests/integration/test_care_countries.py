@@ -1,0 +1,75 @@
+"""Countries as members name them, from the one table in the resource directory, and a cooldown
+on the moderator-alert button."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app import SupportApp
+from bot.clock import ManualClock
+from bot.notify import Outbox
+from bot.ui import Actor
+
+
+@pytest.fixture
+def admin(member: Actor) -> Actor:
+    return Actor(user_id=222_222_222_222_222_222, display_name="Ada", guild_id=member.guild_id,
+                 channel_id=member.channel_id, can_manage_guild=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("United Kingdom", "GB"), ("united kingdom", "GB"), ("UK", "GB"), ("u.k.", "GB"), ("GB", "GB"), ("gb", "GB"),
+     ("England", "GB"), ("Australia", "AU"), ("USA", "US"), ("United States", "US"), ("the United States", "US"),
+     ("ireland", "IE"), ("Éire", "IE"), ("EIRE", "IE"), ("new zealand", "NZ"), ("New  Zealand", "NZ"),
+     ("Aotearoa", "NZ"), ("Canada", "CA"), ("United Kingdom (GB)", "GB"), ("United Kingdom (US)", None), ("France", None), ("", None)],
+)
+async def test_every_way_of_naming_a_country(app: SupportApp, member: Actor, typed: str, code: str | None) -> None:
+    assert app.care.directory is not None
+    assert app.care.directory.resolve(typed) == code
+    reply = await app.call("care.region", member, country=typed or "x")
+    if code is None:
+        assert "I don't have crisis lines for" in reply.all_text() and "United Kingdom" in reply.all_text()
+        assert await app.care.regions.get(member.user_id) is None
+    else:
+        assert "Saved" in reply.all_text()
+        assert await app.care.regions.get(member.user_id) == code
+
+
+async def test_setup_and_the_triage_accept_names_too(app: SupportApp, admin: Actor, member: Actor) -> None:
+    saved = await app.call("care.setup", admin, country="United Kingdom")
+    assert "Saved" in saved.all_text() and "GB" in saved.all_text()
+    refused = await app.call("care.setup", admin, country="Narnia")
+    assert "nothing was changed" in refused.all_text()
+    assert (await app.guilds.get(admin.guild_id)).default_country == "GB"
+    assert app.care.directory is not None
+    assert app.care.directory.for_country("Éire").country == "IE"
+
+
+async def test_autocomplete_finds_names_and_aliases(app: SupportApp, member: Actor) -> None:
+    async def values(text: str) -> list[str]:
+        return [c.value for c in await app.complete("care.countries", member, text)]
+
+    assert (await values("uk"))[0] == "GB"
+    assert (await values("usa")) == ["US"]
+    assert (await values("eir")) == ["IE"]
+    assert (await values("zeal")) == ["NZ"]
+    assert (await values("ireland"))[0] == "IE"
+    assert len(await values("")) == 6
+
+
+async def test_alert_button_has_a_cooldown(app: SupportApp, admin: Actor, member: Actor, clock: ManualClock) -> None:
+    outbox = Outbox()
+    app.outbox = outbox
+    await app.call("care.setup", admin, alert_channel=555)
+    first = await app.router.dispatch(member, "care:alert")
+    assert "let the moderators know" in first.all_text()
+    for _ in range(14):
+        again = await app.router.dispatch(member, "care:alert")
+        assert "already know" in again.all_text()
+    assert len(outbox.channel_posts) == 1
+    clock.advance(timedelta(minutes=31))
+    await app.router.dispatch(member, "care:alert")
+    assert len(outbox.channel_posts) == 2

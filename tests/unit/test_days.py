@@ -1,0 +1,48 @@
+"""Which day a check-in is for: the words members type for the last week, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.checkins.days import day_choices, day_label, loggable_days, parse_day
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, TODAY), ("", TODAY), ("today", TODAY), ("Today", TODAY), ("yesterday", date(2026, 11, 22)),
+        ("monday", TODAY), ("sunday", date(2026, 11, 22)), ("Sat", date(2026, 11, 21)),
+        ("tues", date(2026, 11, 17)), ("2026-11-16", date(2026, 11, 16)), ("20 November", date(2026, 11, 20)),
+        ("20th nov", date(2026, 11, 20)), ("November 19", date(2026, 11, 19)), ("Nov 19, 2026", date(2026, 11, 19)),
+        ("Friday 20 November", date(2026, 11, 20)), ("Yesterday (Sun 22 November)", date(2026, 11, 22)),
+    ],
+)
+def test_days_members_type(text: str | None, expected: date) -> None:
+    assert parse_day(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-15", "2026-11-24", "15 November", "tomorrow", "last week", "t", "31 February", "13 smarch",
+             "'; DROP TABLE checkins; --", "@everyone"],
+)
+def test_anything_outside_the_week_is_refused(text: str) -> None:
+    assert parse_day(text, TODAY) is None
+
+
+def test_new_year_dates_without_a_year_fall_in_the_window() -> None:
+    assert parse_day("31 December", date(2027, 1, 2)) == date(2026, 12, 31)
+
+
+def test_choices_cover_the_week_and_filter() -> None:
+    all_days = day_choices("", TODAY)
+    assert [v for _, v in all_days] == [d.isoformat() for d in loggable_days(TODAY)]
+    assert all_days[0][0] == "Today (Mon 23 November)" and all_days[1][0] == "Yesterday (Sun 22 November)"
+    assert day_choices("fri", TODAY) == [("Friday 20 November", "2026-11-20")]
+    assert day_choices("yesterday", TODAY) == [("Yesterday (Sun 22 November)", "2026-11-22")]
+    assert day_choices("next year", TODAY) == []
+    assert all(len(label) <= 100 for label, _ in all_days)
+    assert day_label(date(2026, 11, 18), TODAY) == "Wednesday 18 November"
