@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="judge review dates as of this day (default: today)")
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
+    p_export.add_argument("--guild", type=int, help="the server whose revisions to write (default: HOME_GUILD_ID)")
     p_keys = sub.add_parser("keys", help="the data key that encrypts health notes at rest")
     keys_sub = p_keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     keys_sub.add_parser("rotate", help="re-encrypt everything with a new data key")
@@ -315,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "content" and args.content_command == "export":
             from bot.moderation.export import export_command
 
-            return export_command(settings, args.directory)
+            return export_command(settings, args.directory, args.guild)
         if args.command == "automod":
             from bot.watch.plan_cli import automod_command
 

@@ -67,7 +67,7 @@ class SupportApp:
         self.checks: dict[str, Check] = {}
         self.outbox: Outbox = Outbox()  # the Discord client or the console replaces it
         self.guilds = GuildSettingsStore(db, clock)
-        self.library = FaqLibrary(settings.content_dir)
+        self.library = FaqLibrary(settings.content_dir, settings.home_guild_id)
         self.faq_store = FaqStore(db, clock, self.keystore.voter_salt, keyring)
         self.safety: SafetyCheck | None = None  # installed by the care feature
         self.faq = FaqService(self.library, self.faq_store, self.screen)

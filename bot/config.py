@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     data_key_file: Path | None = None
     # Privacy: unanswered /faq questions (already stripped of identifying text) are kept this long.
     question_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Moderation: the home server, whose approved revisions and sign-offs `content export` writes
+    # back to the content files (and whose moderators' reviews in those files count as its own).
+    home_guild_id: int | None = Field(default=None, gt=0)
     # Channel watch: message mode needs Discord's privileged message-content intent, which only the
     # operator can switch on (here and in the developer portal). Off: the bot never asks for it.
     watch_message_content: bool = False
@@ -62,7 +65,8 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("dev_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file", mode="before")
+    @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -224,7 +224,7 @@ class CareService:
 
     async def care(self, actor: Actor, topic: str) -> Reply:
         entry_id = CARE_TOPICS.get(topic)
-        entry = self.app.library.get(entry_id) if entry_id else None
+        entry = self.app.library.view(actor.guild_id).get(entry_id) if entry_id else None
         if entry is None:
             return Reply.text("I don't have vetted guidance on that yet. Your GP or doctor is a good first step.")
         return await self.app.faq.open(actor, entry.id)
@@ -276,7 +276,13 @@ class CareService:
                 await self.app.watch.sync_guild(actor.guild_id)
             lines += await self.app.watch_commands.setup_lines(actor.guild_id)
         head = "Saved. " if changes else ""
-        return Reply.text(head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines))
+        text = head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines)
+        if moderator_role is not None:
+            # Discord hides /faq-admin from anyone without Manage Server until an admin allows the role.
+            text += ("\n\nMembers with only the moderator role see `/faq-admin` once you allow it: Server Settings → "
+                     "Integrations → this bot → Manage → `/faq-admin` → Add Roles or Members → the role. "
+                     "`/faq-admin status` shows where this server stands.")
+        return Reply.text(text)
 
     async def admin_check(self, actor: Actor) -> str | None:
         if actor.guild_id is None or not actor.can_manage_guild:

@@ -9,13 +9,15 @@ from pathlib import Path
 from bot.ui import Reply
 
 WIDTH = 88
-_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])+)\]\((https?://[^)\s]+)\)")
+_ESCAPED = re.compile(r"\\([\\*_~`|>\[\]()#<])")
 
 
 def _plain(text: str) -> str:
-    """Markdown links as 'title <url>'; bold markers dropped (a terminal shows no bold)."""
+    """Markdown links as 'title <url>'; bold markers dropped (a terminal shows no bold); escaped
+    characters (source titles) shown as themselves."""
     text = _LINK.sub(r"\1 <\2>", text)
-    return text.replace("**", "")
+    return _ESCAPED.sub(r"\1", text.replace("**", ""))
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:

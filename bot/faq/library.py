@@ -1,10 +1,11 @@
-"""The content the bot serves right now, and the rule for changing it safely.
+"""The content the bot serves right now, per server, and the rule for changing it safely.
 
 * At start-up every valid entry is served and every problem is reported.
 * A reload that finds **any** error keeps serving the last good set unchanged, so a typo pushed
   to ``content/`` never takes answers away from members; the moderator sees the problems.
-* Revisions published from Discord (moderation) override the file entry with the same id and
-  take effect at once.
+* The files are a shared *base pack*. Revisions published from Discord belong to the server they
+  were approved in: each server sees the base pack plus its own approved revisions (a retirement
+  in one server takes the entry away there only), and its own review state of every entry.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.faq.hybrid import CACHE_FILE
 from bot.faq.lint import lint_pack
 from bot.faq.loader import load_entries
 from bot.faq.models import FaqEntry
+from bot.faq.review import ReviewStatus, SignOff, review_hash, review_status
 from bot.faq.search import SearchIndex
 from bot.problems import Problem, Severity
 from bot.semantic import Encoder, EncoderError, load_encoder
@@ -37,55 +39,17 @@ class ReloadReport:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
-class FaqLibrary:
-    def __init__(self, content_dir: Path, *, semantic: bool = True) -> None:
-        self.content_dir = content_dir
-        self.semantic = semantic
-        self._encoder_warned = False
-        self._files: dict[str, FaqEntry] = {}
-        self._overrides: dict[str, FaqEntry] = {}
-        self._vocabulary: dict[str, str] = {}
-        self.index = SearchIndex([])
-        self.loaded_once = False
+class LibraryView:
+    """What one server is served: the base pack, its own overrides, its own sign-offs."""
 
-    def load(self) -> ReloadReport:
-        """Read ``content/``. The first load serves whatever is valid; later loads apply only
-        when there are no errors."""
-        result = load_entries(self.content_dir)
-        first = not self.loaded_once
-        if result.errors and not first:
-            log.warning("content reload kept the last good set: %d problem(s)", len(result.errors))
-            return ReloadReport(False, len(self.index), result.problems)
-        self._files = result.entries
-        self._vocabulary = result.vocabulary
-        self.loaded_once = True
-        self._rebuild()
-        for problem in result.errors:
-            log.warning("content problem: %s", problem)
-        return ReloadReport(True, len(self.index), result.problems)
-
-    def set_overrides(self, overrides: Mapping[str, FaqEntry]) -> None:
-        """Entries published from Discord; they replace file entries with the same id."""
+    def __init__(self, files: Mapping[str, FaqEntry], overrides: Mapping[str, FaqEntry],
+                 signoffs: Mapping[str, SignOff], *, home: bool, index: SearchIndex | None = None) -> None:
+        self._files = files
         self._overrides = dict(overrides)
-        self._rebuild()
-
-    def _rebuild(self) -> None:
-        merged = {**self._files, **self._overrides}
-        self.index = SearchIndex(list(merged.values()), vocabulary=self._vocabulary, encoder=self._encoder(),
-                                 cache=self.content_dir / CACHE_FILE, persist=not self._overrides)
-
-    def _encoder(self) -> Encoder | None:
-        """The sentence model for the hybrid search, or None (lexical only) when it cannot load or
-        is switched off; the reason is logged once."""
-        if not self.semantic:
-            return None
-        try:
-            return load_encoder()
-        except EncoderError as exc:
-            if not self._encoder_warned:
-                log.warning("FAQ search runs lexical only: %s", exc)
-                self._encoder_warned = True
-            return None
+        self.signoffs = dict(signoffs)
+        self.home = home
+        self._hashes: dict[str, tuple[FaqEntry, str]] = {}
+        self.index = index if index is not None else SearchIndex(list({**files, **self._overrides}.values()))
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """A published entry by id (what members may see)."""
@@ -112,13 +76,137 @@ class FaqLibrary:
         """Any loaded entry by id, published or not (for moderators' edits and diffs)."""
         return self._overrides.get(entry_id) or self._files.get(entry_id)
 
+    def published(self) -> list[FaqEntry]:
+        return list(self.index.entries)
+
+    def overrides(self) -> dict[str, FaqEntry]:
+        return dict(self._overrides)
+
+    def review_of(self, entry: FaqEntry, today: date) -> ReviewStatus:
+        return review_status(entry, self.signoffs.get(entry.id), self._files.get(entry.id), home=self.home,
+                             today=today, hasher=self._hash)
+
+    def _hash(self, entry: FaqEntry) -> str:
+        """The review fingerprint, computed once per loaded entry (entries are immutable)."""
+        cached = self._hashes.get(entry.id)
+        if cached is not None and cached[0] is entry:
+            return cached[1]
+        value = review_hash(entry)
+        if self._files.get(entry.id) is entry or self._overrides.get(entry.id) is entry:
+            self._hashes[entry.id] = (entry, value)
+        return value
+
+
+class FaqLibrary:
+    """The base pack from files, and one :class:`LibraryView` per server that changed something.
+    Methods on the library itself answer for the base pack (the command line, direct messages)."""
+
+    def __init__(self, content_dir: Path, home_guild_id: int | None = None, *, semantic: bool = True) -> None:
+        self.content_dir = content_dir
+        self.home_guild_id = home_guild_id
+        self.semantic = semantic
+        self._encoder_warned = False
+        self._vocabulary: dict[str, str] = {}
+        self._files: dict[str, FaqEntry] = {}
+        self._tenants: dict[int, tuple[dict[str, FaqEntry], dict[str, SignOff]]] = {}
+        self._views: dict[int, LibraryView] = {}
+        self.base = LibraryView({}, {}, {}, home=False)
+        self.loaded_once = False
+
+    def load(self) -> ReloadReport:
+        """Read ``content/``. The first load serves whatever is valid; later loads apply only
+        when there are no errors."""
+        result = load_entries(self.content_dir)
+        first = not self.loaded_once
+        if result.errors and not first:
+            log.warning("content reload kept the last good set: %d problem(s)", len(result.errors))
+            return ReloadReport(False, len(self.base.index), result.problems)
+        self._files = result.entries
+        self._vocabulary = result.vocabulary
+        self.loaded_once = True
+        self._rebuild()
+        for problem in result.errors:
+            log.warning("content problem: %s", problem)
+        return ReloadReport(True, len(self.base.index), result.problems)
+
+    def set_tenants(self, tenants: Mapping[int, tuple[Mapping[str, FaqEntry], Mapping[str, SignOff]]]) -> None:
+        """Every server's approved revisions and sign-offs (servers with neither use the base pack)."""
+        self._tenants = {g: (dict(o), dict(s)) for g, (o, s) in tenants.items()}
+        self._rebuild(files_changed=False)
+
+    def _rebuild(self, *, files_changed: bool = True) -> None:
+        previous = self._views
+        if files_changed:
+            self.base = LibraryView(self._files, {}, {}, home=False, index=self._index(self._files, persist=True))
+        views: dict[int, LibraryView] = {}
+        for guild_id, (overrides, signoffs) in self._tenants.items():
+            # Building a search index is the costly part: a server with only sign-offs shares the
+            # base index, and a server whose revisions did not change keeps its own.
+            index = self.base.index if not overrides else None
+            old = previous.get(guild_id)
+            if index is None and not files_changed and old is not None and old.overrides() == overrides:
+                index, overrides = old.index, old.overrides()  # the very entries that index holds
+            if index is None:
+                index = self._index({**self._files, **overrides}, persist=False)
+            views[guild_id] = LibraryView(self._files, overrides, signoffs,
+                                          home=guild_id == self.home_guild_id, index=index)
+        if self.home_guild_id is not None and self.home_guild_id not in views:
+            views[self.home_guild_id] = LibraryView(self._files, {}, {}, home=True, index=self.base.index)
+        self._views = views
+
+    def _index(self, entries: Mapping[str, FaqEntry], *, persist: bool) -> SearchIndex:
+        """A search index; only the base pack's embeddings are cached on disk (``persist``)."""
+        return SearchIndex(list(entries.values()), vocabulary=self._vocabulary, encoder=self._encoder(),
+                           cache=self.content_dir / CACHE_FILE, persist=persist)
+
+    def _encoder(self) -> Encoder | None:
+        """The sentence model for the hybrid search, or None (lexical only) when it cannot load or
+        is switched off; the reason is logged once."""
+        if not self.semantic:
+            return None
+        try:
+            return load_encoder()
+        except EncoderError as exc:
+            if not self._encoder_warned:
+                log.warning("FAQ search runs lexical only: %s", exc)
+                self._encoder_warned = True
+            return None
+
+    def view(self, guild_id: int | None) -> LibraryView:
+        """What a server is served (the base pack for a direct message or an untouched server)."""
+        if guild_id is None:
+            return self.base
+        return self._views.get(guild_id, self.base)
+
+    def servers(self) -> list[int]:
+        """Servers with revisions or sign-offs of their own (and the home server)."""
+        return sorted(self._views)
+
+    # -- the base pack ----------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.base.index
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self.base.get(entry_id)
+
+    def exact(self, text: str) -> FaqEntry | None:
+        return self.base.exact(text)
+
+    def related_for(self, entry: FaqEntry, limit: int = 3) -> list[str]:
+        return self.base.related_for(entry, limit)
+
+    def get_any(self, entry_id: str) -> FaqEntry | None:
+        return self._files.get(entry_id)
+
     def file_entries(self) -> dict[str, FaqEntry]:
         return dict(self._files)
 
     def published(self) -> list[FaqEntry]:
-        return list(self.index.entries)
+        return self.base.published()
 
     def lint(self, today: date) -> list[Problem]:
-        entries = list({**self._files, **self._overrides}.values())
+        entries = list(self._files.values())
         labels = {e.id: str(self.content_dir / e.pack / f"{e.id}.md") for e in entries}
         return lint_pack(entries, labels=labels, today=today)

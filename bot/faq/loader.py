@@ -94,7 +94,7 @@ def load_entries(content_dir: Path) -> LoadResult:
     if not content_dir.is_dir():
         result.problems.append(Problem(str(content_dir), "", "content folder not found"))
         return result
-    origins: dict[str, str] = {}
+    found: dict[str, list[tuple[float, str, FaqEntry]]] = {}
     for path in sorted(content_dir.glob("*/*.md")):
         pack = path.parent.name
         if pack in NON_FAQ_DIRS or pack.startswith("."):
@@ -109,11 +109,19 @@ def load_entries(content_dir: Path) -> LoadResult:
         result.problems.extend(problems)
         if entry is None:
             continue
-        if entry.id in origins:
-            result.problems.append(Problem(label, "id", f"{entry.id!r} is already used by {origins[entry.id]}"))
-            continue
-        origins[entry.id] = label
-        result.entries[entry.id] = entry
+        try:
+            changed = path.stat().st_mtime
+        except OSError:
+            changed = 0.0
+        found.setdefault(entry.id, []).append((changed, label, entry))
+    for entry_id, copies in found.items():
+        # Two files with one id: the older file keeps being served and the problem is reported
+        # against the newer copy, which is the one somebody just added by mistake.
+        copies.sort(key=lambda item: (item[0], item[1]))
+        _, original, entry = copies[0]
+        result.entries[entry_id] = entry
+        for _, label, _ in copies[1:]:
+            result.problems.append(Problem(label, "id", f"{entry_id!r} is already used by {original}"))
     for pack_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
         if pack_dir.name in NON_FAQ_DIRS or pack_dir.name.startswith("."):
             continue
@@ -131,8 +139,8 @@ def load_entries(content_dir: Path) -> LoadResult:
 def dump_entry(entry: FaqEntry) -> str:
     """Write an entry in the file format, so what the database published can be committed."""
     data = entry.meta.model_dump(mode="json", exclude_defaults=False)
-    for optional in ("related", "checked_claims", "protected"):
-        if not data[optional]:
-            del data[optional]
+    for optional in ("related", "checked_claims", "protected", "reviewed_by", "reviewed_on", "review_due"):
+        if data.get(optional) in (None, [], False):
+            data.pop(optional, None)
     meta = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return f"{FRONT_MATTER_FENCE}\n{meta}{FRONT_MATTER_FENCE}\n{entry.body}\n"

@@ -6,7 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.faq.library import FaqLibrary
+from bot.clock import Clock
+from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
 from bot.faq.redact import redact
 from bot.faq.render import answer_card
@@ -57,16 +58,24 @@ class FaqService:
         # unless the member asked for public; the app installs the real test (bot.faq.sensitive).
         self.is_sensitive: Callable[[str], bool] = lambda question: False
 
-    def search(self, question: str) -> SearchResult:
-        return self.library.index.search(question)
+    def view(self, actor: Actor) -> LibraryView:
+        """The content this member's server is served: the base pack plus its own revisions."""
+        return self.library.view(actor.guild_id)
 
-    def answer_reply(self, entry: FaqEntry, related: list[str], *, private: bool) -> Reply:
-        buttons = [open_button(e, row=0) for e in (self.library.get(r) for r in related) if e is not None]
+    def search(self, question: str, guild_id: int | None = None) -> SearchResult:
+        return self.library.view(guild_id).index.search(question)
+
+    def answer_reply(self, entry: FaqEntry, related: list[str], *, private: bool,
+                     view: LibraryView | None = None) -> Reply:
+        view = view or self.library.base
+        buttons = [open_button(e, row=0) for e in (view.get(r) for r in related) if e is not None]
         buttons += [
             Button("Helpful", f"faq:vote:up:{entry.id}", Style.SUCCESS, emoji="👍", row=1),
             Button("Not helpful", f"faq:vote:down:{entry.id}", Style.SECONDARY, emoji="👎", row=1),
         ]
-        return Reply(cards=[answer_card(entry)], buttons=buttons, ephemeral=private)
+        clock = self.store.clock if self.store is not None else Clock()  # rendering alone needs no store
+        review = view.review_of(entry, clock.now().date())
+        return Reply(cards=[answer_card(entry, review)], buttons=buttons, ephemeral=private)
 
     async def ask(self, actor: Actor, question: str, private: bool | None = None) -> Reply:
         """Answer a member's question from vetted entries only; safety first for free text.
@@ -76,7 +85,7 @@ class FaqService:
         is word for word an entry's question. A gentle note answers privately, beside the answer.
         ``private`` None (the member did not choose): private for health questions, else public.
         """
-        picked = self.library.get(question.strip())
+        picked = self.view(actor).get(question.strip())
         note: SafetyOutcome | None = None
         if picked is None and self.screen is not None:
             safety = await self.screen(actor, question)
@@ -93,19 +102,20 @@ class FaqService:
         return reply
 
     async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool | None) -> Reply:
-        chosen = picked or self.library.exact(question)
+        view = self.view(actor)  # this server's content: the base pack plus its own revisions
+        chosen = picked or view.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
-            related = await asyncio.to_thread(self.library.related_for, chosen)
-            return self.answer_reply(chosen, related, private=bool(private))
+            related = await asyncio.to_thread(view.related_for, chosen)
+            return self.answer_reply(chosen, related, private=bool(private), view=view)
         # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
         # keeps answering other members meanwhile.
-        result = await asyncio.to_thread(self.search, question)
+        result = await asyncio.to_thread(view.index.search, question)
         if result.kind == "answer" and result.best is not None:
-            entry = self.library.get(result.best.entry_id)
+            entry = view.get(result.best.entry_id)
             if entry is not None:
                 await self.store.record_event("answer", entry.id, actor.guild_id)
-                return self.answer_reply(entry, result.related, private=bool(private))
+                return self.answer_reply(entry, result.related, private=bool(private), view=view)
         return await self._no_match(actor, question, result.suggestions)
 
     async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
@@ -114,7 +124,8 @@ class FaqService:
         if normalized:
             await self.store.save_unanswered(words, normalized, actor.guild_id)
         await self.store.record_event("no_match", None, actor.guild_id)
-        entries = [e for e in (self.library.get(s) for s in suggestions) if e is not None]
+        view = self.view(actor)
+        entries = [e for e in (view.get(s) for s in suggestions) if e is not None]
         text = NO_MATCH
         if entries:
             text += f"\n\n{NO_MATCH_SUGGEST}"
@@ -123,26 +134,27 @@ class FaqService:
 
     async def open(self, actor: Actor, entry_id: str) -> Reply:
         """A related or suggested entry, opened by a button: private to whoever pressed it."""
-        entry = self.library.get(entry_id)
+        view = self.view(actor)
+        entry = view.get(entry_id)
         if entry is None:
             return Reply.text(ENTRY_GONE)
         await self.store.record_event("answer", entry.id, actor.guild_id)
-        return self.answer_reply(entry, self.library.related_for(entry), private=True)
+        return self.answer_reply(entry, view.related_for(entry), private=True, view=view)
 
     async def vote(self, actor: Actor, entry_id: str, helpful: bool) -> Reply:
-        if self.library.get(entry_id) is None and self.library.get_any(entry_id) is None:
+        view = self.view(actor)
+        if view.get(entry_id) is None and view.get_any(entry_id) is None:
             return Reply.text(ENTRY_GONE)
         first = await self.store.vote(entry_id, actor.user_id, helpful, actor.guild_id)
         return Reply.text(VOTE_THANKS if first else VOTE_CHANGED)
 
-    def autocomplete(self, text: str) -> list[Choice]:
+    def autocomplete(self, text: str, guild_id: int | None = None) -> list[Choice]:
         """Up to 25 entry questions for what the member has typed; the value is the entry id."""
-        return [
-            Choice(name=clip(e.question, CHOICE_NAME_MAX), value=e.id) for e in self.library.index.autocomplete(text)
-        ]
+        index = self.library.view(guild_id).index
+        return [Choice(name=clip(e.question, CHOICE_NAME_MAX), value=e.id) for e in index.autocomplete(text)]
 
     async def complete(self, actor: Actor, text: str) -> list[Choice]:
-        return self.autocomplete(text)
+        return self.autocomplete(text, actor.guild_id)
 
     async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
         """Routes ``faq:open:<id>`` and ``faq:vote:<up|down>:<id>``."""

@@ -162,13 +162,17 @@ class FaqStore:
         """Record or change a member's vote; return True when it was their first vote on it."""
         voter = await self.voter_hash(user_id)
         async with self.db.transaction() as tx:
+            # Votes are per server (0: a direct message): a vote in one server never moves another's.
+            scope = guild_id or 0
             existed = await tx.fetchone(
-                "SELECT helpful FROM faq_feedback WHERE entry_id = ? AND voter_hash = ?", (entry_id, voter)
+                "SELECT helpful FROM faq_feedback WHERE guild_id = ? AND entry_id = ? AND voter_hash = ?",
+                (scope, entry_id, voter),
             )
             await tx.execute(
                 "INSERT INTO faq_feedback (entry_id, voter_hash, helpful, guild_id, voted_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (entry_id, voter_hash) DO UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at",
-                (entry_id, voter, int(helpful), guild_id, to_iso(self.clock.now())),
+                "ON CONFLICT (guild_id, entry_id, voter_hash) DO UPDATE SET helpful = excluded.helpful, "
+                "voted_at = excluded.voted_at",
+                (entry_id, voter, int(helpful), scope, to_iso(self.clock.now())),
             )
         return existed is None
 

@@ -77,10 +77,12 @@ class ModerationCog(commands.GroupCog, group_name="faq-admin",
 
     @app_commands.command(name="approve", description="Publish a draft written by another moderator",
                           extras=extras("approve", id="moderation.pending"))
-    @app_commands.describe(id="The entry id (or draft number) waiting for review")
+    @app_commands.describe(id="The entry id (or draft number) waiting for review",
+                           reviewed="I also checked its text and sources: count this as signing it off")
     @moderator_only()
-    async def approve(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 100]) -> None:
-        await self.bot.run_handler(interaction, id=id)
+    async def approve(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 100],
+                      reviewed: bool = False) -> None:
+        await self.bot.run_handler(interaction, id=id, reviewed=reviewed)
 
     @app_commands.command(name="reject", description="Close a draft with a reason (it stays in the history)",
                           extras=extras("reject", id="moderation.pending"))
@@ -132,6 +134,44 @@ class ModerationCog(commands.GroupCog, group_name="faq-admin",
     async def due(self, interaction: discord.Interaction) -> None:
         await self.bot.run_handler(interaction)
 
+    @app_commands.command(name="sign-off", description="Mark an entry as reviewed by this server's moderators",
+                          extras=extras("sign_off", id="moderation.live"))
+    @app_commands.describe(id=ID_HELP)
+    @moderator_only()
+    async def sign_off(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 100]) -> None:
+        await self.bot.run_handler(interaction, id=id)
+
+    @app_commands.command(name="review-due", description="Walk through every entry not yet reviewed here, one by one",
+                          extras=extras("review_due"))
+    @moderator_only()
+    async def review_due(self, interaction: discord.Interaction) -> None:
+        await self.bot.run_handler(interaction)
+
+    @app_commands.command(name="status", description="This server's entries, review states and command visibility",
+                          extras=extras("status"))
+    @moderator_only()
+    async def status(self, interaction: discord.Interaction) -> None:
+        await self.bot.run_handler(interaction)
+
+    @app_commands.command(name="alias", description="Add an unanswered question as another way to ask an entry",
+                          extras=extras("alias", question="moderation.gaps", entry="moderation.live"))
+    @app_commands.describe(question="A question from /faq-admin gaps (pick from the list)",
+                           entry="The entry that answers it")
+    @moderator_only()
+    async def alias(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 100],
+                    entry: app_commands.Range[str, 1, 100]) -> None:
+        await self.bot.run_handler(interaction, question=question, entry=entry)
+
+    @alias.autocomplete("question")
+    async def gap_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.bot.run_completer(interaction, "question", current)
+
+    @alias.autocomplete("entry")
+    async def entry_autocomplete(self, interaction: discord.Interaction,
+                                 current: str) -> list[app_commands.Choice[str]]:
+        return await self.bot.run_completer(interaction, "entry", current)
+
+    @sign_off.autocomplete("id")
     @edit.autocomplete("id")
     @history.autocomplete("id")
     @approve.autocomplete("id")

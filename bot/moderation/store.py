@@ -2,6 +2,9 @@
 
 The revisions table is append-only in spirit: rows are inserted, and a decision only moves a row
 out of ``pending``. Nothing here deletes a revision, so the audit trail cannot lose a step.
+
+Every query takes the server it acts for and filters by it: one server's moderators can neither
+see nor change another server's drafts, decisions, gaps or votes, whatever id they type.
 """
 
 from __future__ import annotations
@@ -36,15 +39,10 @@ def one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def build_entry(front_matter: Mapping[str, Any], body: str, pack: str, *, kind: str,
-                decided_on: date | None) -> FaqEntry:
-    """The entry a revision publishes. An approved proposal counts as a review on the day it was
-    approved, so its dates come from the decision, not from the day it was written."""
-    data = dict(front_matter)
-    if kind != "retire" and decided_on is not None:
-        data["reviewed_on"] = decided_on.isoformat()
-        data["review_due"] = one_year_after(decided_on).isoformat()
-    return FaqEntry(meta=FrontMatter.model_validate(data), body=body, pack=pack, origin="database")
+def build_entry(front_matter: Mapping[str, Any], body: str, pack: str) -> FaqEntry:
+    """The entry a revision publishes, exactly as written. Approving a revision does not move its
+    review dates: only a sign-off does (an alias edit or a restore is not a review)."""
+    return FaqEntry(meta=FrontMatter.model_validate(dict(front_matter)), body=body, pack=pack, origin="database")
 
 
 @dataclass(slots=True, frozen=True)
@@ -97,11 +95,9 @@ class Revision:
             decided_at=from_iso(row["decided_at"]) if row["decided_at"] else None, reason=row["reason"],
         )
 
-    def entry(self, decided_on: date | None = None) -> FaqEntry:
+    def entry(self) -> FaqEntry:
         """The entry as it reads (pending) or as it was published (approved)."""
-        if decided_on is None and self.status == "approved" and self.decided_at is not None:
-            decided_on = self.decided_at.date()
-        return build_entry(self.front_matter, self.body, self.pack, kind=self.kind, decided_on=decided_on)
+        return build_entry(self.front_matter, self.body, self.pack)
 
 
 @dataclass(slots=True, frozen=True)
@@ -145,11 +141,12 @@ class ModerationStore:
         )
 
     @staticmethod
-    async def _supersede(tx: Transaction, entry_id: str, keep: int, by_id: int, by_name: str,
-                         at: datetime) -> list[int]:
+    async def _supersede(tx: Transaction, guild_id: int | None, entry_id: str, keep: int, by_id: int,
+                         by_name: str, at: datetime) -> list[int]:
         rows = await tx.fetchall(
-            "SELECT id FROM faq_revisions WHERE entry_id = ? AND status = 'pending' AND id <> ? ORDER BY id",
-            (entry_id, keep),
+            "SELECT id FROM faq_revisions WHERE guild_id = ? AND entry_id = ? AND status = 'pending' AND id <> ? "
+            "ORDER BY id",
+            (guild_id, entry_id, keep),
         )
         ids = [int(r["id"]) for r in rows]
         for old in ids:
@@ -165,61 +162,72 @@ class ModerationStore:
         Returns the new revision id and the ids it superseded."""
         async with self.db.transaction() as tx:
             rev_id = await self._insert(tx, new, "pending", at, None)
-            superseded = await self._supersede(tx, new.entry_id, rev_id, new.author_id, new.author_name, at)
+            superseded = await self._supersede(tx, new.guild_id, new.entry_id, rev_id, new.author_id,
+                                               new.author_name, at)
         return rev_id, superseded
 
     async def add_approved(self, new: NewRevision, at: datetime, reason: str) -> tuple[int, list[int]]:
         """Store a change that takes effect at once (a retirement), decided by its author."""
         async with self.db.transaction() as tx:
             rev_id = await self._insert(tx, new, "approved", at, (new.author_id, new.author_name, reason))
-            superseded = await self._supersede(tx, new.entry_id, rev_id, new.author_id, new.author_name, at)
+            superseded = await self._supersede(tx, new.guild_id, new.entry_id, rev_id, new.author_id,
+                                               new.author_name, at)
         return rev_id, superseded
 
-    async def decide(self, rev_id: int, status: RevisionStatus, by_id: int, by_name: str, at: datetime,
-                     reason: str | None = None) -> bool:
-        """Move a pending revision to ``status``; False when someone else decided it first."""
+    async def decide(self, guild_id: int | None, rev_id: int, status: RevisionStatus, by_id: int, by_name: str,
+                     at: datetime, reason: str | None = None) -> bool:
+        """Move a pending revision of this server to ``status``; False when someone else decided
+        it first (or it belongs to another server)."""
         changed = await self.db.execute(
             "UPDATE faq_revisions SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, "
-            "reason = ? WHERE id = ? AND status = 'pending'",
-            (status, by_id, by_name, to_iso(at), reason, rev_id),
+            "reason = ? WHERE id = ? AND guild_id = ? AND status = 'pending'",
+            (status, by_id, by_name, to_iso(at), reason, rev_id, guild_id),
         )
         return changed == 1
 
-    async def get(self, rev_id: int) -> Revision | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM faq_revisions WHERE id = ?", (rev_id,))
+    async def get(self, guild_id: int | None, rev_id: int) -> Revision | None:
+        """A revision of this server; another server's revision is not found."""
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM faq_revisions WHERE id = ? AND guild_id = ?",
+                                     (rev_id, guild_id))
         return None if row is None else Revision.from_row(row)
 
-    async def pending(self, limit: int = 100) -> list[Revision]:
-        """Drafts waiting for review, oldest first (the longest wait is looked at first)."""
+    async def pending(self, guild_id: int | None, limit: int = 100) -> list[Revision]:
+        """This server's drafts waiting for review, oldest first (the longest wait is looked at first)."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM faq_revisions WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+            f"SELECT {_COLUMNS} FROM faq_revisions WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?",
+            (guild_id, limit),
         )
         return [Revision.from_row(r) for r in rows]
 
-    async def pending_count(self) -> int:
-        return int(await self.db.fetchval("SELECT COUNT(*) FROM faq_revisions WHERE status = 'pending'") or 0)
+    async def pending_count(self, guild_id: int | None) -> int:
+        return int(await self.db.fetchval(
+            "SELECT COUNT(*) FROM faq_revisions WHERE guild_id = ? AND status = 'pending'", (guild_id,)) or 0)
 
-    async def pending_for(self, entry_id: str) -> Revision | None:
+    async def pending_for(self, guild_id: int | None, entry_id: str) -> Revision | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM faq_revisions WHERE entry_id = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
-            (entry_id,),
+            f"SELECT {_COLUMNS} FROM faq_revisions WHERE guild_id = ? AND entry_id = ? AND status = 'pending' "
+            "ORDER BY id DESC LIMIT 1",
+            (guild_id, entry_id),
         )
         return None if row is None else Revision.from_row(row)
 
-    async def history(self, entry_id: str) -> list[Revision]:
-        """Every revision of an entry, newest first."""
+    async def history(self, guild_id: int | None, entry_id: str) -> list[Revision]:
+        """Every revision of an entry in this server, newest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM faq_revisions WHERE entry_id = ? ORDER BY id DESC", (entry_id,)
+            f"SELECT {_COLUMNS} FROM faq_revisions WHERE guild_id = ? AND entry_id = ? ORDER BY id DESC",
+            (guild_id, entry_id),
         )
         return [Revision.from_row(r) for r in rows]
 
-    async def count_all(self) -> int:
-        return int(await self.db.fetchval("SELECT COUNT(*) FROM faq_revisions") or 0)
+    async def count_all(self, guild_id: int | None) -> int:
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM faq_revisions WHERE guild_id = ?", (guild_id,)) or 0)
 
-    async def latest_approved(self) -> list[Revision]:
-        """The last approved revision of each entry, in the order they were decided."""
+    async def latest_approved(self, guild_id: int | None) -> list[Revision]:
+        """The last approved revision of each entry in this server, in the order they were decided."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM faq_revisions WHERE status = 'approved' ORDER BY entry_id, decided_at, id"
+            f"SELECT {_COLUMNS} FROM faq_revisions WHERE guild_id = ? AND status = 'approved' "
+            "ORDER BY entry_id, decided_at, id",
+            (guild_id,),
         )
         latest: dict[str, Revision] = {}
         for row in rows:
@@ -227,8 +235,16 @@ class ModerationStore:
             latest[revision.entry_id] = revision
         return sorted(latest.values(), key=lambda r: r.id)
 
-    async def entry_ids(self) -> set[str]:
-        rows = await self.db.fetchall("SELECT DISTINCT entry_id FROM faq_revisions")
+    async def guilds_with_revisions(self) -> list[int]:
+        """Servers with approved revisions (to build each server's view at start-up)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT guild_id FROM faq_revisions WHERE status = 'approved' AND guild_id IS NOT NULL "
+            "ORDER BY guild_id"
+        )
+        return [int(r["guild_id"]) for r in rows]
+
+    async def entry_ids(self, guild_id: int | None) -> set[str]:
+        rows = await self.db.fetchall("SELECT DISTINCT entry_id FROM faq_revisions WHERE guild_id = ?", (guild_id,))
         return {r["entry_id"] for r in rows}
 
     # -- gaps and feedback --------------------------------------------------------------------
@@ -238,35 +254,48 @@ class ModerationStore:
         rows = await self.db.fetchall(
             "SELECT g.normalized, g.n, g.last_seen, g.row_id, q.question FROM ("
             "  SELECT normalized, COUNT(*) AS n, MAX(asked_at) AS last_seen, MAX(id) AS row_id"
-            "  FROM unanswered_questions WHERE asked_at >= ? AND (guild_id = ? OR (? IS NULL AND guild_id IS NULL))"
+            "  FROM unanswered_questions u WHERE asked_at >= ? AND guild_id = ?"
+            "  AND NOT EXISTS (SELECT 1 FROM faq_gap_dismissals d WHERE d.guild_id = u.guild_id"
+            "                  AND d.normalized = u.normalized)"
             "  GROUP BY normalized"
             ") g JOIN unanswered_questions q ON q.id = g.row_id "
             "ORDER BY g.n DESC, g.last_seen DESC LIMIT ?",
-            (to_iso(since), guild_id, guild_id, limit),
+            (to_iso(since), guild_id, limit),
         )
         return [GapRow(int(r["row_id"]), r["normalized"], r["question"], int(r["n"]), from_iso(r["last_seen"]))
                 for r in rows]
 
-    async def unanswered(self, row_id: int) -> tuple[int | None, str] | None:
-        """(server, words) of one unanswered question; there is no member id to return."""
-        row = await self.db.fetchone("SELECT guild_id, question FROM unanswered_questions WHERE id = ?", (row_id,))
-        return None if row is None else (row["guild_id"], row["question"])
+    async def unanswered(self, guild_id: int | None, row_id: int) -> tuple[str, str] | None:
+        """(words, normalised words) of one of this server's unanswered questions; there is no member
+        id to return, and another server's question is not found."""
+        row = await self.db.fetchone(
+            "SELECT question, normalized FROM unanswered_questions WHERE id = ? AND guild_id = ?", (row_id, guild_id))
+        return None if row is None else (row["question"], row["normalized"])
+
+    async def dismiss_gap(self, guild_id: int, normalized: str, by_id: int, at: datetime) -> bool:
+        """Hide an unanswered question (by its normalised words) from this server's gaps."""
+        changed = await self.db.execute(
+            "INSERT INTO faq_gap_dismissals (guild_id, normalized, dismissed_by_id, dismissed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (guild_id, normalized) DO NOTHING",
+            (guild_id, normalized, by_id, to_iso(at)),
+        )
+        return changed == 1
 
     async def not_helpful(self, guild_id: int | None, limit: int = 5) -> list[VoteCount]:
         """Entries with the most "Not helpful" votes from a server's members."""
         rows = await self.db.fetchall(
             "SELECT entry_id, SUM(helpful) AS up, SUM(1 - helpful) AS down FROM faq_feedback "
-            "WHERE guild_id = ? OR (? IS NULL AND guild_id IS NULL) "
+            "WHERE guild_id = ? "
             "GROUP BY entry_id HAVING SUM(1 - helpful) > 0 ORDER BY down DESC, entry_id LIMIT ?",
-            (guild_id, guild_id, limit),
+            (guild_id or 0, limit),
         )
         return [VoteCount(r["entry_id"], int(r["up"]), int(r["down"])) for r in rows]
 
     async def votes_since(self, guild_id: int | None, since: datetime) -> tuple[int, int]:
         row = await self.db.fetchone(
             "SELECT COALESCE(SUM(helpful), 0) AS up, COALESCE(SUM(1 - helpful), 0) AS down FROM faq_feedback "
-            "WHERE voted_at >= ? AND (guild_id = ? OR (? IS NULL AND guild_id IS NULL))",
-            (to_iso(since), guild_id, guild_id),
+            "WHERE voted_at >= ? AND guild_id = ?",
+            (to_iso(since), guild_id or 0),
         )
         return (int(row["up"]), int(row["down"])) if row is not None else (0, 0)
 

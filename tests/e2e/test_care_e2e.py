@@ -62,6 +62,7 @@ async def test_setup_saves_the_servers_settings(world: World) -> None:
     role = world.guild.role("Moderators")
     result = await world.fake.slash("setup", country="AU", moderator_role=role, user=world.admin)
     assert result.ephemeral and "Saved" in result.content
+    assert "Server Settings → Integrations" in result.content  # the step Discord needs for a role
     settings = await world.app.guilds.get(world.guild.id)
     assert settings.default_country == "AU" and settings.moderator_role_id == role.id
     lines = await world.fake.slash("help-now", user=world.bob)

@@ -33,6 +33,10 @@ COMMANDS = [
     ("faq-admin gaps", {}),
     ("faq-admin stats", {}),
     ("faq-admin due", {}),
+    ("faq-admin sign-off", {"id": "pacing"}),
+    ("faq-admin review-due", {}),
+    ("faq-admin status", {}),
+    ("faq-admin alias", {"question": "1", "entry": "pacing"}),
 ]
 
 
@@ -40,7 +44,7 @@ COMMANDS = [
 async def test_every_moderator_command_refuses_members_kindly(world: World, command: str, options: dict) -> None:
     result = await world.fake.slash(command, user=world.alice, options=options, check=False)
     assert result.ephemeral and "for moderators" in result.text
-    assert world.app.library.get("pacing") is not None
+    assert world.app.library.view(world.guild.id).get("pacing") is not None
 
 
 async def test_moderator_commands_are_hidden_by_default_permissions(world: World) -> None:
@@ -60,9 +64,9 @@ async def test_propose_approve_history_and_audit(world: World) -> None:
     assert submitted.ephemeral and "draft" in submitted.text.lower()
     entry_id = await world.app.db.fetchval("SELECT entry_id FROM faq_revisions WHERE status = 'pending'")
     assert entry_id and f"`{entry_id}`" in submitted.text
-    assert world.app.library.get(entry_id) is None  # not live on one person's say-so
+    assert world.app.library.view(world.guild.id).get(entry_id) is None  # not live on one person's say-so
     own = await world.fake.slash("faq-admin approve", id=entry_id, user=world.admin)
-    assert own.ephemeral and world.app.library.get(entry_id) is None
+    assert own.ephemeral and world.app.library.view(world.guild.id).get(entry_id) is None
     # mia is a moderator by role only. Discord shows her the command once an admin allows the role
     # under Server Settings → Integrations (check=False stands for that); the bot's real check
     # accepts the role.
@@ -70,7 +74,7 @@ async def test_propose_approve_history_and_audit(world: World) -> None:
     assert "```diff" in review.text
     approve = next(c for c in review.components if c.label.startswith("Approve"))
     approved = await world.fake.click(review, approve.custom_id, user=world.mod)
-    assert approved.ephemeral and world.app.library.get(entry_id) is not None
+    assert approved.ephemeral and world.app.library.view(world.guild.id).get(entry_id) is not None
     answer = await world.fake.slash("faq", question="would a weighted blanket help my fibro", user=world.bob)
     assert answer.embeds[0]["title"] == FORM["question"]
     history = await world.fake.slash("faq-admin history", id=entry_id, user=world.mod, check=False)
@@ -91,7 +95,7 @@ async def test_reject_from_a_button_asks_for_a_reason(world: World) -> None:
     assert form.modal is not None
     done = await world.fake.submit_modal(form, {form.modal.fields[0].custom_id: "not sourced"}, user=world.mod)
     assert done.ephemeral and "reject" in done.text.lower()
-    assert "Rest is part of pacing too" not in world.app.library.get("pacing").meta.summary
+    assert "Rest is part of pacing too" not in world.app.library.view(world.guild.id).get("pacing").meta.summary
 
 
 async def test_gaps_show_unanswered_questions_and_not_helpful_votes(world: World) -> None:
@@ -116,7 +120,7 @@ async def test_stats_due_reload_and_retire(world: World) -> None:
     assert (reload.ephemeral and "0 error" in reload.text.replace("No errors", "0 errors")) or "loaded" in reload.text.lower()
     retired = await world.fake.slash("faq-admin retire", id="massage-chiropractic", reason="under review",
                                      user=world.admin)
-    assert retired.ephemeral and world.app.library.get("massage-chiropractic") is None
+    assert retired.ephemeral and world.app.library.view(world.guild.id).get("massage-chiropractic") is None
 
 
 
@@ -125,9 +129,11 @@ async def test_preview_full_view_and_form_retry_buttons(world: World) -> None:
     bad = dict(FORM, sources="just a title")
     failed = await world.fake.submit_modal(opened, bad, user=world.admin)
     assert failed.ephemeral and "Sources" in failed.text and failed.files
-    again = next(c for c in failed.components if c.custom_id.startswith("mod:open:"))
+    again = next(c for c in failed.components if c.custom_id.startswith("mod:again:"))
     reopened = await world.fake.click(failed, again.custom_id, user=world.admin)
     assert reopened.modal is not None
+    kept = {f.custom_id: f.value for f in reopened.modal.fields}
+    assert kept["question"] == FORM["question"] and kept["sources"] == "just a title"  # what was typed
     saved = await world.fake.submit_modal(reopened, FORM, user=world.admin)
     preview = next(c for c in saved.components if c.custom_id.startswith("mod:preview:"))
     shown = await world.fake.click(saved, preview.custom_id, user=world.admin)
@@ -138,10 +144,48 @@ async def test_preview_full_view_and_form_retry_buttons(world: World) -> None:
     assert detail.ephemeral and detail.text
 
 
-async def test_due_re_review_button_opens_the_form(world: World) -> None:
-    world.clock.set(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the pack's reviews fall due
+async def test_sign_off_walk_through_and_the_answer_card_state(world: World) -> None:
+    before = await world.fake.slash("faq", question="what is pacing", user=world.bob)
+    assert "not yet reviewed by this server's moderators" in before.embeds[0]["footer"]["text"]
+    walk = await world.fake.slash("faq-admin review-due", user=world.admin)
+    assert walk.ephemeral and walk.embeds and "To review (60 left)" in walk.embeds[0]["title"]
+    skip = next(c for c in walk.components if c.custom_id.startswith("mod:walk:"))
+    nxt = await world.fake.click(walk, skip.custom_id, user=world.admin)
+    assert "To review (59 left)" in nxt.embeds[0]["title"]
+    shown = await world.fake.slash("faq-admin sign-off", id="pacing", user=world.admin)
+    sign = next(c for c in shown.components if c.custom_id.startswith("mod:so:pacing:"))
+    done = await world.fake.click(shown, sign.custom_id, user=world.admin)
+    assert done.ephemeral and "Signed off `pacing`" in done.text
+    after = await world.fake.slash("faq", question="what is pacing", user=world.bob)
+    assert "Reviewed by this server's moderators (ada)" in after.embeds[0]["footer"]["text"]
+    world.clock.set(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the sign-off's review falls due
     due = await world.fake.slash("faq-admin due", user=world.admin)
-    buttons = [c for c in due.components if c.custom_id.startswith("mod:open:edit:")]
-    assert buttons and "pacing" in due.text
-    form = await world.fake.click(due, buttons[0].custom_id, user=world.admin)
-    assert form.modal is not None
+    assert "pacing" in due.text
+    status = await world.fake.slash("faq-admin status", user=world.admin)
+    assert status.ephemeral and "Integrations" in status.text
+
+
+async def test_a_second_server_sees_and_changes_nothing_of_the_first(world: World) -> None:
+    """Through the real client: server B's admin can neither see nor decide server A's draft, and
+    retiring an entry in B leaves A's members served."""
+    import discord
+
+    other = world.fake.guild("Back Pain Circle", channels=["general", "audit-b"])
+    mallory = world.fake.user("mallory", guild=other, manage_guild=True)
+    world.bot.tree.copy_global_to(guild=discord.Object(other.id))
+    await world.bot.tree.sync(guild=discord.Object(other.id))
+    opened = await world.fake.slash("faq-admin propose", user=world.admin)
+    await world.fake.submit_modal(opened, FORM, user=world.admin)
+    entry_id = await world.app.db.fetchval("SELECT entry_id FROM faq_revisions WHERE status = 'pending'")
+    review = await world.fake.slash("faq-admin review", user=mallory, guild=other)
+    assert review.ephemeral and "No drafts are waiting" in review.text and "ada" not in review.text
+    approve = await world.fake.slash("faq-admin approve", id=entry_id, user=mallory, guild=other)
+    assert "no draft waiting" in approve.text
+    retired = await world.fake.slash("faq-admin retire", id="pacing", reason="not for us", user=mallory, guild=other)
+    assert "is retired" in retired.text
+    answer = await world.fake.slash("faq", question="what is pacing", user=world.bob)
+    assert answer.embeds and answer.embeds[0]["title"].startswith("What is pacing")
+    assert world.app.library.view(world.guild.id).get("pacing") is not None
+    assert world.app.library.view(other.id).get("pacing") is None
+    pending = await world.fake.slash("faq-admin review", user=world.admin)
+    assert entry_id in pending.text

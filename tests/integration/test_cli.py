@@ -70,7 +70,9 @@ def test_content_check_judges_reviews_as_of_a_given_day() -> None:
     later = supportbot("content", "check", str(CONTENT), "--on", "2028-01-01")
     assert later.returncode == 0  # overdue reviews are warnings, not errors
     assert "0 error(s)" in later.stdout and "0 warning(s)" not in later.stdout
-    assert "review" in later.stdout.lower()
+    # The shipped FAQ entries are drafted (no review dates yet); the crisis lines' check dates are.
+    assert "was last verified on 2026-11-23" in later.stdout
+    assert "was last verified" not in supportbot("content", "check", str(CONTENT), "--on", "2026-12-01").stdout
     bad = supportbot("content", "check", "--on", "next tuesday")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
 
@@ -87,6 +89,25 @@ def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
     assert "I don't have a vetted answer for that yet" in text
     assert "I don't know /nope" in text
     assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_content_export_writes_the_named_servers_sign_offs(tmp_path: Path) -> None:
+    from bot.console.session import CONSOLE_GUILD_ID
+
+    env = {"CONTENT_DIR": str(CONTENT), "DATABASE_PATH": str(tmp_path / "db.sqlite3"), "HOME_GUILD_ID": ""}
+    signed = supportbot("chat", "--user", "sam", "--moderator", stdin="/faq-admin sign-off pacing\n1\n:quit\n",
+                        cwd=tmp_path, env=env)
+    assert "Signed off `pacing` as reviewed by sam" in signed.stdout, signed.stdout
+    unnamed = supportbot("content", "export", str(tmp_path / "out"), cwd=tmp_path, env=env)
+    assert unnamed.returncode == 1 and "HOME_GUILD_ID" in unnamed.stdout and not (tmp_path / "out").exists()
+    done = supportbot("content", "export", str(tmp_path / "out"), "--guild", str(CONSOLE_GUILD_ID), cwd=tmp_path,
+                      env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (tmp_path / "out" / "fibromyalgia" / "pacing.md").read_text(encoding="utf-8")
+    original = (CONTENT / "fibromyalgia" / "pacing.md").read_text(encoding="utf-8")
+    assert text == original.replace("review: drafted\n", "review: reviewed\nreviewed_by: sam\nreviewed_on: "
+                                    f"{text.split('reviewed_on: ')[1][:10]}\nreview_due: {text.split('review_due: ')[1][:10]}\n")
+    assert supportbot("content", "check", str(tmp_path / "out"), cwd=tmp_path).returncode == 0
 
 
 def test_automod_json_summarises_the_derived_rules() -> None:

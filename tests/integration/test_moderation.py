@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.app import SupportApp
 from bot.client import SupportBot
-from bot.console.session import Console, console_actor
+from bot.console.session import CONSOLE_GUILD_ID, Console, console_actor
 from bot.moderation.permissions import REFUSAL
 from bot.moderation.service import install
 
@@ -101,11 +101,11 @@ async def test_a_form_with_problems_saves_nothing_in_the_console(app: SupportApp
     text = await alice.type("/faq-admin propose")
     assert "nothing was stored" in text and "Sources, line 1: write it as" in text
     assert "[file saved:" in text and "your-draft.txt" in text
-    assert await app.moderation.store.count_all() == 0  # type: ignore[attr-defined]
+    assert await app.moderation.store.count_all(CONSOLE_GUILD_ID) == 0  # type: ignore[attr-defined]
 
 
 async def test_cancelling_the_form_saves_nothing(app: SupportApp, tmp_path: Path) -> None:
     bot = await console_bot(app)
     alice = Player(app, bot, "alice", tmp_path, moderator=True, answers=[QUESTION, "."])
     assert "Form cancelled" in await alice.type("/faq-admin propose")
-    assert await app.moderation.store.count_all() == 0  # type: ignore[attr-defined]
+    assert await app.moderation.store.count_all(CONSOLE_GUILD_ID) == 0  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from bot.care.service import SafetyLoadError
 from bot.clock import ManualClock
 from bot.config import Settings
 from tests.conftest import CONTENT
-from tests.unit.test_moderation_service import ALICE, BOB, CAROL, call, draft_number, edit, moderation
+from tests.unit.test_moderation_service import ALICE, BOB, CAROL, GUILD, call, draft_number, edit, moderation
 
 SUICIDAL_QUESTION = "I'm having thoughts of suicide. What can I do right now?"
 
@@ -76,16 +76,16 @@ async def test_one_moderator_cannot_retire_a_protected_entry(app: SupportApp) ->
     app.settings.allow_self_approval = True
     reply = await call(app, "retire", ALICE, id="crisis-lines", reason="testing the two-person rule")
     assert "needs a second moderator" in reply.all_text()
-    assert app.library.get("crisis-lines") is not None
+    assert app.library.view(GUILD).get("crisis-lines") is not None
     rev = draft_number(reply)
     refused = await call(app, "approve", ALICE, id=str(rev))
     assert "protected safety entry" in refused.all_text()
-    assert app.library.get("crisis-lines") is not None
+    assert app.library.view(GUILD).get("crisis-lines") is not None
     answer = await app.faq.ask(CAROL, "crisis-lines")
     assert answer.cards
     approved = await call(app, "approve", BOB, id=str(rev))
     assert "Approved" in approved.all_text()
-    assert app.library.get("crisis-lines") is None
+    assert app.library.view(GUILD).get("crisis-lines") is None
 
 
 async def test_self_approval_never_changes_a_protected_entry(app: SupportApp) -> None:
@@ -95,8 +95,8 @@ async def test_self_approval_never_changes_a_protected_entry(app: SupportApp) ->
     rev = draft_number(await edit(app, ALICE, "cauda-equina"))
     refused = await call(app, "approve", ALICE, id=str(rev))
     assert "protected safety entry" in refused.all_text()
-    assert (await app.moderation.store.get(rev)).status == "pending"  # type: ignore[union-attr]
-    assert app.library.get("cauda-equina") is not None and app.library.get("cauda-equina").meta.protected  # type: ignore[union-attr]
+    assert (await app.moderation.store.get(GUILD, rev)).status == "pending"  # type: ignore[union-attr]
+    assert app.library.view(GUILD).get("cauda-equina") is not None and app.library.view(GUILD).get("cauda-equina").meta.protected  # type: ignore[union-attr]
 
 
 async def test_unprotected_entries_keep_self_approval(app: SupportApp) -> None:

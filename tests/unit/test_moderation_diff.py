@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.faq.loader import load_entries
+from bot.moderation.common import join_lines
 from bot.moderation.diff import changed_fields, code_block, content_hash, entry_text, unified
-from bot.moderation.service import build_draft, form_values, friendly_field, join_lines, parse_sources
+from bot.moderation.forms import build_draft, form_values, friendly_field, parse_sources
 from bot.moderation.store import one_year_after
 from tests.conftest import CONTENT
 

@@ -93,32 +93,54 @@ async def test_stats_count_answers_no_matches_and_top_entries(app: SupportApp, c
     assert later["Answers served"] == "0" and later["No vetted answer"] == "0"
 
 
+async def sign_off(app: SupportApp, actor: Actor, entry_id: str) -> str:
+    """/faq-admin sign-off, then the confirm button, as a moderator does it."""
+    shown = await call(app, "sign_off", actor, id=entry_id)
+    button = next(b for b in shown.buttons if b.custom_id and b.custom_id.startswith("mod:so:"))
+    return (await press(app, actor, button.custom_id)).all_text()
+
+
 async def test_due_lists_entries_due_within_30_days(app: SupportApp, clock: ManualClock) -> None:
     await moderation(app)
-    assert "No entries are due" in (await call(app, "due", ALICE)).all_text()
-    clock.set(datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
-    reply = await call(app, "due", ALICE)
-    text = reply.all_text()
-    assert "4 entries to re-review" in text and "due 23 Feb 2027 (in 22 days)" in text
-    assert "pacing" not in text
+    first = (await call(app, "due", ALICE)).all_text()
+    assert "No reviewed entries are due" in first and "60 entries are still drafted" in first
+    assert "Signed off `pacing` as reviewed by Alice on 23 Nov 2026" in await sign_off(app, ALICE, "pacing")
     clock.set(datetime(2027, 11, 1, 9, 0, tzinfo=UTC))
     text = (await call(app, "due", ALICE)).all_text()
-    assert "`pacing`" in text and "overdue since 23 Feb 2027" in text
-    form = await press(app, ALICE, "mod:open:edit:k:pacing")
-    assert form.modal is not None
+    assert "1 entry to re-review" in text and "`pacing`" in text and "due 23 Nov 2027 (in 22 days)" in text
+    clock.set(datetime(2027, 12, 1, 9, 0, tzinfo=UTC))
+    text = (await call(app, "due", ALICE)).all_text()
+    assert "`pacing`" in text and "overdue since 23 Nov 2027" in text
+    answer = await app.faq.ask(CAROL, "pacing")
+    assert "A new review is due" in (answer.cards[0].footer or "")
 
 
-async def test_re_review_moves_the_due_date_a_year_on(app: SupportApp, clock: ManualClock) -> None:
+async def test_only_a_sign_off_moves_the_review_date(app: SupportApp, clock: ManualClock) -> None:
     await moderation(app)
+    await sign_off(app, ALICE, "pacing")
     clock.set(datetime(2027, 11, 1, 9, 0, tzinfo=UTC))
+    # An alias-only edit, approved: served at once, but it is not a review and keeps the old dates.
     form = await press(app, ALICE, "mod:open:edit:k:pacing")
     assert form.modal is not None
     values = {f.custom_id: f.value or "" for f in form.modal.fields}
-    reply = await press(app, ALICE, form.modal.custom_id, values)
-    assert "review only (no changes to the text)" in reply.all_text()
+    values["aliases"] += "\nhow do i pace myself on a good day"
+    assert "other ways to ask" in (await press(app, ALICE, form.modal.custom_id, values)).all_text()
     await call(app, "approve", BOB, id="pacing")
-    entry = app.library.get("pacing")
-    assert entry is not None and entry.meta.review_due.isoformat() == "2028-11-01"
+    view = app.library.view(GUILD)
+    entry = view.get("pacing")
+    assert entry is not None and "how do i pace myself on a good day" in entry.meta.aliases
+    status = view.review_of(entry, clock.now().date())
+    assert status.state == "reviewed" and status.by == "Alice" and str(status.due) == "2027-11-23"
+    # A text change is not covered by the old sign-off: the entry reads as drafted again.
+    form = await press(app, ALICE, "mod:open:edit:k:pacing")
+    values = {f.custom_id: f.value or "" for f in form.modal.fields}
+    values["summary"] = "Pacing keeps activity steady from day to day, so a good day does not cost you the next."
+    await press(app, ALICE, form.modal.custom_id, values)
+    await call(app, "approve", BOB, id="pacing")
+    entry = app.library.view(GUILD).get("pacing")
+    assert entry is not None and app.library.view(GUILD).review_of(entry, clock.now().date()).state == "drafted"
+    assert "Signed off `pacing` as reviewed by Bob on 1 Nov 2027; next review due 1 Nov 2028" in \
+        await sign_off(app, BOB, "pacing")
     assert "`pacing`" not in (await call(app, "due", ALICE)).all_text()
 
 

@@ -62,8 +62,8 @@ async def test_every_command_is_hidden_from_members_and_guild_only(app: SupportA
     assert int(data["default_member_permissions"]) == Permissions(manage_guild=True).value
     assert group.guild_only  # type: ignore[union-attr]
     names = sorted(c.name for c in admin_commands(bot))
-    assert names == ["approve", "due", "edit", "gaps", "history", "propose", "reject", "reload", "retire",
-                     "review", "stats"]
+    assert names == ["alias", "approve", "due", "edit", "gaps", "history", "propose", "reject", "reload", "retire",
+                     "review", "review-due", "sign-off", "stats", "status"]
     for command in admin_commands(bot):
         assert command.extras["check"] == CHECK_NAME and command.extras["handler"] in app.handlers
         assert len(command.checks) == 1
@@ -83,7 +83,7 @@ async def test_every_command_refuses_a_member_in_the_console(app: SupportApp, tm
         assert REFUSAL in text, command.name
         assert "(only you can see this)" in text
     assert len(app.outbox.channel_posts) == before
-    assert app.library.get("pacing") is not None
+    assert app.library.view(GUILD).get("pacing") is not None
 
 
 async def test_every_command_check_raises_a_friendly_failure_on_discord(app: SupportApp) -> None:
@@ -100,17 +100,20 @@ async def test_every_handler_refuses_a_member_even_when_called_directly(app: Sup
     service = await moderation(app)
     arguments: dict[str, dict[str, Any]] = {
         "edit": {"id": "pacing"}, "approve": {"id": "pacing"}, "reject": {"id": "pacing", "reason": "no"},
-        "retire": {"id": "pacing", "reason": "no"}, "history": {"id": "pacing"},
+        "retire": {"id": "pacing", "reason": "no"}, "history": {"id": "pacing"}, "sign_off": {"id": "pacing"},
+        "alias": {"question": "1", "entry": "pacing"},
     }
     for name in service.handlers():
         reply = await app.call(name, CAROL, **arguments.get(name.split(".", 1)[1], {}))
         assert reply.content == REFUSAL and reply.ephemeral and reply.modal is None, name
-    assert app.library.get("pacing") is not None
+    assert app.library.view(GUILD).get("pacing") is not None
 
 
 @pytest.mark.parametrize("custom_id", [
     "mod:open:new:0", "mod:open:edit:k:pacing", "mod:form:new:0", "mod:form:edit:k:pacing", "mod:gap:1",
     "mod:approve:1", "mod:reject:1", "mod:why:1", "mod:show:1", "mod:preview:1", "mod:hist:0:pacing",
+    "mod:approve:1:signed", "mod:again:new:0", "mod:again:edit:k:pacing", "mod:dismiss:1", "mod:walk:-",
+    "mod:so:pacing:0123456789",
 ])
 async def test_every_button_and_form_refuses_a_member(app: SupportApp, custom_id: str) -> None:
     await moderation(app)

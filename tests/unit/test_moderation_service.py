@@ -140,27 +140,35 @@ async def test_invalid_proposal_lists_every_problem_and_stores_nothing(app: Supp
     assert "Detail: is empty" in text
     assert "Question: is too short" in text
     assert reply.files and b"Can a weighted" not in reply.files[0].data and b"x" * 300 in reply.files[0].data
-    assert reply.buttons and reply.buttons[0].custom_id == "mod:open:new:4"
-    assert await service.store.count_all() == 0
-    assert app.library.get_any("hi") is None
+    assert reply.buttons and reply.buttons[0].custom_id == "mod:again:new:4"
+    assert await service.store.count_all(GUILD) == 0
+    assert app.library.view(GUILD).get_any("hi") is None
+    # "Open the form again" shows what was typed, not an empty form; only to the one who typed it.
+    again = await press(app, ALICE, reply.buttons[0].custom_id)
+    assert again.modal is not None
+    typed = {f.custom_id: f.value for f in again.modal.fields}
+    assert typed["sources"] == bad["sources"] and typed["aliases"] == BLANKET["aliases"]
+    other = await press(app, BOB, reply.buttons[0].custom_id)
+    assert other.modal is not None and all(not f.value for f in other.modal.fields)
 
 
 async def test_duplicate_alias_lines_are_named_by_line(app: SupportApp, service: ModerationService) -> None:
     reply = await propose(app, ALICE, {**BLANKET, "aliases": "weighted blanket\n\nWeighted blanket"})
     assert "Other ways to ask: 'Weighted blanket' is listed twice." in reply.all_text()
-    assert await service.store.count_all() == 0
+    assert await service.store.count_all(GUILD) == 0
 
 
 async def test_valid_proposal_is_pending_and_not_served(app: SupportApp, service: ModerationService) -> None:
     reply = await propose(app, ALICE, BLANKET)
     rev = draft_number(reply)
     assert f"new entry `{BLANKET_ID}`" in reply.all_text()
-    revision = await service.store.get(rev)
+    revision = await service.store.get(GUILD, rev)
     assert revision is not None and revision.status == "pending" and revision.author_name == "Alice"
-    assert revision.front_matter["category"] == "self-care" and revision.front_matter["reviewed_by"] == "Moderator team"
+    assert revision.front_matter["category"] == "self-care" and revision.front_matter["review"] == "drafted"
+    assert "reviewed_by" not in revision.front_matter or revision.front_matter["reviewed_by"] is None
     assert revision.front_matter["sources"][0] == {"title": "Fibromyalgia", "publisher": "NHS", "year": 2022,
                                                    "url": "https://www.nhs.uk/conditions/fibromyalgia/"}
-    assert app.library.get(BLANKET_ID) is None
+    assert app.library.view(GUILD).get(BLANKET_ID) is None
     answer = await app.faq.ask(CAROL, "Can a weighted blanket help with fibromyalgia?")
     assert all(card.title != BLANKET["question"] for card in answer.cards)
 
@@ -180,10 +188,10 @@ async def test_author_cannot_approve_their_own_draft(app: SupportApp, service: M
     rev = draft_number(await propose(app, ALICE, BLANKET))
     reply = await call(app, "approve", ALICE, id=BLANKET_ID)
     assert "another moderator needs to approve it" in reply.all_text()
-    assert (await service.store.get(rev)).status == "pending"  # type: ignore[union-attr]
+    assert (await service.store.get(GUILD, rev)).status == "pending"  # type: ignore[union-attr]
     button = await press(app, ALICE, f"mod:approve:{rev}")
     assert "another moderator needs to approve it" in button.all_text()
-    assert app.library.get(BLANKET_ID) is None
+    assert app.library.view(GUILD).get(BLANKET_ID) is None
 
 
 async def test_self_approval_when_the_server_allows_it(app: SupportApp, service: ModerationService) -> None:
@@ -191,7 +199,7 @@ async def test_self_approval_when_the_server_allows_it(app: SupportApp, service:
     await propose(app, ALICE, BLANKET)
     reply = await call(app, "approve", ALICE, id=BLANKET_ID)
     assert "is live now" in reply.all_text() and "self-approved" in reply.all_text()
-    assert app.library.get(BLANKET_ID) is not None
+    assert app.library.view(GUILD).get(BLANKET_ID) is not None
 
 
 async def test_self_approval_when_the_settings_allow_it(app: SupportApp, service: ModerationService) -> None:
@@ -206,22 +214,30 @@ async def test_second_moderator_approves_and_faq_answers_at_once(app: SupportApp
     assert f"Approved draft #{rev} by Alice" in reply.all_text()
     answer = await app.faq.ask(CAROL, "do weighted blankets help with fibro?")
     assert answer.cards and answer.cards[0].title == BLANKET["question"]
-    entry = app.library.get(BLANKET_ID)
+    entry = app.library.view(GUILD).get(BLANKET_ID)
     assert entry is not None and entry.origin == "database"
-    assert entry.meta.reviewed_on.isoformat() == "2026-11-23" and entry.meta.review_due.isoformat() == "2027-11-23"
+    # Approving publishes; it is not a review: the new entry reads as drafted until signed off.
+    assert entry.meta.review == "drafted" and entry.meta.reviewed_on is None
+    assert "not yet reviewed by this server's moderators" in (answer.cards[0].footer or "")
     again = await call(app, "approve", BOB, id=str(rev))
     assert "already approved by Bob" in again.all_text()
 
 
-async def test_approval_uses_the_approval_date(app: SupportApp, service: ModerationService, clock: Any) -> None:
+async def test_approval_marked_reviewed_signs_off_on_the_approval_date(app: SupportApp, service: ModerationService,
+                                                                       clock: Any) -> None:
     from datetime import timedelta
 
     await propose(app, ALICE, BLANKET)
     clock.advance(timedelta(days=3))
-    await call(app, "approve", BOB, id=BLANKET_ID)
-    entry = app.library.get(BLANKET_ID)
-    assert entry is not None and entry.meta.reviewed_on.isoformat() == "2026-11-26"
-    assert entry.meta.review_due.isoformat() == "2027-11-26"
+    reply = await call(app, "approve", BOB, id=BLANKET_ID, reviewed=True)
+    assert "Signed off" in reply.all_text()
+    view = app.library.view(GUILD)
+    entry = view.get(BLANKET_ID)
+    assert entry is not None
+    status = view.review_of(entry, clock.now().date())
+    assert status.state == "reviewed" and status.by == "Bob"
+    assert status.on is not None and status.on.isoformat() == "2026-11-26"
+    assert status.due is not None and status.due.isoformat() == "2027-11-26"
 
 
 async def test_edit_is_prefilled_and_the_review_shows_the_diff(app: SupportApp, service: ModerationService) -> None:
@@ -233,7 +249,7 @@ async def test_edit_is_prefilled_and_the_review_shows_the_diff(app: SupportApp, 
     new_summary = ("Pacing means keeping activity steady instead of doing lots on good days and crashing "
                    "after. Rest before you are worn out and build up slowly.")
     rev = draft_number(await edit(app, ALICE, "pacing", summary=new_summary))
-    revision = await service.store.get(rev)
+    revision = await service.store.get(GUILD, rev)
     assert revision is not None and revision.kind == "edit" and revision.changes == "short answer"
     assert revision.front_matter["related"] == ["flare-plan", "starting-exercise", "symptom-diary"]
     assert revision.front_matter["category"] == "self-care"
@@ -241,7 +257,8 @@ async def test_edit_is_prefilled_and_the_review_shows_the_diff(app: SupportApp, 
     card = review.cards[0]
     assert card.title == f"#{rev} · edit · pacing"
     assert "```diff" in (card.description or "") and "+summary: Pacing means keeping activity steady" in (card.description or "")
-    assert [b.custom_id for b in review.buttons][:2] == [f"mod:approve:{rev}", f"mod:reject:{rev}"]
+    assert [b.custom_id for b in review.buttons][:3] == [f"mod:approve:{rev}", f"mod:approve:{rev}:signed",
+                                                         f"mod:reject:{rev}"]
     full = await press(app, BOB, f"mod:show:{rev}")
     assert "-summary:" in (full.cards[0].description or "")
     assert (await app.faq.ask(CAROL, "what is pacing")).cards[0].description.startswith("**Pacing means keeping your")  # type: ignore[union-attr]
@@ -259,7 +276,7 @@ async def test_edit_moves_category_and_the_review_lists_many_drafts_within_limit
     assert form.modal.title == "Edit draft #1: pacing"  # the waiting draft is what gets refined
     values = {f.custom_id: f.value or "" for f in form.modal.fields}
     rev = draft_number(await press(app, ALICE, form.modal.custom_id, values))
-    revision = await service.store.get(rev)
+    revision = await service.store.get(GUILD, rev)
     assert revision is not None and revision.front_matter["category"] == "living" and "category" in revision.changes
 
 
@@ -268,7 +285,7 @@ async def test_a_newer_draft_supersedes_the_older_one_which_stays(app: SupportAp
     second_reply = await edit(app, BOB, "pacing", summary="Pacing keeps activity level so good days don't cost you.")
     second = draft_number(second_reply)
     assert f"It replaces draft #{first}" in second_reply.all_text()
-    old = await service.store.get(first)
+    old = await service.store.get(GUILD, first)
     assert old is not None and old.status == "superseded" and old.reason == f"replaced by #{second}"
     history = await call(app, "history", ALICE, id="pacing")
     assert f"#{first}" in history.all_text() and "superseded" in history.all_text()
@@ -280,16 +297,16 @@ async def test_a_draft_written_against_an_older_version_cannot_be_approved(app: 
     # retiring closed the draft; a stale draft is never published over a newer live version
     reply = await call(app, "approve", BOB, id=str(rev))
     assert "replaced by a newer draft" in reply.all_text()
-    assert app.library.get("pacing") is None
+    assert app.library.view(GUILD).get("pacing") is None
 
 
 async def test_reject_keeps_the_draft_in_history(app: SupportApp, service: ModerationService) -> None:
     rev = draft_number(await propose(app, ALICE, BLANKET))
     reply = await call(app, "reject", BOB, id=BLANKET_ID, reason="Please add a second source.")
     assert f"Rejected draft #{rev}" in reply.all_text()
-    revision = await service.store.get(rev)
+    revision = await service.store.get(GUILD, rev)
     assert revision is not None and revision.status == "rejected" and revision.reason == "Please add a second source."
-    assert app.library.get(BLANKET_ID) is None
+    assert app.library.view(GUILD).get(BLANKET_ID) is None
     history = await call(app, "history", ALICE, id=BLANKET_ID)
     text = history.all_text()
     assert "proposed by Alice" in text and "rejected by Bob" in text and "Please add a second source." in text
@@ -308,7 +325,7 @@ async def test_retire_removes_the_entry_from_search_at_once(app: SupportApp, ser
     assert (await app.faq.ask(CAROL, "what is pacing")).cards
     reply = await call(app, "retire", ALICE, id="pacing", reason="A source was withdrawn.")
     assert "members no longer get this answer" in reply.all_text()
-    assert app.library.get("pacing") is None
+    assert app.library.view(GUILD).get("pacing") is None
     history = await call(app, "history", BOB, id="pacing")
     assert "Now: retired by revision #1, approved in Discord (not served)." in history.all_text()
     assert "reason: A source was withdrawn." in history.all_text()
@@ -317,9 +334,9 @@ async def test_retire_removes_the_entry_from_search_at_once(app: SupportApp, ser
     assert "already retired" in (await call(app, "retire", ALICE, id="pacing", reason="again")).all_text()
     # bringing it back is a proposal like any other, approved by someone else
     rev = draft_number(await edit(app, ALICE, "pacing"))
-    assert "status" in (await service.store.get(rev)).changes  # type: ignore[union-attr]
+    assert "status" in (await service.store.get(GUILD, rev)).changes  # type: ignore[union-attr]
     await call(app, "approve", BOB, id="pacing")
-    assert app.library.get("pacing") is not None
+    assert app.library.view(GUILD).get("pacing") is not None
 
 
 async def test_history_lists_proposer_approver_and_changes(app: SupportApp, service: ModerationService) -> None:
@@ -348,7 +365,7 @@ async def test_history_pages_and_every_row_survives(app: SupportApp, service: Mo
     older = next(b for b in reply.buttons if b.label == "Older")
     page2 = await press(app, ALICE, older.custom_id or "")
     assert "#1**" in page2.all_text() and "#2**" in page2.all_text()
-    assert await service.store.count_all() == 12
+    assert await service.store.count_all(GUILD) == 12
 
 
 def test_revisions_are_never_deleted() -> None:
@@ -388,12 +405,16 @@ async def test_preview_shows_the_member_view(app: SupportApp, service: Moderatio
 
 async def test_warnings_reach_the_author_without_blocking(app: SupportApp, service: ModerationService) -> None:
     values = {**BLANKET, "detail": BLANKET["detail"] + "\n\nThis is a miracle for everyone.",
-              "sources": "Old page | Somewhere | 2010 | http://example.org/page"}
+              "sources": "Old page | Somewhere | 2010 | https://example.org/page"}
     reply = await propose(app, ALICE, values)
     text = reply.all_text()
     assert "Please check before approving" in text
-    assert "absolute claim 'miracle'" in text and "Sources, line 1, link: links must use https://" in text
+    assert "absolute claim 'miracle'" in text
     assert draft_number(reply)
+    # A link that is not https is no longer a warning: nothing is stored.
+    refused = await propose(app, ALICE, {**values, "sources": "Old page | Somewhere | 2010 | http://example.org/page"})
+    assert "Sources, line 1, link: must be a web link starting with https://" in refused.all_text()
+    assert "nothing was stored" in refused.all_text()
 
 
 async def test_editing_an_unknown_entry_says_so(app: SupportApp, service: ModerationService) -> None:

@@ -506,8 +506,9 @@ def test_a_pause_freezes_current_and_longest_exactly(
     during = summarize(days, on_day, rest_allowance=r, pauses=[*pauses, new])
     assert during == reference(days, on_day, r, [*pauses, new])
     if later < length:
+        # The streaks freeze; the rest-day allowance is a rolling 7-day window and keeps rolling
+        # (the reference model above defines it), so it is not compared here.
         assert (during.current, during.longest) == (before.current, before.longest)
-        assert during.rest_days_left_this_week == before.rest_days_left_this_week
     else:
         # after the pause it is as if the paused days without a check-in had never existed
         removed = sum(1 for i in range(length) if TODAY + timedelta(days=i) not in days)
