@@ -38,11 +38,12 @@ DEADLINE_S = 3.0
 async def _enroll(db_path: Path, guild_id: int, user_ids: list[int]) -> None:
     from bot.checkins.store import CheckinStore
     from bot.clock import Clock
+    from bot.crypto import Keyring, generate_key
     from bot.db import Database
 
     db = await Database.open(db_path)
     try:
-        store = CheckinStore(db, Clock())
+        store = CheckinStore(db, Clock(), Keyring.from_text(generate_key()))  # notes encrypted, as in the bot
         for user_id in user_ids:
             await store.enroll(user_id, guild_id, "Europe/London", None, None)
     finally:

@@ -284,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_export = content_sub.add_parser("export", help="write FAQ entries approved in Discord as content files")
     p_export.add_argument("directory", type=Path, help="where to write <pack>/<id>.md (e.g. content)")
     p_export.add_argument("--guild", type=int, help="the server whose revisions to write (default: HOME_GUILD_ID)")
+    p_keys = sub.add_parser("keys", help="the data key that encrypts health notes at rest")
+    keys_sub = p_keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_sub.add_parser("rotate", help="re-encrypt everything with a new data key")
+    keys_sub.add_parser("new", help="print a new random key (for DATA_KEY)")
     p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
     p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
     p_automod.add_argument("--json", action="store_true", help="one JSON object")
@@ -319,6 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return automod_command(settings, args.rules, args.json)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir, args.on)
+        if args.command == "keys":
+            from bot.crypto import generate_key
+            from bot.keys import rotate_keys
+
+            print(generate_key() if args.keys_command == "new" else asyncio.run(rotate_keys(settings)))
+            return 0
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -326,8 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a clear line instead of a traceback for known start-up failures
         from bot.care.service import SafetyLoadError
+        from bot.crypto import DataKeyError
         from bot.db import DatabaseError
 
+        if isinstance(exc, DataKeyError):
+            print(f"Cannot start: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, SafetyLoadError):
             print(exc, file=sys.stderr)
             return 3

@@ -279,6 +279,7 @@ class SupportBot(commands.Bot):
         result = await self.app.checkins.reminders.scan(self.app.clock.now())
         if result.sent or result.dms_closed:
             log.info("reminders: %d sent, %d skipped, %d with DMs closed", result.sent, result.skipped, result.dms_closed)
+        await self.app.retention.due(self.app.clock.now())  # retention rides on the reminder schedule
 
     async def _post_startup_problems(self) -> None:
         await self.wait_until_ready()

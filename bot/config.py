@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     checkin_rest_days: int = Field(default=2, ge=0, le=6)
     # Moderation: let an author approve their own proposal (only for very small groups).
     allow_self_approval: bool = False
+    # Privacy: the key that encrypts health text at rest (``key[,older key]``), or the file that
+    # holds it (default: next to the database, created with permissions 0600 on first start).
+    data_key: SecretStr | None = None
+    data_key_file: Path | None = None
+    # Privacy: unanswered /faq questions (already stripped of identifying text) are kept this long.
+    question_retention_days: int = Field(default=90, ge=1, le=3650)
     # Moderation: the home server, whose approved revisions and sign-offs `content export` writes
     # back to the content files (and whose moderators' reviews in those files count as its own).
     home_guild_id: int | None = Field(default=None, gt=0)
@@ -59,7 +65,8 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", mode="before")
+    @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -137,5 +144,5 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         value = first.get("input")
-        shown = "" if "token" in name.lower() else f" (got {value!r})"
+        shown = "" if "token" in name.lower() or "key" in name.lower() else f" (got {value!r})"
         raise SettingsError(f"{name} is not valid: {first['msg']}{shown}.") from None

@@ -95,13 +95,19 @@ class MyDataCog(commands.Cog):
     def __init__(self, bot: SupportBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="mydata", description="See, or delete, everything the bot stores about you",
+    @app_commands.command(name="mydata", description="See, export or delete everything the bot stores about you",
                           extras={"handler": "privacy.mydata"})
-    @app_commands.describe(action="show (default) or delete")
+    @app_commands.describe(action="show (default), export, delete, or retention (how long check-ins are kept)",
+                           keep="With retention: keep check-ins forever, 1 year or 90 days")
     @app_commands.choices(action=[app_commands.Choice(name="show", value="show"),
-                                  app_commands.Choice(name="delete", value="delete")])
-    async def mydata(self, interaction: discord.Interaction, action: str = "show") -> None:
-        await self.bot.run_handler(interaction, action=action)
+                                  app_commands.Choice(name="export", value="export"),
+                                  app_commands.Choice(name="delete", value="delete"),
+                                  app_commands.Choice(name="retention", value="retention")],
+                          keep=[app_commands.Choice(name="forever (until I delete them)", value="forever"),
+                                app_commands.Choice(name="1 year", value="1y"),
+                                app_commands.Choice(name="90 days", value="90d")])
+    async def mydata(self, interaction: discord.Interaction, action: str = "show", keep: str | None = None) -> None:
+        await self.bot.run_handler(interaction, action=action, keep=keep)
 
 
 async def setup(bot: SupportBot) -> None:

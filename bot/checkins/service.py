@@ -102,7 +102,7 @@ def streak_card(summary: StreakSummary) -> Card:
 class CheckinService:
     def __init__(self, app: SupportApp) -> None:
         self.app = app
-        self.store = CheckinStore(app.db, app.clock)
+        self.store = CheckinStore(app.db, app.clock, app.keyring)
         self.reminders = Reminders(self.store, app)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -386,6 +386,8 @@ class CheckinService:
 
     async def delete(self, actor: Actor) -> Reply:
         await self.store.delete_member(actor.user_id)
+        await self.app.member_files.delete(actor.user_id)  # saved charts and exports hold the same data
+        await self.app.db.scrub()  # no copy left in the database log either
         log.info("a member deleted their check-ins")
         return Reply(content="Done — your check-ins, streak and reminder settings are deleted for good.", update=True)
 

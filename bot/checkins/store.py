@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from bot.checkins.models import CheckIn
 from bot.clock import Clock, from_iso, to_iso
+from bot.crypto import PREFIX, Keyring, is_encrypted
 from bot.db import Database
 
 BATCH_MAX = 200  # check-ins per group-commit transaction
@@ -38,6 +39,7 @@ class Member:
     last_reminded_day: date | None
     dm_closed: bool
     active: bool
+    retention_days: int | None = None  # None: kept until the member deletes them
 
 
 def _member(row: object) -> Member:
@@ -51,24 +53,22 @@ def _member(row: object) -> Member:
         last_reminded_day=date.fromisoformat(r["last_reminded_day"]) if r["last_reminded_day"] else None,  # type: ignore[index]
         dm_closed=bool(r["dm_closed"]),  # type: ignore[index]
         active=bool(r["active"]),  # type: ignore[index]
+        retention_days=r["retention_days"],  # type: ignore[index]
     )
 
 
-def _checkin(row: object) -> CheckIn:
-    r = row
-    flare = r["flare"]  # type: ignore[index]
-    return CheckIn(
-        day=date.fromisoformat(r["day"]),  # type: ignore[index]
-        pain=r["pain"], fatigue=r["fatigue"], sleep=r["sleep"], fog=r["fog"], mood=r["mood"],  # type: ignore[index]
-        flare=None if flare is None else bool(flare),
-        note=r["note"],  # type: ignore[index]
-    )
+def note_context(user_id: int) -> str:
+    """Associated data of a note's ciphertext: it opens only in its own member's row."""
+    return f"checkins.note:{int(user_id)}"
 
 
 class CheckinStore:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """Notes are encrypted with the data key before they reach SQL and decrypted after."""
+
+    def __init__(self, db: Database, clock: Clock, keyring: Keyring) -> None:
         self.db = db
         self.clock = clock
+        self.keyring = keyring
         self._queue: list[_Queued] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -76,6 +76,16 @@ class CheckinStore:
         """Wait until every queued check-in is committed (before closing the database)."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
+
+    def _checkin(self, row: object, user_id: int) -> CheckIn:
+        r = row
+        flare = r["flare"]  # type: ignore[index]
+        return CheckIn(
+            day=date.fromisoformat(r["day"]),  # type: ignore[index]
+            pain=r["pain"], fatigue=r["fatigue"], sleep=r["sleep"], fog=r["fog"], mood=r["mood"],  # type: ignore[index]
+            flare=None if flare is None else bool(flare),
+            note=self.keyring.decrypt_optional(r["note"], note_context(user_id)),  # type: ignore[index]
+        )
 
     async def member(self, user_id: int) -> Member | None:
         row = await self.db.fetchone("SELECT * FROM checkin_members WHERE user_id = ?", (user_id,))
@@ -163,6 +173,7 @@ class CheckinStore:
         for (user_id, day), (_, checkin, zone, _) in zip(keys, batch, strict=True):
             values = [getattr(checkin, f) for f in _FIELDS]
             values[5] = None if checkin.flare is None else int(checkin.flare)
+            values[6] = self.keyring.encrypt_optional(checkin.note, note_context(user_id))
             rows.append((user_id, day, *values, zone, now, now))
         unique = list(dict.fromkeys(keys))
         clause = " OR ".join("(user_id = ? AND day = ?)" for _ in unique)
@@ -196,7 +207,7 @@ class CheckinStore:
             "SELECT * FROM checkins WHERE user_id = ? AND day >= ? ORDER BY day",
             (user_id, (since or date.min).isoformat()),
         )
-        return [_checkin(r) for r in rows]
+        return [self._checkin(r, user_id) for r in rows]
 
     async def count(self, user_id: int) -> int:
         return int(await self.db.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
@@ -273,6 +284,76 @@ class CheckinStore:
 
     async def clear_dm_notice(self, user_id: int) -> None:
         await self.db.execute("UPDATE checkin_members SET dm_closed = 0 WHERE user_id = ?", (user_id,))
+
+    # -- retention and export --------------------------------------------------------------------
+
+    async def set_retention(self, user_id: int, days: int | None) -> None:
+        await self.db.execute("UPDATE checkin_members SET retention_days = ?, updated_at = ? WHERE user_id = ?",
+                              (days, to_iso(self.clock.now()), user_id))
+
+    async def retention_members(self) -> list[Member]:
+        rows = await self.db.fetchall("SELECT * FROM checkin_members WHERE retention_days IS NOT NULL")
+        return [_member(r) for r in rows]
+
+    async def delete_before(self, cutoffs: list[tuple[int, date]]) -> int:
+        """Check-ins (and finished pauses) older than each member's first kept day, in one
+        transaction (one disk flush for the whole hourly purge)."""
+        count = 0
+        async with self.db.transaction() as tx:
+            for user_id, day in cutoffs:
+                count += await tx.execute("DELETE FROM checkins WHERE user_id = ? AND day < ?",
+                                          (user_id, day.isoformat()))
+                await tx.execute("DELETE FROM checkin_pauses WHERE user_id = ? AND end_day < ?",
+                                 (user_id, day.isoformat()))
+        return count
+
+    async def export_rows(self, user_id: int) -> dict[str, object] | None:
+        """Every row stored about the member, every column, notes decrypted (for /mydata export)."""
+        member = await self.db.fetchone("SELECT * FROM checkin_members WHERE user_id = ?", (user_id,))
+        if member is None:
+            return None
+        checkins = []
+        for row in await self.db.fetchall("SELECT * FROM checkins WHERE user_id = ? ORDER BY day", (user_id,)):
+            item = {k: row[k] for k in row.keys() if k != "user_id"}  # noqa: SIM118 (a Row iterates values)
+            item["note"] = self.keyring.decrypt_optional(row["note"], note_context(user_id))
+            item["flare"] = None if row["flare"] is None else bool(row["flare"])
+            checkins.append(item)
+        pauses = await self.db.fetchall("SELECT start_day, end_day FROM checkin_pauses WHERE user_id = ? "
+                                        "ORDER BY start_day", (user_id,))
+        settings = {k: member[k] for k in member.keys() if k != "user_id"}  # noqa: SIM118
+        for flag in ("active", "dm_closed"):
+            settings[flag] = bool(settings[flag])
+        return {"settings": settings, "checkins": checkins,
+                "pauses": [{"start_day": p["start_day"], "end_day": p["end_day"]} for p in pauses]}
+
+    # -- encryption at rest -----------------------------------------------------------------------
+
+    async def encrypt_plaintext(self) -> int:
+        """Encrypt, in place, notes written by a version that stored them as plain text."""
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL "
+                                      "AND note NOT LIKE ?", (f"{PREFIX}%",))
+        plain = [r for r in rows if not is_encrypted(r["note"])]
+        if not plain:
+            return 0
+        updates = [(self.keyring.encrypt(r["note"], note_context(r["user_id"])), r["user_id"], r["day"]) for r in plain]
+        async with self.db.transaction() as tx:
+            await tx.executemany("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?", updates)
+        return len(plain)
+
+    async def reencrypt(self) -> int:
+        """Re-encrypt every note not yet under the current key (key rotation)."""
+        rows = await self.db.fetchall("SELECT user_id, day, note FROM checkins WHERE note IS NOT NULL "
+                                      "AND note NOT LIKE ?", (f"{PREFIX}{self.keyring.current_id}:%",))
+        stale = [r for r in rows if not self.keyring.is_current(r["note"])]
+        updates = []
+        for r in stale:
+            context = note_context(r["user_id"])
+            note = r["note"]
+            plain = self.keyring.decrypt(note, context) if is_encrypted(note) else note
+            updates.append((self.keyring.encrypt(plain, context), r["user_id"], r["day"]))
+        async with self.db.transaction() as tx:
+            await tx.executemany("UPDATE checkins SET note = ? WHERE user_id = ? AND day = ?", updates)
+        return len(stale)
 
     async def delete_member(self, user_id: int) -> int:
         """Everything about the member, for real: their rows are deleted (cascade) and SQLite's

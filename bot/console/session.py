@@ -222,13 +222,14 @@ class Console:
 
     def __init__(self, app: SupportApp, tree: app_commands.CommandTree[Any], actor: Actor, *,
                  out: TextIO = sys.stdout, ask: Callable[[str], str | None] | None = None,
-                 files_dir: Path = Path("data/console")) -> None:
+                 files_dir: Path | None = None) -> None:
         self.app = app
         self.commands = collect_commands(tree)
         self.actor = actor
         self.out = out
         self.ask = ask or (lambda prompt: None)
-        self.files_dir = files_dir
+        # Under the data folder, one folder per member, so /mydata delete removes them too.
+        self.files_dir = files_dir if files_dir is not None else app.member_files.folder
         self.buttons: list[Button] = []
         self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
         self.last_reply: Reply | None = None

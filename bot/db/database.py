@@ -159,6 +159,18 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    async def scrub(self) -> bool:
+        """After member data is deleted: copy the log into the main file and truncate the log to
+        zero bytes. ``secure_delete`` has already zeroed the deleted rows in their pages; without
+        this the old pages would stay readable in the ``-wal`` file while the bot runs (and after
+        a crash). Returns False when a reader kept the log busy (it is retried next time)."""
+        async with self._lock, self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0]:
+            log.warning("the database log could not be emptied after a deletion; it will be retried")
+            return False
+        return True
+
     async def integrity_check(self) -> str:
         async with self._lock, self._conn.execute("PRAGMA integrity_check") as cur:
             row = await cur.fetchone()

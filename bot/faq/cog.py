@@ -20,10 +20,11 @@ class FaqCog(commands.Cog):
                           extras={"handler": "faq.ask", "complete": {"question": "faq.autocomplete"}})
     @app_commands.describe(
         question="Type your question in your own words, or pick one from the list",
-        private="Only you will see the answer",
+        private="true: only you see it. Unset: private for medicine or personal health questions",
     )
     async def faq(
-        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500], private: bool = False
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500],
+        private: bool | None = None,
     ) -> None:
         await self.bot.run_handler(interaction, question=question, private=private)
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from bot.clock import Clock
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
+from bot.faq.redact import redact
 from bot.faq.render import answer_card
 from bot.faq.search import SearchResult
 from bot.faq.store import FaqStore
@@ -30,6 +31,8 @@ NO_MATCH = (
 )
 NO_MATCH_SUGGEST = "These vetted entries might be close:"
 NO_MATCH_CARE = "For anything about your own situation, your doctor or pharmacist is the best person to ask."
+AUTO_PRIVATE = ("I've answered privately because your question is about medicines or your own health. "
+                "Ask again with `private:false` if you'd like to share it with the channel.")
 VOTE_THANKS = "Thank you — your feedback helps the moderators improve this answer."
 VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
@@ -51,6 +54,9 @@ class FaqService:
         self.library = library
         self.store = store
         self.screen = screen
+        # Health questions (a medicine mentioned, or the clinician tier) are answered privately
+        # unless the member asked for public; the app installs the real test (bot.faq.sensitive).
+        self.is_sensitive: Callable[[str], bool] = lambda question: False
 
     def view(self, actor: Actor) -> LibraryView:
         """The content this member's server is served: the base pack plus its own revisions."""
@@ -71,12 +77,13 @@ class FaqService:
         review = view.review_of(entry, clock.now().date())
         return Reply(cards=[answer_card(entry, review)], buttons=buttons, ephemeral=private)
 
-    async def ask(self, actor: Actor, question: str, private: bool = False) -> Reply:
+    async def ask(self, actor: Actor, question: str, private: bool | None = None) -> Reply:
         """Answer a member's question from vetted entries only; safety first for free text.
 
         Only an entry id (what autocomplete sends when a member picks an entry) skips the screen:
         it is the moderators' wording, not the member's. A typed question is screened even when it
         is word for word an entry's question. A gentle note answers privately, beside the answer.
+        ``private`` None (the member did not choose): private for health questions, else public.
         """
         picked = self.view(actor).get(question.strip())
         note: SafetyOutcome | None = None
@@ -87,15 +94,20 @@ class FaqService:
                 return safety.reply
             note = safety
         reply = await self._answer(actor, question, picked, private)
-        return with_note(reply, note.reply) if note is not None else reply
+        if note is not None:
+            return with_note(reply, note.reply)  # private already
+        if private is None and not reply.ephemeral and self.is_sensitive(question):
+            reply.ephemeral = True
+            reply.content = "\n\n".join(p for p in (reply.content, AUTO_PRIVATE) if p)
+        return reply
 
-    async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool) -> Reply:
+    async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool | None) -> Reply:
         view = self.view(actor)  # this server's content: the base pack plus its own revisions
         chosen = picked or view.exact(question)
         if chosen is not None:
             await self.store.record_event("answer", chosen.id, actor.guild_id)
             related = await asyncio.to_thread(view.related_for, chosen)
-            return self.answer_reply(chosen, related, private=private, view=view)
+            return self.answer_reply(chosen, related, private=bool(private), view=view)
         # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
         # keeps answering other members meanwhile.
         result = await asyncio.to_thread(view.index.search, question)
@@ -103,13 +115,14 @@ class FaqService:
             entry = view.get(result.best.entry_id)
             if entry is not None:
                 await self.store.record_event("answer", entry.id, actor.guild_id)
-                return self.answer_reply(entry, result.related, private=private, view=view)
+                return self.answer_reply(entry, result.related, private=bool(private), view=view)
         return await self._no_match(actor, question, result.suggestions)
 
     async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
-        normalized = normalise_question(question)
+        words = redact(question.strip()[:QUESTION_STORE_MAX])  # nothing identifying is ever stored
+        normalized = normalise_question(words)
         if normalized:
-            await self.store.save_unanswered(question.strip()[:QUESTION_STORE_MAX], normalized, actor.guild_id)
+            await self.store.save_unanswered(words, normalized, actor.guild_id)
         await self.store.record_event("no_match", None, actor.guild_id)
         view = self.view(actor)
         entries = [e for e in (view.get(s) for s in suggestions) if e is not None]

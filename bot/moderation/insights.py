@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -63,18 +64,19 @@ class InsightsMixin:
         cards: list[Card] = []
         buttons: list[Button] = []
         if gaps:
-            lines = [f"{i}. “{clip(g.question, 150)}” — asked {g.count}×, last {day(g.last_seen.date())}"
-                     for i, g in enumerate(gaps, start=1)]
+            lines = [f"#{g.row_id} “{clip(g.question, 150)}” — asked {g.count}×, last {day(g.last_seen.date())}"
+                     for g in gaps]
             cards.append(Card(title=f"Questions without a vetted answer (last {days} days)",
                               description="\n".join(lines), colour=Colour.INFO,
-                              footer="Words only: who asked is never stored. Answer opens a pre-filled proposal; "
+                              footer="Words only, with names, contacts, ages, dates and links removed; who asked is "
+                                     "never stored. Answer opens a pre-filled proposal; "
                                      "to add a question as another way of asking an entry, use /faq-admin alias; "
-                                     "Dismiss hides noise from this list."))
+                                     "Dismiss deletes the question and hides it from this list."))
             for i, g in enumerate(gaps, start=1):
                 row = (i - 1) // 2
-                buttons += [Button(clip(f"{i}. Answer: {g.question}", BUTTON_LABEL_MAX), f"{PREFIX}:gap:{g.row_id}",
-                                   Style.PRIMARY, row=row),
-                            Button(f"{i}. Dismiss", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY, row=row)]
+                # Labels carry the entry number only: a question's words stay in this private reply.
+                buttons += [Button(f"Answer #{g.row_id}", f"{PREFIX}:gap:{g.row_id}", Style.PRIMARY, row=row),
+                            Button(f"Dismiss #{g.row_id}", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY, row=row)]
         if votes:
             lines = []
             for v in votes:
@@ -89,12 +91,20 @@ class InsightsMixin:
 
     async def _open_gaps(self, guild_id: int | None, since: datetime, limit: int) -> list[GapRow]:
         """Gaps this server's FAQ still can't answer (an entry or alias approved since closes a gap)."""
-        rows = await self.store.gaps(guild_id, since, limit=limit * 3)
+        rows = await self._opened(guild_id, await self.store.gaps(guild_id, since, limit=limit * 3))
         index = self.view(guild_id).index
         return [g for g in rows if index.search(g.question).kind != "answer"][:limit]
 
+    async def _opened(self, guild_id: int | None, rows: list[GapRow]) -> list[GapRow]:
+        """Questions are stored encrypted: opened here, for a moderator's private reply only."""
+        return [dataclasses.replace(g, question=self.app.faq_store.open_question(g.question, guild_id)) for g in rows]
+
+    async def _unanswered(self, guild_id: int | None, row_id: int) -> tuple[str, str] | None:
+        found = await self.store.unanswered(guild_id, row_id)
+        return None if found is None else (self.app.faq_store.open_question(found[0], guild_id), found[1])
+
     async def _gap_form(self, actor: Actor, row_id: int) -> Reply:
-        found = await self.store.unanswered(actor.guild_id, row_id)
+        found = await self._unanswered(actor.guild_id, row_id)
         if found is None:
             return Reply.text(GAP_GONE)
         question = clip(found[0].strip(), FORM[F_QUESTION][3])
@@ -103,12 +113,16 @@ class InsightsMixin:
                                           {F_QUESTION: question}))
 
     async def _dismiss_gap(self, actor: Actor, row_id: int) -> Reply:
-        """Hide a question judged noise from this server's gaps (its words stay in the stats)."""
-        found = await self.store.unanswered(actor.guild_id, row_id)
+        """Dismiss a question: every asking of the same words in this server is deleted for real,
+        and the same words asked again stay hidden from this server's gaps."""
+        found = await self._unanswered(actor.guild_id, row_id)
         if found is None or actor.guild_id is None:
             return Reply.text(GAP_GONE)
         await self.store.dismiss_gap(actor.guild_id, found[1], actor.user_id, self.now())
-        return Reply.text(f"Dismissed “{clip(found[0], 150)}”: it no longer shows in `/faq-admin gaps` here.")
+        removed = await self.app.faq_store.dismiss_unanswered(row_id, actor.guild_id)
+        await self.app.db.scrub()
+        return Reply.text(f"Dismissed #{row_id} “{clip(found[0], 150)}”: {removed} asking(s) deleted; it no longer "
+                          "shows in `/faq-admin gaps` here.")
 
     async def complete_gaps(self, actor: Actor, text: str) -> list[Choice]:
         """This server's open gaps, for ``/faq-admin alias question:``."""
@@ -116,7 +130,8 @@ class InsightsMixin:
             return []
         needle = text.strip().casefold()
         # Straight from the store (no search per row): autocomplete answers on every keystroke.
-        gaps = await self.store.gaps(actor.guild_id, self.now() - timedelta(days=365), limit=100)
+        gaps = await self._opened(actor.guild_id,
+                                  await self.store.gaps(actor.guild_id, self.now() - timedelta(days=365), limit=100))
         return [Choice(name=clip(f"“{g.question}” ({g.count}×)", CHOICE_NAME_MAX), value=str(g.row_id))
                 for g in gaps if needle in g.question.casefold()][:CHOICES_MAX]
 
@@ -128,7 +143,7 @@ class InsightsMixin:
             return refused
         words = " ".join(question.split())
         if words.isdigit():  # a gap picked from the suggestions: only this server's gaps are found
-            found = await self.store.unanswered(actor.guild_id, int(words))
+            found = await self._unanswered(actor.guild_id, int(words))
             if found is None:
                 return Reply.text(GAP_GONE)
             words = " ".join(found[0].split())
@@ -190,7 +205,10 @@ class InsightsMixin:
         ) or "No drafts waiting."
         if pending_total > len(pending):
             pending_text += f"\n…and {pending_total - len(pending)} more: `/faq-admin review`."
-        gap_text = "\n".join(f"“{clip(g.question, 150)}” — {g.count}×" for g in gaps) or "None this week."
+        # The digest is posted to a channel: counts and entry numbers only, never a member's words.
+        gap_text = (f"{sum(g.count for g in gaps)} asking(s) of {len(gaps)} question(s): "
+                    + ", ".join(f"#{g.row_id} ({g.count}×)" for g in gaps)
+                    + ". `/faq-admin gaps` shows their words, privately.") if gaps else "None this week."
         card = Card(
             title="Weekly FAQ digest for moderators",
             fields=[
@@ -198,7 +216,7 @@ class InsightsMixin:
                 Field(f"Drafts waiting for review ({pending_total})", clip(pending_text, 1024)),
                 Field("Top unanswered questions this week", clip(gap_text, 1024)),
             ],
-            footer="Words only: who asked is never stored.",
+            footer="Who asked is never stored.",
             colour=Colour.INFO,
         )
         return Reply(cards=[card], ephemeral=False)

@@ -191,6 +191,7 @@ def install(app: SupportApp) -> WatchService:
     }.items():
         app.register(name, handler)
     app.router.add("watch", service.handle_button)
-    app.privacy.add(DataHolder("Channel watch", commands.describe_member, service.store.delete_member))
+    app.privacy.add(DataHolder("Channel watch", commands.describe_member, service.store.delete_member,
+                               export=service.store.export_member))
     app.watch_commands = commands
     return service

@@ -324,6 +324,15 @@ class WatchStore:
     async def alerts_about(self, user_id: int) -> int:
         return int(await self.db.fetchval("SELECT COUNT(*) FROM watch_alerts WHERE user_id = ?", (user_id,)) or 0)
 
+    async def export_member(self, user_id: int) -> dict[str, object] | None:
+        """Every row about the member, every column (for /mydata export)."""
+        alerts = await self.db.fetchall("SELECT * FROM watch_alerts WHERE user_id = ? ORDER BY id", (user_id,))
+        quiet = await self.db.fetchall("SELECT * FROM watch_quiet WHERE user_id = ?", (user_id,))
+        if not alerts and not quiet:
+            return None
+        return {"alerts": [{k: r[k] for k in r.keys() if k != "user_id"} for r in alerts],  # noqa: SIM118
+                "quiet": [{k: r[k] for k in r.keys() if k != "user_id"} for r in quiet]}  # noqa: SIM118
+
     async def delete_member(self, user_id: int) -> int:
         async with self.db.transaction() as tx:
             removed = await tx.execute("DELETE FROM watch_alerts WHERE user_id = ?", (user_id,))

@@ -7,7 +7,8 @@ API description and that nothing could ping anyone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,64 @@ def e2e_settings(tmp_path: Path, fake: FakeDiscord, guild_id: int) -> Settings:
     )
 
 
+class Recorder(logging.Handler):
+    """Every log record, fully formatted (message and traceback), from any logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def debug_logs() -> Iterator[Recorder]:
+    """The whole end-to-end suite runs with the root logger at DEBUG, as a careless host could
+    set it: whatever the bot's own logging set-up, no record may carry what members typed."""
+    root = logging.getLogger()
+    recorder = Recorder()
+    level = root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield recorder
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(level)
+
+
+def member_texts(fake: FakeDiscord) -> set[str]:
+    """Every free text a member sent in this test: string options and form fields."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == 3 and isinstance(node.get("value"), str):  # a string option
+                found.add(node["value"])
+            if "custom_id" in node and isinstance(node.get("value"), str):  # a form field
+                found.add(node["value"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for result in fake.interactions.values():
+        walk(result.payload.get("data", {}))
+    return {t.strip() for t in found if len(t.strip()) >= 8}
+
+
+def assert_logs_carry_no_member_text(fake: FakeDiscord, recorder: Recorder) -> None:
+    texts = member_texts(fake)
+    leaks = [(text, line[:200]) for line in recorder.lines for text in texts if text in line]
+    assert not leaks, f"log records carry member text: {leaks[:3]}"
+    payloads = [line[:200] for line in recorder.lines if "INTERACTION_CREATE" in line or '"options"' in line
+                or "'options'" in line]
+    assert not payloads, f"log records carry interaction payloads: {payloads[:3]}"
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
@@ -58,7 +117,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[World]:
+async def world(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder) -> AsyncIterator[World]:
     guild = fake.guild("Fibro Friends", channels=["general", "mod-alerts", "mod-audit"], roles=["Moderators"])
     alice = fake.user("alice", guild=guild)
     bob = fake.user("bob", guild=guild)
@@ -69,3 +128,4 @@ async def world(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[World]:
     async with running_client(fake, bot, token=TOKEN):
         yield World(fake, bot, guild, alice, bob, mod, admin, clock)
     fake.assert_clean()
+    assert_logs_carry_no_member_text(fake, debug_logs)

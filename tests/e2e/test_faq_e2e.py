@@ -62,7 +62,8 @@ async def test_no_match_is_kind_ephemeral_and_saves_only_the_words(world: World)
     result = await world.fake.slash("faq", question="recipe for banana bread @everyone", user=world.alice)
     assert result.ephemeral and "I don't have a vetted answer for that yet" in result.content
     rows = await world.app.db.fetchall("SELECT * FROM unanswered_questions")
-    assert len(rows) == 1 and "banana" in rows[0]["question"]
+    assert len(rows) == 1 and "banana" not in rows[0]["question"]  # encrypted at rest
+    assert "banana" in world.app.faq_store.open_question(rows[0]["question"], rows[0]["guild_id"])
     assert str(world.alice.id) not in " ".join(str(v) for v in rows[0])
     no_pings(result)
 
