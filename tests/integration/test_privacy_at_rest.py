@@ -188,7 +188,8 @@ async def test_plain_notes_and_salt_from_an_older_version_are_encrypted_in_place
                      "VALUES (?, 'Europe/London', 'x', 'x')", (member.user_id,))
     await db.execute("INSERT INTO checkins (user_id, day, note, created_at, updated_at) VALUES (?, '2026-11-20', ?, "
                      "'x', 'x')", (member.user_id, note))
-    await db.execute("INSERT INTO faq_feedback VALUES ('pacing', ?, 1, NULL, 'x')", (voter,))
+    await db.execute("INSERT INTO faq_feedback (entry_id, voter_hash, helpful, guild_id, voted_at) "
+                     "VALUES ('pacing', ?, 1, 0, 'x')", (voter,))
     question = "I'm Dana Whitfield from Harrogate, can fibro make my teeth hurt"
     await db.execute("INSERT INTO unanswered_questions (guild_id, normalized, question, asked_at) VALUES "
                      "(7, 'im dana whitfield', ?, '2026-11-20T13:14:15.123456Z')", (question,))
