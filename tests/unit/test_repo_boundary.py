@@ -46,7 +46,7 @@ ESCAPING = {
         "CONFIG = Path('/etc/supportbot/config.yaml')\n"  # 3
         "HOME = Path.home() / '.supportbot'\n"  # 4
         "NEAR = os.path.join(os.path.dirname(__file__), '..', '..', 'secrets')\n"  # 5
-        "WORK = '/work/shared/notes.md'\n"  # 6
+        "WORK = '/srv/shared/notes.md'\n"  # 6
         "OUT = '../outside.txt'\n"
         "TEXT = Path(OUT).read_text()\n"  # 8
         "LOG = f'/var/log/{os.getpid()}.log'\n"
@@ -58,7 +58,7 @@ ESCAPING = {
         "subprocess.run(['ls'], cwd='../sibling')\n"  # 3
         "subprocess.run(['ls'], cwd='tests')\n"
     ),
-    "Makefile": "test:\n\tcat ../shared/discord-api/openapi.json\n\tls /work/shared\n",  # 2, 3
+    "Makefile": "test:\n\tcat ../shared/discord-api/openapi.json\n\tls /srv/shared\n",  # 2, 3
     ".ci/run": '#!/usr/bin/env bash\ncd "$(dirname "$0")/../.."\nmake test\n',  # 2
 }
 
