@@ -33,11 +33,11 @@ ESCAPING = {
     # The bug that made a fresh clone fail: the API description read from beside the repository.
     "tests/e2e/validator.py": (
         "from pathlib import Path\n"
-        "SPEC = Path(__file__).resolve().parents[3] / 'shared' / 'openapi.json'\n"  # 2
+        "SPEC = Path(__file__).resolve().parents[3] / 'sibling' / 'spec.json'\n"  # 2
         "ROOT = Path(__file__).resolve().parent.parent.parent\n"
-        "OTHER = ROOT.parent / 'shared'\n"  # 4
-        "RAW = open('../shared/discord-api/openapi.json').read()\n"  # 5
-        "UP = ROOT / '..' / 'shared'\n"  # 6
+        "OTHER = ROOT.parent / 'sibling'\n"  # 4
+        "RAW = open('../sibling/api/spec.json').read()\n"  # 5
+        "UP = ROOT / '..' / 'sibling'\n"  # 6
         "JOINED = Path(__file__).parent / 'data' / '../../../..' / 'x'\n"  # 7
     ),
     "bot/settings_file.py": (
@@ -46,7 +46,7 @@ ESCAPING = {
         "CONFIG = Path('/etc/supportbot/config.yaml')\n"  # 3
         "HOME = Path.home() / '.supportbot'\n"  # 4
         "NEAR = os.path.join(os.path.dirname(__file__), '..', '..', 'secrets')\n"  # 5
-        "WORK = '/srv/shared/notes.md'\n"  # 6
+        "WORK = '/srv/sibling/notes.md'\n"  # 6
         "OUT = '../outside.txt'\n"
         "TEXT = Path(OUT).read_text()\n"  # 8
         "LOG = f'/var/log/{os.getpid()}.log'\n"
@@ -58,7 +58,7 @@ ESCAPING = {
         "subprocess.run(['ls'], cwd='../sibling')\n"  # 3
         "subprocess.run(['ls'], cwd='tests')\n"
     ),
-    "Makefile": "test:\n\tcat ../shared/discord-api/openapi.json\n\tls /srv/shared\n",  # 2, 3
+    "Makefile": "test:\n\tcat ../sibling/api/spec.json\n\tls /srv/sibling\n",  # 2, 3
     ".ci/run": '#!/usr/bin/env bash\ncd "$(dirname "$0")/../.."\nmake test\n',  # 2
 }
 
@@ -123,7 +123,7 @@ def test_a_planted_escape_beside_legitimate_code_fails_the_check(tmp_path: Path)
     plant(tmp_path, {"tests/e2e/openapi_validator.py": (
         "from pathlib import Path\n"
         "ROOT = Path(__file__).resolve().parent.parent.parent\n"
-        "SPEC = ROOT.parent / 'shared' / 'discord-api' / 'openapi.json'\n"
+        "SPEC = ROOT.parent / 'sibling' / 'api' / 'spec.json'\n"
     )})
     escapes = scan(tmp_path)
     assert [(e.file, e.line) for e in escapes] == [("tests/e2e/openapi_validator.py", 3)]
