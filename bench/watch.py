@@ -70,14 +70,13 @@ def benign_pool() -> list[str]:
 def texts(count: int, benign: list[str], seed: int = 7) -> list[tuple[str, bool]]:
     """``count`` unique (text, is_crisis) pairs, crisis ones spread evenly."""
     rng = random.Random(seed)
-    benign_pool = benign
     every = round(1 / CRISIS_SHARE)
     out: list[tuple[str, bool]] = []
     for i in range(count):
         if i % every == every // 2:
             out.append((f"{rng.choice(CRISIS_OPENINGS)} {rng.choice(TAILS)} (#{tag(i)})", True))
         else:
-            out.append((f"{rng.choice(benign_pool)} (#{tag(i)})", False))
+            out.append((f"{rng.choice(benign)} (#{tag(i)})", False))
     return out
 
 

@@ -96,9 +96,10 @@ def outreach_dm(lines: Reply, channel_id: int | None) -> Reply:
     card = Card(
         title="Checking in with you",
         description=(
-            f"Something you posted{where} made me want to check you're okay. I'm a bot, and I haven't "
-            "shown your message to anyone. If things feel like too much right now, you don't have to "
-            "carry it alone — the people below are there to listen, any time.\n\n"
+            f"Something you posted{where} made me want to check you're okay. I'm a bot: I haven't copied "
+            "your message anywhere, though a moderator may check in with you too. If things feel like too "
+            "much right now, you don't have to carry it alone — the people below are there to listen, any "
+            "time.\n\n"
             "**If you are in danger right now, please call your emergency number.**\n\n"
             "`/help-now` brings these lines back whenever you need them, and can let a moderator know "
             "you'd like support. If you'd rather not get messages like this, `/care quiet` stops them."

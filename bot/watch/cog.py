@@ -170,8 +170,8 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         if self._escalation is None:
             self._escalation = asyncio.create_task(self._escalations())
             self._tasks.append(self._escalation)
-        for settings in await self.service.store.enabled_guilds():
-            self._schedule_sync(settings.guild_id)
+        for guild_id in await self.service.store.enabled_guild_ids():
+            self._schedule_sync(guild_id)
 
     @commands.Cog.listener()
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
@@ -181,13 +181,10 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
             "user_id": execution.user_id, "channel_id": execution.channel_id, "message_id": execution.message_id,
         }))
 
-    @commands.Cog.listener()
-    async def on_automod_rule_update(self, rule: discord.AutoModRule) -> None:
-        if await self.service.store.owns_rule(rule.id) == rule.guild.id:
-            self._schedule_sync(rule.guild.id)
-
-    @commands.Cog.listener()
-    async def on_automod_rule_delete(self, rule: discord.AutoModRule) -> None:
+    @commands.Cog.listener("on_automod_rule_update")
+    @commands.Cog.listener("on_automod_rule_delete")
+    async def on_automod_rule_changed(self, rule: discord.AutoModRule) -> None:
+        """Someone edited or deleted one of the bot's rules: put it back."""
         if await self.service.store.owns_rule(rule.id) == rule.guild.id:
             self._schedule_sync(rule.guild.id)
 

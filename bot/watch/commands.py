@@ -26,6 +26,11 @@ NO_INTENT = (
 LIST_MAX = 8
 
 
+def _counted(state: str) -> str:
+    """An alert state after a count: "2 claimed", not "2 someone is reaching out"."""
+    return "claimed" if state == "claimed" else cards.STATE.get(state, state).lower()
+
+
 class WatchCommands:
     def __init__(self, service: WatchService) -> None:
         self.service = service
@@ -45,7 +50,7 @@ class WatchCommands:
         if messages and not self.service.message_content:
             return Reply.text(NO_INTENT)
         await self.service.store.update(actor.guild_id, automod=mode in ("automod", "both"), messages=messages)
-        self.service.channels = await self.service.store.all_channels()
+        await self.service.reload_channels()
         await self.service.sync_guild(actor.guild_id)
         return await self.status(actor, head="Channel watch is on. ")
 
@@ -54,7 +59,7 @@ class WatchCommands:
             return refusal
         assert actor.guild_id is not None
         await self.service.store.update(actor.guild_id, automod=False, messages=False)
-        self.service.channels = await self.service.store.all_channels()
+        await self.service.reload_channels()
         report = await self.service.sync_guild(actor.guild_id)  # removes the bot's AutoMod rules
         gone = f" I removed {report.deleted} AutoMod rule(s)." if report.deleted else ""
         return Reply.text("Channel watch is off: the bot no longer notices anything in channels." + gone)
@@ -64,7 +69,7 @@ class WatchCommands:
             return refusal
         assert actor.guild_id is not None
         await self.service.store.set_channel(actor.guild_id, channel, watch)
-        self.service.channels = await self.service.store.all_channels()
+        await self.service.reload_channels()
         verb = "now checked" if watch else "no longer checked"
         extra = "" if (await self.service.store.settings(actor.guild_id)).messages else \
             " (Message mode is off, so nothing is read until it is turned on.)"
@@ -75,15 +80,9 @@ class WatchCommands:
         if (refusal := await self._refuse(actor)) is not None:
             return refusal
         assert actor.guild_id is not None
-        changes: dict[str, object] = {}
-        if oncall_role is not None:
-            changes["oncall_role_id"] = oncall_role
-        if escalate_minutes is not None:
-            changes["escalate_minutes"] = escalate_minutes
-        if cooldown_minutes is not None:
-            changes["cooldown_minutes"] = cooldown_minutes
-        if automod_channel is not None:
-            changes["automod_channel_id"] = automod_channel
+        given = {"oncall_role_id": oncall_role, "escalate_minutes": escalate_minutes,
+                 "cooldown_minutes": cooldown_minutes, "automod_channel_id": automod_channel}
+        changes = {name: value for name, value in given.items() if value is not None}
         await self.service.store.update(actor.guild_id, **changes)
         if "automod_channel_id" in changes:
             await self.service.sync_guild(actor.guild_id)
@@ -133,7 +132,7 @@ class WatchCommands:
         misfires = await self.service.store.false_alarm_counts(actor.guild_id, since)
         total = sum(counts.values())
         fields = [Field("Alerts", f"{total} in all: " + ", ".join(
-            f"{n} {cards.STATE.get(state, state).lower()}" for state, n in sorted(counts.items())) if total else "none")]
+            f"{n} {_counted(state)}" for state, n in sorted(counts.items())) if total else "none")]
         if misfires:
             rows = [f"`{reason}`" + (f" — “{phrase}”" if phrase else "") + f": {n}" for reason, phrase, n in misfires[:20]]
             fields.append(Field("False alarms by rule and phrase", "\n".join(rows)))

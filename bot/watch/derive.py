@@ -53,7 +53,6 @@ CONTRACTIONS = {
     "whats": "what's", "theres": "there's", "thats": "that's", "hadnt": "hadn't", "havent": "haven't",
     "youre": "you're", "theyre": "they're", "ill": "i'll",
 }
-_APOSTROPHE = CONTRACTIONS
 _PIECE = re.compile(
     r"\s*(?:\{(?P<lo>\d+)(?:-(?P<hi>\d+))?\}|\((?P<group>[^()]*)\)|@(?P<cls>[a-z][a-z0-9_-]*)"
     r"|(?P<word>[a-z0-9]+\*?)|(?P<end>\$))"
@@ -76,17 +75,30 @@ class Gap:
 Token = str | Gap  # a word ("word" or "word*") or a word gap
 
 
-def _parse(phrase: str, classes: dict[str, list[str]], depth: int = 0) -> list[list[Token]]:
-    """Every expansion of ``phrase`` as a token list (choices and classes multiplied out)."""
+def _pieces(phrase: str, depth: int) -> Iterator[re.Match[str]]:
+    """The phrase grammar's pieces in order (gap, group, class, word or ``$``), one match each."""
     if depth > 4:
         raise DeriveError("classes nest too deeply")
-    options: list[list[list[Token]]] = []
     text, pos = phrase.strip(), 0
     while pos < len(text):
         m = _PIECE.match(text, pos)
         if not m:
             raise DeriveError(f"cannot read {text[pos:].split()[0]!r}")
         pos = m.end()
+        yield m
+
+
+def _class_items(classes: dict[str, list[str]], name: str) -> list[str]:
+    items = classes.get(name)
+    if not items:
+        raise DeriveError(f"unknown class @{name}")
+    return items
+
+
+def _parse(phrase: str, classes: dict[str, list[str]], depth: int = 0) -> list[list[Token]]:
+    """Every expansion of ``phrase`` as a token list (choices and classes multiplied out)."""
+    options: list[list[list[Token]]] = []
+    for m in _pieces(phrase, depth):
         if m.group("lo") is not None:
             lo, hi = int(m.group("lo")), m.group("hi")
             options.append([[Gap(0, lo) if hi is None else Gap(lo, int(hi))]])
@@ -96,9 +108,7 @@ def _parse(phrase: str, classes: dict[str, list[str]], depth: int = 0) -> list[l
                 alts.extend(_parse(choice, classes, depth + 1) if choice.strip() else [[]])
             options.append(alts)
         elif m.group("cls") is not None:
-            items = classes.get(m.group("cls"))
-            if not items:
-                raise DeriveError(f"unknown class @{m.group('cls')}")
+            items = _class_items(classes, m.group("cls"))
             options.append([t for item in items for t in _parse(item, classes, depth + 1)])
         elif m.group("end") is not None:
             raise DeriveError("ends with $ (end of message), which AutoMod keywords cannot express")
@@ -128,7 +138,7 @@ def _keyword(tokens: Sequence[Token]) -> str | None:
 def _spellings(keyword: str) -> list[str]:
     """The keyword as written, and with the apostrophes members type ("dont" -> "don't")."""
     words = keyword.split(" ")
-    forms = [[w, _APOSTROPHE[w.rstrip("*")] + ("*" if w.endswith("*") else "")] if w.rstrip("*") in _APOSTROPHE
+    forms = [[w, CONTRACTIONS[w.rstrip("*")] + ("*" if w.endswith("*") else "")] if w.rstrip("*") in CONTRACTIONS
              else [w] for w in words]
     out = [" ".join(c) for c in itertools.product(*forms)]
     return [k for k in out if len(k) <= KEYWORD_LEN_MAX]
@@ -144,8 +154,8 @@ def _zero_gaps(tokens: list[Token]) -> list[Token] | None:
 def _rx_word(word: str) -> str:
     star = word.endswith("*")
     base = word.rstrip("*")
-    if base in _APOSTROPHE:
-        cut = _APOSTROPHE[base].index("'")
+    if base in CONTRACTIONS:
+        cut = CONTRACTIONS[base].index("'")
         rx = re.escape(base[:cut]) + "['’]?" + re.escape(base[cut:])
     else:
         rx = re.escape(base)
@@ -154,15 +164,8 @@ def _rx_word(word: str) -> str:
 
 def _rx_body(phrase: str, classes: dict[str, list[str]], depth: int = 0) -> str:
     """The phrase as a regex where every word eats the non-word characters after it."""
-    if depth > 4:
-        raise DeriveError("classes nest too deeply")
     parts: list[str] = []
-    text, pos = phrase.strip(), 0
-    while pos < len(text):
-        m = _PIECE.match(text, pos)
-        if not m:
-            raise DeriveError(f"cannot read {text[pos:].split()[0]!r}")
-        pos = m.end()
+    for m in _pieces(phrase, depth):
         if m.group("lo") is not None:
             lo, hi = int(m.group("lo")), m.group("hi")
             low, high = (0, lo) if hi is None else (lo, int(hi))
@@ -172,9 +175,7 @@ def _rx_body(phrase: str, classes: dict[str, list[str]], depth: int = 0) -> str:
             alts = [_rx_body(c, classes, depth + 1) for c in choices if c.strip()]
             parts.append(_alternation(alts, optional=len(alts) < len(choices)))
         elif m.group("cls") is not None:
-            items = classes.get(m.group("cls"))
-            if not items:
-                raise DeriveError(f"unknown class @{m.group('cls')}")
+            items = _class_items(classes, m.group("cls"))
             parts.append(_alternation([_rx_body(i, classes, depth + 1) for i in items], optional=False))
         elif m.group("end") is not None:
             parts.append("$")
@@ -187,8 +188,8 @@ def _alternation(alts: list[str], *, optional: bool) -> str:
     """``(?:a|b)``, with the shared word ending written once: regexes have only 260 characters."""
     tail = r"\b\W*"
     if len(alts) > 1 and all(a.endswith(tail) for a in alts):
-        return "(?:" + "|".join(a[: -len(tail)] for a in alts) + ")" + tail if not optional else \
-            "(?:(?:" + "|".join(a[: -len(tail)] for a in alts) + ")" + tail + ")?"
+        body = "(?:" + "|".join(a[: -len(tail)] for a in alts) + ")" + tail
+        return f"(?:{body})?" if optional else body
     return "(?:" + "|".join(alts) + ")" + ("?" if optional else "")
 
 

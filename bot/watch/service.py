@@ -21,8 +21,8 @@ from bot.moderation.permissions import is_moderator
 from bot.notify import Delivery
 from bot.ui import Actor, Button, Reply, Style
 from bot.watch import cards
-from bot.watch.derive import CrisisRules, Plan, derive, read_rules
-from bot.watch.store import Alert, WatchStore
+from bot.watch.derive import KEYWORD_RULES_MAX, CrisisRules, Plan, derive, read_rules
+from bot.watch.store import Alert, WatchSettings, WatchStore
 from bot.watch.sync import (
     AutomodForbidden,
     AutomodPort,
@@ -75,6 +75,10 @@ class WatchService:
 
     async def start(self) -> None:
         self.load_rules()
+        await self.reload_channels()
+
+    async def reload_channels(self) -> None:
+        """Re-read message mode's channels after a change (the hot path reads them from memory)."""
         self.channels = await self.store.all_channels()
 
     def load_rules(self) -> None:
@@ -114,7 +118,8 @@ class WatchService:
         settings = await self.store.settings(guild_id)
         if not settings.automod:
             return None
-        reason = self.plan(6).rule_for(matched_keyword) or "automod"
+        # Whatever the server's rule count, the plan for Discord's maximum knows its phrases.
+        reason = self.plan(KEYWORD_RULES_MAX).rule_for(matched_keyword) or "automod"
         return await self.raise_alert(Trigger(guild_id, user_id, channel_id, message_id, "crisis", reason,
                                               "automod", matched_keyword))
 
@@ -205,15 +210,17 @@ class WatchService:
         """Ping the on-call role once for each alert nobody claimed in time (one message per server
         and scan, so a raid is one ping, not thirty). Returns how many alerts were escalated."""
         due: dict[int, list[Alert]] = {}
+        settings_of: dict[int, WatchSettings] = {}  # read once per server and scan
         for alert in await self.store.due_for_escalation(self.now() - timedelta(minutes=1)):
-            settings = await self.store.settings(alert.guild_id)
-            if self.now() - alert.created_at < timedelta(minutes=settings.escalate_minutes):
+            if alert.guild_id not in settings_of:
+                settings_of[alert.guild_id] = await self.store.settings(alert.guild_id)
+            if self.now() - alert.created_at < timedelta(minutes=settings_of[alert.guild_id].escalate_minutes):
                 continue
             if await self.store.mark_escalated(alert.id):
                 await self.store.audit(alert.id, alert.guild_id, None, "escalated")
                 due.setdefault(alert.guild_id, []).append(alert)
         for guild_id, alerts in due.items():
-            settings = await self.store.settings(guild_id)
+            settings = settings_of[guild_id]
             channel = alerts[0].card_channel_id or (await self.app.guilds.get(guild_id)).alert_channel_id
             if channel is not None:
                 await self.app.outbox.post(channel, cards.escalation(alerts, settings.oncall_role_id,
@@ -280,6 +287,8 @@ class WatchService:
             return STALE
         if alert.state == "claimed" and alert.claimed_by is not None:
             return f"<@{alert.claimed_by}> is already reaching out on this one."
+        if alert.state == "false_alarm":
+            return "This alert was already marked as a false alarm."
         return f"This alert is already {cards.STATE.get(alert.state, alert.state).lower()}."
 
     # -- AutoMod sync -----------------------------------------------------------------------
@@ -380,9 +389,3 @@ class WatchService:
 
     async def _save_problems(self, guild_id: int, report: SyncReport) -> None:
         await self.store.update(guild_id, sync_problems="\n".join(report.problems) or None)
-
-    async def rule_changed(self, guild_id: int, rule_id: int) -> SyncReport | None:
-        """A human edited or deleted one of our rules: put it back."""
-        if await self.store.owns_rule(rule_id) != guild_id:
-            return None
-        return await self.sync_guild(guild_id)

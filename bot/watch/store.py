@@ -111,9 +111,9 @@ class WatchStore:
         )
         return merged
 
-    async def enabled_guilds(self) -> list[WatchSettings]:
+    async def enabled_guild_ids(self) -> list[int]:
         rows = await self.db.fetchall("SELECT guild_id FROM watch_settings WHERE automod = 1 OR messages = 1")
-        return [await self.settings(int(r[0])) for r in rows]
+        return [int(r[0]) for r in rows]
 
     async def channels(self, guild_id: int) -> set[int]:
         rows = await self.db.fetchall("SELECT channel_id FROM watch_channels WHERE guild_id = ?", (guild_id,))

@@ -25,32 +25,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-try:
-    from .fake_discord import (
-        ADMINISTRATOR,
-        MANAGE_GUILD,
-        FakeChannel,
-        FakeDiscord,
-        FakeGuild,
-        FakeMessage,
-        FakeUser,
-        RecordedRequest,
-        _HTTPError,
-        _now_iso,
-    )
-except ImportError:  # run beside fake_discord.py as a script
-    from fake_discord import (  # type: ignore[no-redef]
-        ADMINISTRATOR,
-        MANAGE_GUILD,
-        FakeChannel,
-        FakeDiscord,
-        FakeGuild,
-        FakeMessage,
-        FakeUser,
-        RecordedRequest,
-        _HTTPError,
-        _now_iso,
-    )
+from .fake_discord import (
+    ADMINISTRATOR,
+    MANAGE_GUILD,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeMessage,
+    FakeUser,
+    RecordedRequest,
+    _HTTPError,
+    _now_iso,
+)
 
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
