@@ -22,21 +22,8 @@ from discord import app_commands
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.discord_render import ButtonRows  # rows sent as given: no per-button objects
 from bot.endpoint import point_discord_at
-
-
-class StaticRows(discord.ui.View):
-    """Rows of buttons sent as they are: no per-button objects, nothing stored per message."""
-
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__(timeout=None)
-        self._rows = rows
-
-    def to_components(self) -> list[dict[str, Any]]:
-        return self._rows
-
-    def has_components_v2(self) -> bool:
-        return False
 
 
 class BaselineBot(discord.Client):
@@ -45,7 +32,7 @@ class BaselineBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.guild_id = guild_id
         embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
-        view = StaticRows(payload["components"])
+        view = ButtonRows(payload["components"])
 
         @self.tree.command(name="faq", description="a fixed answer of the usual size")
         async def faq(interaction: discord.Interaction, question: str, private: bool = False) -> None:

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.care.service import CareService
-from bot.checkins.export import to_csv
 from bot.checkins.retention import describe as describe_retention
 from bot.checkins.retention import set_retention
-from bot.checkins.service import CheckinService
+from bot.checkins.service import CheckinService, csv_file
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
@@ -133,8 +132,7 @@ class SupportApp:
         rows = await self.checkins.store.checkins(user_id)
         if not rows:
             return []
-        today = self.clock.now().date().isoformat()
-        return [Attachment(f"checkins-{today}.csv", to_csv(rows), description="Your check-ins (CSV)")]
+        return [csv_file(rows, self.clock.now().date())]
 
     async def _describe_votes(self, user_id: int) -> str | None:
         votes = await self.faq_store.votes_by(user_id)

@@ -25,6 +25,7 @@ class Outbox:
         self.channel_posts: list[tuple[int, Reply]] = []
         self.member_posts: list[tuple[int, Reply]] = []
         self.closed_dms: set[int] = set()
+        self._last_id = 0
         self.edits: list[tuple[int, int, Reply]] = []
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
@@ -35,8 +36,8 @@ class Outbox:
         """Post to a channel and return the message id (for a later :meth:`edit`); None if it failed."""
         if await self.to_channel(channel_id, reply) is not Delivery.SENT:
             return None
-        self._next_id = getattr(self, "_next_id", 0) + 1
-        return self._next_id
+        self._last_id += 1
+        return self._last_id
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
         """Replace a message the bot posted (an alert card after a repeat trigger)."""
@@ -63,29 +64,33 @@ class PrintingOutbox(Outbox):
         if self.on_buttons is not None and reply.buttons:
             self.on_buttons(reply.buttons)
 
-    async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
+    async def channel_label(self, channel_id: int) -> str:
+        """How a channel is named in the printed header (the console names its alert and audit channels)."""
+        return f"channel {channel_id}"
+
+    def member_label(self, user_id: int) -> str:
+        return str(user_id)
+
+    def _print(self, header: str, reply: Reply) -> None:
         from bot.console.render import render
 
-        await super().to_channel(channel_id, reply)
         text, _ = render(reply)
-        self.printer(f"[posted to channel {channel_id}]\n{text}")
+        self.printer(f"[{header}]\n{text}")
+
+    async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
+        await super().to_channel(channel_id, reply)
+        self._print(f"posted in {await self.channel_label(channel_id)}", reply)
         self._offer(reply)
         return Delivery.SENT
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
-        from bot.console.render import render
-
         await super().edit(channel_id, message_id, reply)
-        text, _ = render(reply)
-        self.printer(f"[updated message {message_id} in channel {channel_id}]\n{text}")
+        self._print(f"updated message {message_id} in {await self.channel_label(channel_id)}", reply)
         self._offer(reply)
         return Delivery.SENT
 
     async def to_member(self, user_id: int, reply: Reply) -> Delivery:
-        from bot.console.render import render
-
         result = await super().to_member(user_id, reply)
         if result is Delivery.SENT:
-            text, _ = render(reply)
-            self.printer(f"[direct message to member {user_id}]\n{text}")
+            self._print(f"direct message to member {self.member_label(user_id)}", reply)
         return result

@@ -158,8 +158,9 @@ class PrivacyService:
         for holder in self.holders:
             if holder.files is not None:
                 files.extend(await holder.files(actor.user_id))
-        return Reply(content=("Here is everything I store about you: one JSON file with all of it, and your "
-                              "check-ins as CSV for a spreadsheet. Only you can see this."),
+        extra = ", and your check-ins as CSV for a spreadsheet" if len(files) > 1 else ""
+        return Reply(content=f"Here is everything I store about you: one JSON file with all of it{extra}. "
+                             "Only you can see this.",
                      files=files)
 
     async def delete_all(self, user_id: int) -> int:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.checkins.models import MONTHS as _MONTHS
+from bot.checkins.models import MONTHS
 
 BACKFILL_DAYS = 7  # today and the 7 days before it can be logged
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SHORT_MONTHS = {m[:3].casefold(): i + 1 for i, m in enumerate(_MONTHS)}
+_SHORT_MONTHS = {m[:3].casefold(): i + 1 for i, m in enumerate(MONTHS)}
 _DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:\s+(\d{4}))?$")
 _MONTH_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 
@@ -34,7 +34,7 @@ def _weekday(word: str) -> int | None:
 
 def _month(word: str) -> int | None:
     return _SHORT_MONTHS.get(word[:3]) if len(word) >= 3 and any(
-        m.casefold().startswith(word) for m in _MONTHS) else None
+        m.casefold().startswith(word) for m in MONTHS) else None
 
 
 def _in_window(candidates: list[date], today: date) -> date | None:
@@ -92,12 +92,12 @@ def parse_day(text: str | None, today: date) -> date | None:
 
 def day_label(day: date, today: date) -> str:
     """How a day reads in the list: "Today (Tue 1 December)", "Sunday 29 November"."""
-    spelled = f"{_WEEKDAYS[day.weekday()].capitalize()[:3]} {day.day} {_MONTHS[day.month - 1]}"
+    weekday, day_month = _WEEKDAYS[day.weekday()].capitalize(), f"{day.day} {MONTHS[day.month - 1]}"
     if day == today:
-        return f"Today ({spelled})"
+        return f"Today ({weekday[:3]} {day_month})"
     if day == today - timedelta(days=1):
-        return f"Yesterday ({spelled})"
-    return f"{_WEEKDAYS[day.weekday()].capitalize()} {day.day} {_MONTHS[day.month - 1]}"
+        return f"Yesterday ({weekday[:3]} {day_month})"
+    return f"{weekday} {day_month}"
 
 
 def day_choices(text: str, today: date) -> list[tuple[str, str]]:

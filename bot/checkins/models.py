@@ -14,11 +14,10 @@ from datetime import date
 
 NOTE_MAX = 500
 
-_MONTHS = (
+MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-MONTHS = _MONTHS
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +145,7 @@ def format_number(value: float) -> str:
 
 def format_day(day: date) -> str:
     """A date like 3 March 2025: unambiguous on both sides of the Atlantic, locale-independent."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def plural(count: int, word: str) -> str:

@@ -339,7 +339,7 @@ class CheckinService:
         return Reply(
             content="\n\n".join(p for p in (notice, "Here are all your check-ins, for you or your clinician.") if p),
             cards=[Card(title="Summary for appointments", description=summary, colour=Colour.CARE)],
-            files=[Attachment(f"checkins-{today.isoformat()}.csv", to_csv(rows), description="Your check-ins")],
+            files=[csv_file(rows, today)],
         )
 
     # -- reminders, stopping --------------------------------------------------------------------
@@ -415,6 +415,11 @@ class CheckinService:
         if action == "keep":
             return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
         return Reply.text("That button has expired. Please run the command again.")
+
+
+def csv_file(rows: list[CheckIn], day: date) -> Attachment:
+    """Every check-in as a CSV file named for ``day`` (``/checkin export`` and ``/mydata export``)."""
+    return Attachment(f"checkins-{day.isoformat()}.csv", to_csv(rows), description="Your check-ins (CSV)")
 
 
 def _saved_fields(**scores: int | bool | None) -> str:

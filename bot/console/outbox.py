@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.console.render import render
-from bot.notify import Delivery, Outbox, PrintingOutbox
-from bot.ui import Button, Reply
+from bot.notify import PrintingOutbox
+from bot.ui import Button
 
 if TYPE_CHECKING:
     from bot.app import SupportApp
@@ -25,7 +24,6 @@ class ConsoleOutbox(PrintingOutbox):
                  on_buttons: Callable[[list[Button]], None] | None = None) -> None:
         super().__init__(printer=say, on_buttons=on_buttons)
         self.app = app
-        self.say = say
         self.guild_id = guild_id
         self.names = names if names is not None else {}
 
@@ -37,24 +35,5 @@ class ConsoleOutbox(PrintingOutbox):
             return f"the audit channel (#{channel_id})"
         return f"channel #{channel_id}"
 
-    async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
-        await Outbox.to_channel(self, channel_id, reply)
-        text, _ = render(reply)
-        self.say(f"[posted in {await self.channel_label(channel_id)}]\n{text}")
-        self._offer(reply)
-        return Delivery.SENT
-
-    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> Delivery:
-        await Outbox.edit(self, channel_id, message_id, reply)
-        text, _ = render(reply)
-        self.say(f"[updated message {message_id} in {await self.channel_label(channel_id)}]\n{text}")
-        self._offer(reply)
-        return Delivery.SENT
-
-    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
-        result = await Outbox.to_member(self, user_id, reply)
-        if result is Delivery.SENT:
-            text, _ = render(reply)
-            who = self.names.get(user_id, str(user_id))
-            self.say(f"[direct message to member {who}]\n{text}")
-        return result
+    def member_label(self, user_id: int) -> str:
+        return self.names.get(user_id, str(user_id))

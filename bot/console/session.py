@@ -145,6 +145,8 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
     elif kind is AppCommandOptionType.string:
         value = raw
         if param.min_value is not None and len(value) < param.min_value:
+            if param.min_value == 1:
+                raise UsageError(f"{param.name} can't be empty.")
             raise UsageError(f"{param.name} needs at least {param.min_value} characters.")
         if param.max_value is not None and len(value) > param.max_value:
             raise UsageError(f"{param.name} can be at most {param.max_value} characters.")
@@ -213,7 +215,7 @@ def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
         raise UsageError(f"/{command.path} takes no options.")
     missing = [p.name for p in command.params if p.required and p.name not in kwargs]
     if missing:
-        raise UsageError(f"missing {', '.join(missing)}: {command.usage()}")
+        raise UsageError(f"/{command.path} needs a value for {' and '.join(missing)}. Write it like this: {command.usage()}")
     return kwargs
 
 
@@ -312,7 +314,8 @@ class Console:
         elif line.startswith("/"):
             await self.run_command(line[1:])
         else:
-            raise UsageError("commands start with / (try :help).")
+            raise UsageError(f"I don't know {line.split()[0][:30]!r}. Commands start with /, and console "
+                             "commands with : (:help lists them).")
         return True
 
     def _offer_buttons(self, buttons: list[Button]) -> None:
@@ -357,6 +360,9 @@ class Console:
             path = " ".join(words[:size]).strip()
             if path in self.commands:
                 return self.commands[path], " ".join(words[size:])
+        group = [f"/{p}" for p in sorted(self.commands) if p.startswith(f"{words[0]} ")]
+        if group:  # a command group typed on its own (`/faq-admin`)
+            raise UsageError(f"/{words[0]} needs one of: {', '.join(group)}.")
         known = ", ".join(f"/{p}" for p in sorted(self.commands))
         raise UsageError(f"I don't know /{words[0]}. Commands: {known}")
 
