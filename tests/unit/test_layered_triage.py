@@ -33,7 +33,7 @@ SAFETY = ROOT / "content" / "safety"
 BANK = SAFETY / "exemplars"
 
 # Measured on the blind split (see the README), minus a margin: regressions fail, noise does not.
-BLIND_GATES = {"crisis_recall": 0.90, "urgent_recall": 0.84, "clinician_recall": 0.92}
+BLIND_GATES = {"crisis_recall": 0.83, "urgent_recall": 0.82, "clinician_recall": 0.93}
 BLIND_MAX_FALSE_ALARM = 0.13
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
 TUNING_MAX_FALSE_ALARM = 0.06
