@@ -29,15 +29,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from bot.care.rule_schema import Reviewed, Slug, _Strict
 from bot.care.triage import URGENT_TOPICS, Level, Triage
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
+from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
 from bot.semantic import Encoder
 from bot.semantic.cache import embed_cached
@@ -55,12 +55,7 @@ GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=2, max_length=500)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FamilySpec(_Strict):
@@ -82,11 +77,7 @@ class FamilySpec(_Strict):
         return self
 
 
-class ExemplarFile(_Strict):
-    reviewed_by: Annotated[str, StringConstraints(min_length=2, max_length=100)]
-    reviewed_on: date
-    review_due: date
-    about: str | None = None
+class ExemplarFile(Reviewed):
     families: list[FamilySpec] = Field(min_length=1)
 
 
@@ -111,23 +102,13 @@ def load_exemplars(directory: Path, root: Path | None = None) -> tuple[list[Exem
     seen_texts: dict[str, str] = {}
     for path in files:
         label = str(path)
-        try:
-            data = load_yaml(read_content_file(path, root))
-        except ContentFileError as exc:
-            problems.append(Problem(label, "", str(exc)))
-            continue
-        except Exception as exc:  # yaml.YAMLError and anything else the parser raises
-            problems.append(Problem(label, "", yaml_problem(exc)))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(label, "", "the file must be a YAML mapping (reviewed_by, families, ...)"))
+        data = read_mapping(path, root, problems, "reviewed_by, families, ...")
+        if data is None:
             continue
         try:
             spec = ExemplarFile.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(label, where, err["msg"].removeprefix("Value error, ")))
+            problems.extend(validation_problems(label, exc))
             continue
         if spec.review_due <= spec.reviewed_on:
             problems.append(Problem(label, "review_due", "review_due must be after reviewed_on"))
