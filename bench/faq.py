@@ -87,8 +87,11 @@ def measure(index: SearchIndex, queries: list[str], rounds: int, *, warm: bool) 
 
 def hybrid_latency(index: SearchIndex, queries: list[str]) -> dict[str, float]:
     """Uncached hybrid searches (the encoder embeds each question afresh)."""
+    assert index.semantic is not None
+    forget = getattr(index.semantic.encoder, "forget_recent", lambda: None)
     times: list[float] = []
     for query in queries:
+        forget()  # accuracy() already searched these questions: the encoder must not remember them
         start = time.perf_counter()
         index._search(query)
         times.append((time.perf_counter() - start) * 1000)

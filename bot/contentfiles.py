@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+
+from bot.problems import Problem
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_YAML_DEPTH = 32
@@ -82,3 +85,33 @@ def yaml_problem(exc: Exception) -> str:
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
     return f"is not valid YAML{where}: {' '.join(str(problem).split())}"
+
+
+def read_mapping(path: Path, root: Path | None, problems: list[Problem], keys: str) -> dict[str, Any] | None:
+    """The YAML mapping in ``path``, or None with the reason added to ``problems``.
+
+    ``keys`` names a few of the keys such a file holds ("country, services, ..."), for the message
+    when the file is YAML but not a mapping.
+    """
+    file = str(path)
+    try:
+        data = load_yaml(read_content_file(path, root))
+    except ContentFileError as exc:
+        problems.append(Problem(file, "", str(exc)))
+        return None
+    except Exception as exc:  # yaml.YAMLError, and ValueError for an impossible date (2024-02-30)
+        problems.append(Problem(file, "", yaml_problem(exc)))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(file, "", f"the file must be a YAML mapping ({keys})"))
+        return None
+    return data
+
+
+def validation_problems(file: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
+    """One problem per validation error, at its dotted field under ``prefix``."""
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        out.append(Problem(file, where, err["msg"].removeprefix("Value error, ")))
+    return out

@@ -12,16 +12,16 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from bot.care.replies import HELPING_SOMEONE
+from bot.care.rule_schema import _PRECEDENCE, remembered
 from bot.care.semantic import SemanticLayer
 from bot.care.someone import about_someone_else
-from bot.care.triage import CACHE_SIZE, CACHE_TEXT_MAX, NOTHING, Level, Triage, Triager
+from bot.care.triage import NOTHING, Level, Triage, Triager
 
 log = logging.getLogger(__name__)
 
 # Below this many words the embedding is noise (a single letter sat closer to crisis exemplars than
 # to benign ones); short crisis wordings ("kms", "wanna die") are the rules' and lexicon's job.
 MIN_WORDS = 3
-_RANK = {Level.CRISIS: 0, Level.URGENT: 1, Level.CLINICIAN: 2, Level.NONE: 3}
 
 
 @dataclass(slots=True)
@@ -33,14 +33,7 @@ class SafetyTriage:
     _cache: dict[str, Triage] = field(default_factory=dict, init=False, repr=False)
 
     def classify(self, text: str) -> Triage:
-        if len(text) > CACHE_TEXT_MAX:
-            return self._classify(text)
-        cached = self._cache.get(text)
-        if cached is None:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            cached = self._cache[text] = self._classify(text)
-        return cached
+        return remembered(self._cache, text, self._classify)
 
     def _classify(self, text: str) -> Triage:
         found = self._layers(text)
@@ -81,7 +74,7 @@ def combine(ruled: Triage, meant: Triage | None) -> Triage:
     """
     if meant is None:
         return ruled
-    if _RANK[meant.level] < _RANK[ruled.level]:
+    if _PRECEDENCE[meant.level] < _PRECEDENCE[ruled.level]:
         return meant
     if meant.gentle and ruled.level is not Level.CRISIS:
         return replace(ruled, gentle=True)

@@ -39,10 +39,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
+from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
 
 INTERNATIONAL = "INTL"
@@ -286,23 +285,13 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
         problems.append(Problem(str(base), "", "no resource files (*.yaml) found"))
     for path in files:
         file = str(path)
-        try:
-            data = load_yaml(read_content_file(path, base.parent))
-        except ContentFileError as exc:
-            problems.append(Problem(file, "", str(exc)))
-            continue
-        except yaml.YAMLError as exc:
-            problems.append(Problem(file, "", yaml_problem(exc)))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(file, "", "the file must be a YAML mapping (country, services, ...)"))
+        data = read_mapping(path, base.parent, problems, "country, services, ...")
+        if data is None:
             continue
         try:
             entry = CountryEntry.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(file, where, err["msg"].removeprefix("Value error, ")))
+            problems.extend(validation_problems(file, exc))
             continue
         if path.stem != _expected_stem(entry.country):
             problems.append(

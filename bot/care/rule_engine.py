@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.care.normalize import Normalizer
 from bot.care.rule_compiler import _mask
-from bot.care.rule_schema import _PRECEDENCE, CACHE_SIZE, CACHE_TEXT_MAX, NOTHING, Level, Triage
+from bot.care.rule_schema import _PRECEDENCE, NOTHING, Level, Triage, remembered
 from bot.problems import Problem, Severity
 
 # --------------------------------------------------------------------------------------------
@@ -82,14 +82,7 @@ class Triager:
     def classify(self, text: str) -> Triage:
         """The most urgent level any rule gives ``text``; never raises. Results are cached per
         text (rules never change inside one Triager; a reload builds a new one)."""
-        if len(text) > CACHE_TEXT_MAX:
-            return self._classify(text)
-        cached = self._cache.get(text)
-        if cached is None:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            cached = self._cache[text] = self._classify(text)
-        return cached
+        return remembered(self._cache, text, self._classify)
 
     def _classify(self, text: str) -> Triage:
         for rule, padded in self._candidates(text):

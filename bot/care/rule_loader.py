@@ -8,32 +8,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from bot.care.normalize import Lexicon, Normalizer, basic_form
 from bot.care.rule_compiler import Anchors, PatternError, _check_regex, _Compiler
 from bot.care.rule_engine import Rule, Triager
 from bot.care.rule_schema import Level, RuleSpec, SafetyFile
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
+from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
 
 # --------------------------------------------------------------------------------------------
 # Loading and checking
 # --------------------------------------------------------------------------------------------
-
-
-def _field(*parts: object) -> str:
-    return ".".join(str(p) for p in parts if p != "")
-
-
-def _pydantic_problems(file: str, prefix: str, exc: ValidationError) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        where = _field(prefix, *err["loc"]) if err["loc"] else prefix
-        msg = err["msg"].removeprefix("Value error, ")
-        out.append(Problem(file, where, msg))
-    return out
 
 
 def _one_year_after(day: date) -> date:
@@ -143,21 +129,13 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
 
 def _read_file(path: Path, today: date | None, problems: list[Problem]) -> _Loaded | None:
     file = str(path)
-    try:
-        data = load_yaml(read_content_file(path, path.parent.parent))
-    except ContentFileError as exc:
-        problems.append(Problem(file, "", str(exc)))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(Problem(file, "", yaml_problem(exc)))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(file, "", "the file must be a YAML mapping (reviewed_by, rules, ...)"))
+    data = read_mapping(path, path.parent.parent, problems, "reviewed_by, rules, ...")
+    if data is None:
         return None
     try:
         spec = SafetyFile.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(file, "", exc))
+        problems.extend(validation_problems(file, exc))
         return None
     if spec.review_due <= spec.reviewed_on:
         problems.append(Problem(file, "review_due", "review_due must be after reviewed_on"))
@@ -172,7 +150,7 @@ def _read_file(path: Path, today: date | None, problems: list[Problem]) -> _Load
         try:
             rules.append((index, RuleSpec.model_validate(raw)))
         except ValidationError as exc:
-            problems.extend(_pydantic_problems(file, f"rules.{index}", exc))
+            problems.extend(validation_problems(file, exc, f"rules.{index}"))
     return _Loaded(file, spec, rules)
 
 

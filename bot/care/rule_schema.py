@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -46,6 +47,19 @@ class Triage:
 
 
 NOTHING = Triage(Level.NONE)
+
+
+def remembered(cache: dict[str, Triage], text: str, classify: Callable[[str], Triage]) -> Triage:
+    """``classify(text)``, kept in ``cache`` per text (up to ``CACHE_SIZE`` texts of at most
+    ``CACHE_TEXT_MAX`` characters; a full cache starts again empty)."""
+    if len(text) > CACHE_TEXT_MAX:
+        return classify(text)
+    found = cache.get(text)
+    if found is None:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        found = cache[text] = classify(text)
+    return found
 
 # --------------------------------------------------------------------------------------------
 # File schema
@@ -98,11 +112,16 @@ class RuleSpec(_Strict):
         return self
 
 
-class SafetyFile(_Strict):
+class Reviewed(_Strict):
+    """What every reviewed safety file (rules, exemplars) opens with: who reviewed it and when."""
+
     reviewed_by: Annotated[str, StringConstraints(min_length=2, max_length=100)]
     reviewed_on: date
     review_due: date
     about: str | None = None
+
+
+class SafetyFile(Reviewed):
     classes: dict[ClassName, list[Text]] = {}
     idioms: list[Text] = []
     lexicon: LexiconSpec | None = None

@@ -26,24 +26,21 @@ blind split; ``bench/triage.py`` prints both. Embeddings of the bank are cached 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from bot.care.rule_schema import Reviewed, Slug, _Strict
 from bot.care.triage import URGENT_TOPICS, Level, Triage
-from bot.contentfiles import ContentFileError, load_yaml, read_content_file, yaml_problem
+from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
 from bot.semantic import Encoder
+from bot.semantic.cache import embed_cached
 
 K = 3
 CONFIDENCE_SCALE = 0.02
@@ -58,12 +55,7 @@ GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=2, max_length=500)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FamilySpec(_Strict):
@@ -85,11 +77,7 @@ class FamilySpec(_Strict):
         return self
 
 
-class ExemplarFile(_Strict):
-    reviewed_by: Annotated[str, StringConstraints(min_length=2, max_length=100)]
-    reviewed_on: date
-    review_due: date
-    about: str | None = None
+class ExemplarFile(Reviewed):
     families: list[FamilySpec] = Field(min_length=1)
 
 
@@ -114,23 +102,13 @@ def load_exemplars(directory: Path, root: Path | None = None) -> tuple[list[Exem
     seen_texts: dict[str, str] = {}
     for path in files:
         label = str(path)
-        try:
-            data = load_yaml(read_content_file(path, root))
-        except ContentFileError as exc:
-            problems.append(Problem(label, "", str(exc)))
-            continue
-        except Exception as exc:  # yaml.YAMLError and anything else the parser raises
-            problems.append(Problem(label, "", yaml_problem(exc)))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(label, "", "the file must be a YAML mapping (reviewed_by, families, ...)"))
+        data = read_mapping(path, root, problems, "reviewed_by, families, ...")
+        if data is None:
             continue
         try:
             spec = ExemplarFile.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(label, where, err["msg"].removeprefix("Value error, ")))
+            problems.extend(validation_problems(label, exc))
             continue
         if spec.review_due <= spec.reviewed_on:
             problems.append(Problem(label, "review_due", "review_due must be after reviewed_on"))
@@ -154,49 +132,10 @@ def load_exemplars(directory: Path, root: Path | None = None) -> tuple[list[Exem
     return out, problems
 
 
-def _key(model: str, text: str) -> str:
-    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
-
-
 def embed_bank(encoder: Encoder, texts: Sequence[str], cache: Path | None) -> np.ndarray:
-    """Vectors for ``texts``, from the cache where the model and text match, the rest computed.
-
-    The cache is rewritten (atomically) only when something new was computed and the folder is
-    writable; a damaged cache is ignored, never trusted.
-    """
-    keys = [_key(encoder.name, t) for t in texts]
-    known: dict[str, np.ndarray] = {}
-    if cache is not None and cache.is_file():
-        try:
-            with np.load(cache, allow_pickle=False) as data:
-                stored_keys, stored = data["keys"], data["vectors"]
-                if stored.ndim == 2 and stored.shape[1] == encoder.dim and len(stored_keys) == len(stored):
-                    known = {str(k): stored[i] for i, k in enumerate(stored_keys)}
-        except Exception:
-            known = {}
-    missing = [i for i, k in enumerate(keys) if k not in known]
-    if missing:
-        fresh = encoder.encode([texts[i] for i in missing])
-        for row, i in enumerate(missing):
-            known[keys[i]] = fresh[row].astype(np.float16)
-    vectors = np.stack([known[k].astype(np.float32) for k in keys]) if keys else np.zeros((0, encoder.dim), np.float32)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
-    if missing and cache is not None:
-        _write_cache(cache, keys, np.stack([known[k] for k in keys]))
-    return vectors
-
-
-def _write_cache(cache: Path, keys: list[str], vectors: np.ndarray) -> None:
-    try:
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, keys=np.array(keys), vectors=vectors.astype(np.float16))
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".embeddings-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only content folder: vectors are recomputed at the next start
+    """Vectors for the bank's ``texts``, from ``cache`` where model and text match (see
+    :func:`bot.semantic.cache.embed_cached`)."""
+    return embed_cached(encoder, texts, cache)
 
 
 @dataclass(frozen=True, slots=True)

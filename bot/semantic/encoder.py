@@ -9,12 +9,18 @@ installed) and runs it with a small C engine through ctypes; it embeds one short
 
 The engine is called under a lock: one model handle is not documented as safe to share between
 threads, and the bot calls the encoder from worker threads so the event loop never waits on it.
+
+The last few single texts embedded are remembered (by a hash, never the words): a ``/faq`` question
+is embedded by the safety triage and then by the hybrid search, which (unless cleaning changed it)
+reuses the first vector.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -24,6 +30,7 @@ import numpy as np
 DEFAULT_MODEL = "multilingual-e5-small-q4"
 MAX_CHARS = 2000  # longer texts are cut: the start of a message carries its meaning, and time stays bounded
 _MODELS = {DEFAULT_MODEL: "original"}
+RECENT_TEXTS = 64  # single texts whose vectors are remembered (one member question takes two calls)
 
 
 class EncoderError(RuntimeError):
@@ -49,6 +56,7 @@ class E5Encoder:
     def __init__(self, model: Any, name: str, size_mb: float) -> None:
         self._model = model
         self._lock = threading.Lock()
+        self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.name = name
         self.dim = int(model.dim)
         self.size_mb = size_mb
@@ -57,12 +65,27 @@ class E5Encoder:
         items = [str(t)[:MAX_CHARS] or " " for t in texts]
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
+        key = hashlib.sha256(items[0].encode()).digest() if len(items) == 1 else None
         with self._lock:
+            if key is not None and key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key].copy()
             raw = self._model.query(items if len(items) > 1 else items[0])
         rows = np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return rows / norms
+        rows = rows / norms
+        if key is not None:
+            with self._lock:
+                self._recent[key] = rows.copy()
+                if len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+        return rows
+
+    def forget_recent(self) -> None:
+        """Drop the remembered vectors (a benchmark timing the model itself calls this)."""
+        with self._lock:
+            self._recent.clear()
 
 
 _loaded: dict[str, Encoder] = {}
