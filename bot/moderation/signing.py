@@ -212,7 +212,7 @@ class SigningMixin:
         protected = [e for e, _ in states if is_protected(e)]
         protected_reviewed = sum(1 for e, s in states if is_protected(e) and s.reviewed)
         view = self.view(actor.guild_id)
-        own = sum(1 for e in view.overrides().values() if view.get(e.id) is e)
+        own = view.served_from_revisions()
         retired = sum(1 for e in view.overrides().values() if e.meta.status == "retired")
         pending = await self.store.pending_count(actor.guild_id)
         settings = await self.app.guilds.get(actor.guild_id)
