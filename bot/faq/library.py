@@ -82,6 +82,10 @@ class LibraryView:
     def overrides(self) -> dict[str, FaqEntry]:
         return dict(self._overrides)
 
+    def served_from_revisions(self) -> int:
+        """How many of the entries served here are this server's own approved revisions."""
+        return sum(1 for e in self._overrides.values() if self.get(e.id) is e)
+
     def review_of(self, entry: FaqEntry, today: date) -> ReviewStatus:
         return review_status(entry, self.signoffs.get(entry.id), self._files.get(entry.id), home=self.home,
                              today=today, hasher=self._hash)

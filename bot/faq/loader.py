@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -22,6 +23,11 @@ from bot.problems import Problem, Severity
 FRONT_MATTER_FENCE = "---"
 # Folders under content/ that hold other kinds of reviewed content, not FAQ entries.
 NON_FAQ_DIRS = frozenset({"safety", "resources"})
+
+
+def _is_faq_pack(name: str) -> bool:
+    """A folder of FAQ entries (not the safety or resources files, not a hidden folder)."""
+    return name not in NON_FAQ_DIRS and not name.startswith(".")
 
 
 @dataclass(slots=True)
@@ -97,7 +103,7 @@ def load_entries(content_dir: Path) -> LoadResult:
     found: dict[str, list[tuple[float, str, FaqEntry]]] = {}
     for path in sorted(content_dir.glob("*/*.md")):
         pack = path.parent.name
-        if pack in NON_FAQ_DIRS or pack.startswith("."):
+        if not _is_faq_pack(pack):
             continue
         label = str(path)
         try:
@@ -123,7 +129,7 @@ def load_entries(content_dir: Path) -> LoadResult:
         for _, label, _ in copies[1:]:
             result.problems.append(Problem(label, "id", f"{entry_id!r} is already used by {original}"))
     for pack_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
-        if pack_dir.name in NON_FAQ_DIRS or pack_dir.name.startswith("."):
+        if not _is_faq_pack(pack_dir.name):
             continue
         mapping, problems = load_vocabulary(pack_dir, content_dir)
         result.problems.extend(problems)
@@ -136,11 +142,20 @@ def load_entries(content_dir: Path) -> LoadResult:
     return result
 
 
-def dump_entry(entry: FaqEntry) -> str:
-    """Write an entry in the file format, so what the database published can be committed."""
-    data = entry.meta.model_dump(mode="json", exclude_defaults=False)
-    for optional in ("related", "checked_claims", "protected", "reviewed_by", "reviewed_on", "review_due"):
+# Front-matter fields a content file holds only when they have a value.
+OPTIONAL_FIELDS = ("related", "checked_claims", "protected", "reviewed_by", "reviewed_on", "review_due")
+
+
+def without_empty_optional(data: dict[str, Any]) -> dict[str, Any]:
+    """Front matter as a file writes it: optional fields left out while empty (in place)."""
+    for optional in OPTIONAL_FIELDS:
         if data.get(optional) in (None, [], False):
             data.pop(optional, None)
+    return data
+
+
+def dump_entry(entry: FaqEntry) -> str:
+    """Write an entry in the file format, so what the database published can be committed."""
+    data = without_empty_optional(entry.meta.model_dump(mode="json", exclude_defaults=False))
     meta = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return f"{FRONT_MATTER_FENCE}\n{meta}{FRONT_MATTER_FENCE}\n{entry.body}\n"

@@ -74,6 +74,11 @@ class SignOff:
     review_due: date
     second_by_name: str | None = None
 
+    @property
+    def reviewers(self) -> str:
+        """Who signed it off, as members read it ("Ann" or "Ann and Bo")."""
+        return self.by_name + (f" and {self.second_by_name}" if self.second_by_name else "")
+
 
 @dataclass(slots=True, frozen=True)
 class ReviewStatus:
@@ -97,8 +102,7 @@ def review_status(entry: FaqEntry, signoff: SignOff | None, file_entry: FaqEntry
         return DRAFTED  # nothing could make it reviewed: no fingerprint to compute
     current = hasher(entry)
     if signoff is not None and signoff.review_hash == current:
-        by = signoff.by_name + (f" and {signoff.second_by_name}" if signoff.second_by_name else "")
-        return _dated(by, signoff.reviewed_on, signoff.review_due, today)
+        return _dated(signoff.reviewers, signoff.reviewed_on, signoff.review_due, today)
     meta = file_entry.meta if file_entry is not None else None
     if (home and meta is not None and meta.review == "reviewed" and meta.reviewed_on is not None
             and meta.review_due is not None and hasher(file_entry) == current):  # type: ignore[arg-type]

@@ -17,11 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 
-from bot.faq.loader import FRONT_MATTER_FENCE, dump_entry, split_front_matter
+from bot.faq.loader import FRONT_MATTER_FENCE, dump_entry, split_front_matter, without_empty_optional
 from bot.faq.models import FaqEntry
-
-# Fields written only when they have a value (the loader's defaults otherwise).
-_OPTIONAL = ("related", "checked_claims", "protected", "reviewed_by", "reviewed_on", "review_due")
 
 
 def _yaml() -> YAML:
@@ -35,11 +32,7 @@ def _yaml() -> YAML:
 def entry_data(entry: FaqEntry) -> dict[str, Any]:
     """The front matter as a content file holds it (empty optional fields left out; dates stay
     dates, so YAML writes them unquoted as the files do)."""
-    data = entry.meta.model_dump(mode="python")
-    for key in _OPTIONAL:
-        if data.get(key) in (None, [], False):
-            data.pop(key, None)
-    return data
+    return without_empty_optional(entry.meta.model_dump(mode="python"))
 
 
 def _styled(old: Any, new: Any) -> Any:

@@ -139,7 +139,8 @@ class FaqService:
         if entry is None:
             return Reply.text(ENTRY_GONE)
         await self.store.record_event("answer", entry.id, actor.guild_id)
-        return self.answer_reply(entry, view.related_for(entry), private=True, view=view)
+        related = await asyncio.to_thread(view.related_for, entry)  # a search: off the event loop, as in ask
+        return self.answer_reply(entry, related, private=True, view=view)
 
     async def vote(self, actor: Actor, entry_id: str, helpful: bool) -> Reply:
         view = self.view(actor)

@@ -8,7 +8,6 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock, to_iso
@@ -16,21 +15,6 @@ from bot.crypto import Keyring, is_encrypted
 from bot.db import Database
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True, frozen=True)
-class Gap:
-    normalized: str
-    example: str
-    count: int
-    last_seen: str
-
-
-@dataclass(slots=True, frozen=True)
-class FeedbackCount:
-    entry_id: str
-    helpful: int
-    not_helpful: int
 
 
 EVENT_BATCH = 200
@@ -184,37 +168,21 @@ class FaqStore:
         voter = await self.voter_hash(user_id)
         return await self.db.execute("DELETE FROM faq_feedback WHERE voter_hash = ?", (voter,))
 
-    async def gaps(self, since: datetime, limit: int = 10, guild_id: int | None = None) -> list[Gap]:
-        rows = await self.db.fetchall(
-            "SELECT normalized, MAX(question) AS example, COUNT(*) AS n, MAX(asked_at) AS last_seen "
-            "FROM unanswered_questions WHERE asked_at >= ? AND (? IS NULL OR guild_id = ?) "
-            "GROUP BY normalized ORDER BY n DESC, last_seen DESC LIMIT ?",
-            (to_iso(since), guild_id, guild_id, limit),
-        )
-        return [Gap(r["normalized"], self.open_question(r["example"], guild_id), int(r["n"]), r["last_seen"])
-                for r in rows]
-
-    async def feedback(self, limit: int = 10) -> list[FeedbackCount]:
-        rows = await self.db.fetchall(
-            "SELECT entry_id, SUM(helpful) AS up, SUM(1 - helpful) AS down FROM faq_feedback "
-            "GROUP BY entry_id HAVING SUM(1 - helpful) > 0 ORDER BY down DESC, entry_id LIMIT ?",
-            (limit,),
-        )
-        return [FeedbackCount(r["entry_id"], int(r["up"]), int(r["down"])) for r in rows]
-
-    async def event_counts(self, since: datetime, guild_id: int | None = None) -> dict[str, int]:
+    async def event_counts(self, since: datetime, guild_id: int | None) -> dict[str, int]:
+        """Events of one server (``None``: direct messages) since ``since``, by kind."""
         await self.flush_events()
         rows = await self.db.fetchall(
-            "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND (? IS NULL OR guild_id = ?) GROUP BY kind",
-            (to_iso(since), guild_id, guild_id),
+            "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND guild_id IS ? GROUP BY kind",
+            (to_iso(since), guild_id),
         )
         return {r["kind"]: int(r["n"]) for r in rows}
 
-    async def top_entries(self, since: datetime, limit: int = 5, guild_id: int | None = None) -> list[tuple[str, int]]:
+    async def top_entries(self, since: datetime, limit: int, guild_id: int | None) -> list[tuple[str, int]]:
+        """One server's most answered entries (``None``: direct messages) since ``since``."""
         await self.flush_events()
         rows = await self.db.fetchall(
             "SELECT entry_id, COUNT(*) AS n FROM faq_events WHERE kind = 'answer' AND at >= ? "
-            "AND (? IS NULL OR guild_id = ?) GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
-            (to_iso(since), guild_id, guild_id, limit),
+            "AND guild_id IS ? GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+            (to_iso(since), guild_id, limit),
         )
         return [(r["entry_id"], int(r["n"])) for r in rows]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, join_lines, when
 from bot.moderation.store import ModerationStore, Revision
+from bot.problems import Problem
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
     Actor,
@@ -38,7 +40,7 @@ class AuditMixin:
         problems = self.app.startup_problems
         if not problems:
             return 0
-        lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}" for p in problems]
+        lines = [self._problem_line(p) for p in problems]
         card = Card(title=f"{len(problems)} problem(s) in the FAQ files at start-up", colour=Colour.URGENT,
                     description=join_lines(["Entries with problems are not served until they are fixed "
                                             "(then `/faq-admin reload`):", *lines], EMBED_DESCRIPTION_MAX))
@@ -50,6 +52,19 @@ class AuditMixin:
             except Exception:
                 log.warning("start-up problems post to server %s failed", guild_id, exc_info=True)
         return told
+
+    def _file_label(self, path: str) -> str:
+        """A content file as moderators know it: relative to the content folder."""
+        content_dir = self.app.library.content_dir
+        try:
+            return str(Path(content_dir.name) / Path(path).relative_to(content_dir))
+        except ValueError:
+            return path
+
+    def _problem_line(self, problem: Problem) -> str:
+        """One problem in a content or safety file, as a bullet line."""
+        where = self._file_label(problem.file) + (f": {problem.field}" if problem.field else "")
+        return f"• {where}: {problem.message}"
 
     async def _audit(self, actor: Actor, title: str, lines: list[str], *, colour: Colour = Colour.NEUTRAL,
                      cards: list[Card] | None = None) -> None:

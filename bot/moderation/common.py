@@ -4,7 +4,6 @@ dates as moderators read them, and fitting lists and cards into Discord's limits
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.ui import (
     EMBED_TOTAL_MAX,
@@ -12,9 +11,6 @@ from bot.ui import (
     Reply,
     clip,
 )
-
-if TYPE_CHECKING:
-    pass
 
 PREFIX = "mod"
 DUE_WINDOW = timedelta(days=30)

@@ -43,8 +43,7 @@ def _with_signoff(entry: FaqEntry, signoff: SignOffRow | None) -> FaqEntry:
     """The entry with the server's sign-off as its file review metadata, when the sign-off covers
     exactly this text; an entry whose text changed since is written as drafted, never as reviewed."""
     if signoff is not None and signoff.review_hash == review_hash(entry):
-        by = signoff.first_by_name + (f" and {signoff.second_by_name}" if signoff.second_by_name else "")
-        meta = entry.meta.model_copy(update={"review": "reviewed", "reviewed_by": by,
+        meta = entry.meta.model_copy(update={"review": "reviewed", "reviewed_by": signoff.signoff().reviewers,
                                              "reviewed_on": signoff.reviewed_on, "review_due": signoff.review_due})
         return entry.model_copy(update={"meta": meta})
     if entry.meta.review == "reviewed" and signoff is not None:
@@ -83,11 +82,12 @@ async def export_revisions(db: Database, out_dir: Path, guild_id: int, *, conten
     for entry_id, entry in entries.items():
         entry = _with_signoff(entry, signed.get(entry_id))
         path = out_dir / entry.pack / f"{entry.id}.md"
-        old = _read(path)
+        existing = _read(path)
+        old = existing
         if old is None and content_dir is not None:
             old = _read(content_dir / entry.pack / f"{entry.id}.md")
         text = update_entry_text(old, entry)
-        if text == _read(path):
+        if text == existing:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

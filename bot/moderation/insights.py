@@ -18,7 +18,7 @@ from bot.moderation.common import (
     day,
     fit_cards,
 )
-from bot.moderation.forms import F_ALIASES, F_QUESTION, FORM, category_code, form_values, proposal_modal
+from bot.moderation.forms import F_ALIASES, F_QUESTION, FORM, category_code, form_values
 from bot.moderation.store import GapRow, ModerationStore
 from bot.ui import (
     BUTTON_LABEL_MAX,
@@ -109,8 +109,7 @@ class InsightsMixin:
             return Reply.text(GAP_GONE)
         question = clip(found[0].strip(), FORM[F_QUESTION][3])
         category = self.guess_category(question, actor.guild_id)
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Answer a member question",
-                                          {F_QUESTION: question}))
+        return self._new_form(category, {F_QUESTION: question}, "Answer a member question")
 
     async def _dismiss_gap(self, actor: Actor, row_id: int) -> Reply:
         """Dismiss a question: every asking of the same words in this server is deleted for real,

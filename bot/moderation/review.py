@@ -103,6 +103,13 @@ class ReviewMixin:
     def _title(self, revision: Revision) -> str:
         return clip(f"#{revision.id} · {KIND_WORDS[revision.kind]} · {revision.entry_id}", 256)
 
+    @staticmethod
+    def _decision_buttons(rev_id: int, row: int | None = None) -> list[Button]:
+        """Approve, approve and sign off, or reject a waiting draft."""
+        return [Button(f"Approve #{rev_id}", f"{PREFIX}:approve:{rev_id}", Style.SUCCESS, row=row),
+                Button(f"Approve & sign off #{rev_id}", f"{PREFIX}:approve:{rev_id}:signed", Style.SUCCESS, row=row),
+                Button(f"Reject #{rev_id}", f"{PREFIX}:reject:{rev_id}", Style.DANGER, row=row)]
+
     async def review(self, actor: Actor, revision: int | None = None) -> Reply:
         """/faq-admin review: waiting drafts with a diff against the live text."""
         if (refused := await self._guard(actor)) is not None:
@@ -122,13 +129,8 @@ class ReviewMixin:
             limit = min(share, EMBED_DESCRIPTION_MAX - len(header) - 2)
             block = code_block(self._diff(draft), limit, more_hint=f"; press Full view #{draft.id}")
             cards.append(Card(title=title, description=f"{header}\n{block}", colour=Colour.INFO))
-            buttons += [
-                Button(f"Approve #{draft.id}", f"{PREFIX}:approve:{draft.id}", Style.SUCCESS, row=row),
-                Button(f"Approve & sign off #{draft.id}", f"{PREFIX}:approve:{draft.id}:signed", Style.SUCCESS,
-                       row=row),
-                Button(f"Reject #{draft.id}", f"{PREFIX}:reject:{draft.id}", Style.DANGER, row=row),
-                Button(f"Full view #{draft.id}", f"{PREFIX}:show:{draft.id}", Style.SECONDARY, row=row),
-            ]
+            buttons += [*self._decision_buttons(draft.id, row=row),
+                        Button(f"Full view #{draft.id}", f"{PREFIX}:show:{draft.id}", Style.SECONDARY, row=row)]
         cards = fit_cards(cards)
         buttons = [b for b in buttons if b.row is not None and b.row < len(cards)]
         more = (f" Showing the oldest {len(cards)}; decide these to see the rest, or open one with "
@@ -145,10 +147,7 @@ class ReviewMixin:
         block = code_block(self._diff(revision), EMBED_DESCRIPTION_MAX - len(header) - 2)
         buttons = [Button("Preview as members see it", f"{PREFIX}:preview:{revision.id}", Style.SECONDARY)]
         if revision.status == "pending":
-            buttons = [Button(f"Approve #{revision.id}", f"{PREFIX}:approve:{revision.id}", Style.SUCCESS),
-                       Button(f"Approve & sign off #{revision.id}", f"{PREFIX}:approve:{revision.id}:signed",
-                              Style.SUCCESS),
-                       Button(f"Reject #{revision.id}", f"{PREFIX}:reject:{revision.id}", Style.DANGER), *buttons]
+            buttons = [*self._decision_buttons(revision.id), *buttons]
         card = Card(title=self._title(revision), description=f"{header}\n{block}", colour=Colour.INFO)
         return Reply(cards=[card], buttons=buttons)
 

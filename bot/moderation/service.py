@@ -24,7 +24,6 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -237,9 +236,13 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         """/faq-admin propose: an empty form for a new entry."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        if category not in CATEGORY_ORDER:
-            category = "basics"
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Propose an FAQ entry"))
+        return self._new_form(category if category in CATEGORY_ORDER else "basics")
+
+    @staticmethod
+    def _new_form(category: str, values: Mapping[str, str] | None = None,
+                  title: str = "Propose an FAQ entry") -> Reply:
+        """The proposal form for a new entry in ``category``, optionally pre-filled."""
+        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", title, values))
 
     async def edit(self, actor: Actor, id: str, category: str | None = None) -> Reply:
         """/faq-admin edit: the form pre-filled with the waiting draft, or else the live entry."""
@@ -353,9 +356,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         typed = self._typed.get((actor.guild_id or 0, actor.user_id))
         if mode == "edit" and entry_id:
             return await self._edit_form(actor.guild_id, entry_id, category_from(code), typed)
-        category = category_from(code) or "basics"
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", "Propose an FAQ entry",
-                                          typed))
+        return self._new_form(category_from(code) or "basics", typed)
 
     def _protected(self, guild_id: int | None, entry_id: str) -> bool:
         """A safety entry, as marked in its file or this server's live revision (either keeps the
@@ -410,13 +411,6 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
 
     # -- reload -----------------------------------------------------------------------------
 
-    def _file_label(self, path: str) -> str:
-        content_dir = self.library.content_dir
-        try:
-            return str(Path(content_dir.name) / Path(path).relative_to(content_dir))
-        except ValueError:
-            return path
-
     async def reload(self, actor: Actor) -> Reply:
         """/faq-admin reload: re-read content/ from disk; on errors keep serving the last good set.
         The files are the base pack every server shares; each server keeps its own revisions."""
@@ -424,13 +418,9 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
             return refused
         report = await asyncio.to_thread(self.library.load)
         safety_problems = await asyncio.to_thread(self.app.care.load)
-        safety_lines = [f"• {self._file_label(p.file)}{f': {p.field}' if p.field else ''}: {p.message}"
-                        for p in safety_problems if p.severity is Severity.ERROR]
+        safety_lines = [self._problem_line(p) for p in safety_problems if p.severity is Severity.ERROR]
         drift = await self.refresh()
-        lines: list[str] = []
-        for problem in report.errors:
-            where = self._file_label(problem.file) + (f": {problem.field}" if problem.field else "")
-            lines.append(f"• {where}: {problem.message}")
+        lines = [self._problem_line(p) for p in report.errors]
         drift_lines = [f"• {r.entry_id}: the file changed on disk after revision #{r.id} was approved in "
                        "Discord, so the file is served now." for r in drift]
         cards: list[Card] = []
@@ -447,7 +437,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         served = len(view.published())
         if report.applied:
             text = f"Reloaded the content from disk: {served} entries are served in this server."
-            from_discord = sum(1 for e in view.overrides().values() if view.get(e.id) is e)
+            from_discord = view.served_from_revisions()
             if from_discord:
                 text += f" {from_discord} of them come from revisions approved here in Discord."
             await self._audit(actor, "FAQ content reloaded from disk", [text], colour=Colour.INFO)
@@ -472,9 +462,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
             return refused
         match args:
             case ["open", "new", code]:
-                category = category_from(code) or "basics"
-                return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}",
-                                                  "Propose an FAQ entry"))
+                return self._new_form(category_from(code) or "basics")
             case ["open", "edit", code, entry_id]:
                 return await self._edit_form(actor.guild_id, entry_id, category_from(code))
             case ["again", mode, code, *rest] if mode in {"new", "edit"} and len(rest) <= 1:
@@ -485,14 +473,11 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
                 return await self.submit(actor, "edit", code, entry_id, values)
             case ["gap", row] if row.isdigit():
                 return await self._gap_form(actor, int(row))
-            case ["approve", rev] if rev.isdigit():
-                revision = await self.store.get(actor.guild_id, int(rev))
-                return Reply.text(STALE) if revision is None else await self._approve(actor, revision)
-            case ["approve", rev, "signed"] if rev.isdigit():
+            case ["approve", rev, *signed] if rev.isdigit() and signed in ([], ["signed"]):
                 revision = await self.store.get(actor.guild_id, int(rev))
                 if revision is None:
                     return Reply.text(STALE)
-                return await self._approve(actor, revision, reviewed=True)
+                return await self._approve(actor, revision, reviewed=bool(signed))
             case ["reject", rev] if rev.isdigit():
                 if await self.store.get(actor.guild_id, int(rev)) is None:
                     return Reply.text(STALE)

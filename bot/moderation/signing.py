@@ -54,10 +54,13 @@ class SigningMixin:
         view, today = self.view(guild_id), self.today()
         return [(e, view.review_of(e, today)) for e in view.published()]
 
-    def due_entries(self, guild_id: int | None) -> list[FaqEntry]:
-        """Reviewed entries whose review is overdue or due within 30 days, soonest first."""
+    def due_entries(self, guild_id: int | None,
+                    states: list[tuple[FaqEntry, ReviewStatus]] | None = None) -> list[FaqEntry]:
+        """Reviewed entries whose review is overdue or due within 30 days, soonest first
+        (``states``: this server's :meth:`review_states`, when the caller has them already)."""
         horizon = self.today() + DUE_WINDOW
-        due = [(s.due, e.id, e) for e, s in self.review_states(guild_id) if s.reviewed and s.due and s.due <= horizon]
+        states = self.review_states(guild_id) if states is None else states
+        due = [(s.due, e.id, e) for e, s in states if s.reviewed and s.due and s.due <= horizon]
         return [e for _, _, e in sorted(due)]
 
     def _due_line(self, guild_id: int | None, entry: FaqEntry, *, question: bool = True) -> str:
@@ -87,8 +90,9 @@ class SigningMixin:
         """/faq-admin due: entries to (re-)review in this server."""
         if (refused := await self._guard(actor)) is not None:
             return refused
-        entries = self.due_entries(actor.guild_id)
-        drafted = sum(1 for _, s in self.review_states(actor.guild_id) if s.state == "drafted")
+        states = self.review_states(actor.guild_id)
+        entries = self.due_entries(actor.guild_id, states)
+        drafted = sum(1 for _, s in states if s.state == "drafted")
         walk = Button("Review them one by one", f"{PREFIX}:walk:-", Style.PRIMARY)
         drafted_text = (f"{drafted} entr{'ies are' if drafted != 1 else 'y is'} still drafted: written from sources, "
                         "not yet reviewed by this server's moderators." if drafted else "")
@@ -208,11 +212,11 @@ class SigningMixin:
             return refused
         states = self.review_states(actor.guild_id)
         counts = {k: sum(1 for _, s in states if s.state == k) for k in ("drafted", "reviewed", "due")}
-        soon = len(self.due_entries(actor.guild_id))
+        soon = len(self.due_entries(actor.guild_id, states))
         protected = [e for e, _ in states if is_protected(e)]
         protected_reviewed = sum(1 for e, s in states if is_protected(e) and s.reviewed)
         view = self.view(actor.guild_id)
-        own = sum(1 for e in view.overrides().values() if view.get(e.id) is e)
+        own = view.served_from_revisions()
         retired = sum(1 for e in view.overrides().values() if e.meta.status == "retired")
         pending = await self.store.pending_count(actor.guild_id)
         settings = await self.app.guilds.get(actor.guild_id)

@@ -21,6 +21,7 @@ from bot.clock import from_iso, to_iso
 from bot.db import Database
 from bot.db.database import Transaction
 from bot.faq.models import FaqEntry, FrontMatter
+from bot.faq.review import months_after
 
 RevisionKind = Literal["create", "edit", "retire"]
 RevisionStatus = Literal["pending", "approved", "rejected", "superseded"]
@@ -33,10 +34,7 @@ _COLUMNS = (
 
 def one_year_after(day: date) -> date:
     """The review date a year on (28 February when the year after has no 29th)."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
+    return months_after(day, 12)
 
 
 def build_entry(front_matter: Mapping[str, Any], body: str, pack: str) -> FaqEntry:
