@@ -69,7 +69,7 @@ class ScanResult:
 class Reminders:
     def __init__(self, store: CheckinStore, outbox_source: object) -> None:
         self.store = store
-        self._outbox_source = outbox_source  # the app: its outbox is replaced by the Discord client
+        self._outbox_source = outbox_source  # the core: a front end hands it its own outbox
 
     @property
     def outbox(self) -> Outbox:

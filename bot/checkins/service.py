@@ -23,7 +23,8 @@ from bot.checkins.timezones import canonical_zone, local_day, parse_clock, same_
 from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.privacy import MemberFiles
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +101,22 @@ def streak_card(summary: StreakSummary) -> Card:
 
 
 class CheckinService:
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.store = CheckinStore(app.db, app.clock, app.keyring)
-        self.reminders = Reminders(self.store, app)
+    """Every check-in command's handler, for one member at a time."""
+
+    def __init__(self, core: Core, member_files: MemberFiles) -> None:
+        self.core = core
+        self.member_files = member_files
+        self.store = CheckinStore(core.db, core.clock, core.keyring)
+        self.reminders = Reminders(self.store, core)
 
     # -- helpers --------------------------------------------------------------------------------
 
     async def _rest_allowance(self, member: Member) -> int:
-        settings = await self.app.guilds.get(member.guild_id)
-        return settings.rest_days if settings.rest_days is not None else self.app.settings.checkin_rest_days
+        settings = await self.core.guilds.get(member.guild_id)
+        return settings.rest_days if settings.rest_days is not None else self.core.settings.checkin_rest_days
 
     async def summary(self, member: Member) -> StreakSummary:
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         return summarize(await self.store.days(member.user_id), today,
                          rest_allowance=await self._rest_allowance(member),
                          pauses=await self.store.pauses(member.user_id))
@@ -151,7 +155,7 @@ class CheckinService:
         return None
 
     def _next(self, zone: str, hhmm: str | None) -> object:
-        return next_reminder(zone, parse_hhmm(hhmm), self.app.clock.now()) if hhmm else None
+        return next_reminder(zone, parse_hhmm(hhmm), self.core.clock.now()) if hhmm else None
 
     # -- opt in ---------------------------------------------------------------------------------
 
@@ -166,7 +170,7 @@ class CheckinService:
                 return Reply.text(f"I couldn't read {reminder[:30]!r} as a time. Try something like 8pm or 20:00.")
             hhmm = at.strftime("%H%M")
         existing = await self.store.member(actor.user_id)
-        rest = self.app.settings.checkin_rest_days
+        rest = self.core.settings.checkin_rest_days
         text = CONSENT.format(rest=rest)
         if existing is not None and existing.active:
             text = "You already have check-ins on. Agreeing again updates your time zone and reminder.\n\n" + text
@@ -209,7 +213,7 @@ class CheckinService:
             return await self._not_on(actor)
         note = note.strip() if note and note.strip() else None
         problems = validate(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare, note=note)
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         target = parse_day(day, today)
         if target is None:
             problems.append(WINDOW_HELP)
@@ -218,7 +222,7 @@ class CheckinService:
         advice: Reply | None = None
         crisis: Reply | None = None
         if note:
-            outcome = await self.app.screen(actor, note)
+            outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
                 # The scores are the member's and stay; the note is dropped, never stored.
                 crisis, note = outcome.reply, None
@@ -263,7 +267,7 @@ class CheckinService:
             day = date.fromisoformat(day_text)
         except ValueError:
             return Reply.text("That button has expired. `/checkin log` works any time.")
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         if day not in {today, today - timedelta(days=1)}:
             return Reply.text("That reminder is from a while ago, so I can't use it now. `/checkin log` works any time.")
         refusal = await self._guard_day(member, day)
@@ -281,7 +285,7 @@ class CheckinService:
             return await self._not_on(actor)
         if not 1 <= days <= MAX_PAUSE_DAYS:
             return Reply.text(f"A pause can last from 1 to {MAX_PAUSE_DAYS} days.")
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         end = today + timedelta(days=days - 1)
         await self.store.add_pause(actor.user_id, today, end)
         text = (f"Your streak is paused until the end of {format_day(end)}. Take the time you need — "
@@ -292,7 +296,7 @@ class CheckinService:
         member, _ = await self._member(actor)
         if member is None:
             return await self._not_on(actor)
-        ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.app.clock.now()))
+        ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.core.clock.now()))
         return Reply.text("Welcome back — your pause has ended." if ended else "You don't have a pause running.")
 
     # -- stats and export -----------------------------------------------------------------------
@@ -302,7 +306,7 @@ class CheckinService:
         if member is None:
             return Reply.text(NOT_ENROLLED)
         days = max(7, min(days, 365))
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         start = today - timedelta(days=days - 1)
         rows = await self.store.checkins(actor.user_id, since=start)
         summary = await self.summary(member)
@@ -326,7 +330,7 @@ class CheckinService:
         rows = await self.store.checkins(actor.user_id)
         if not rows:
             return Reply.text("You don't have any check-ins to export yet.")
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         if kind == "pdf":
             pdf = await asyncio.to_thread(render_summary_pdf, rows, today, include_notes=notes)
             which = "with your notes" if notes else "without your notes (add `notes:true` to include them)"
@@ -386,8 +390,8 @@ class CheckinService:
 
     async def delete(self, actor: Actor) -> Reply:
         await self.store.delete_member(actor.user_id)
-        await self.app.member_files.delete(actor.user_id)  # saved charts and exports hold the same data
-        await self.app.db.scrub()  # no copy left in the database log either
+        await self.member_files.delete(actor.user_id)  # saved charts and exports hold the same data
+        await self.core.db.scrub()  # no copy left in the database log either
         log.info("a member deleted their check-ins")
         return Reply(content="Done — your check-ins, streak and reminder settings are deleted for good.", update=True)
 
@@ -395,7 +399,7 @@ class CheckinService:
         """The days that can be logged, in the member's own zone, with the date spelled out."""
         member = await self.store.member(actor.user_id)
         zone = member.timezone if member is not None and canonical_zone(member.timezone) else "UTC"
-        today = local_day(zone, self.app.clock.now())
+        today = local_day(zone, self.core.clock.now())
         return [Choice(label, value) for label, value in day_choices(text, today)]
 
     async def complete_zone(self, actor: Actor, text: str) -> list[Choice]:
