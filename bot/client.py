@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.discord_render import NO_PINGS, actor_from, message_kwargs, send_reply
 from bot.endpoint import point_discord_at
+from bot.errors import reply_for
 from bot.feature import Job
 from bot.frontend import FriendlyCheckFailure
 from bot.notify import Delivery, Outbox
@@ -71,7 +72,7 @@ class SupportTree(app_commands.CommandTree["SupportBot"]):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, FriendlyCheckFailure):
-            await reply_safely(interaction, Reply.text(error.message))
+            await reply_safely(interaction, reply_for(error.error))
             return
         if isinstance(error, app_commands.CommandOnCooldown):
             await reply_safely(interaction, Reply.text(COOLDOWN_REPLY.format(seconds=max(1, error.retry_after))))

@@ -19,6 +19,7 @@ from discord import app_commands
 
 from bot.core import Core
 from bot.discord_render import actor_from, choice_list, send_reply
+from bot.errors import NotAllowed, SupportError, reply_for
 from bot.permissions import Rule
 from bot.ui import Actor, Choice, Reply
 
@@ -47,9 +48,10 @@ Invocation = discord.Interaction | ConsoleCall
 class FriendlyCheckFailure(app_commands.CheckFailure):
     """A check that failed with a message written for the member (e.g. "moderators only")."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, error: NotAllowed) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+        self.message = error.text
 
 
 def actor_of(interaction: Invocation) -> Actor:
@@ -73,21 +75,29 @@ async def respond(interaction: Invocation, handler: Handler[P], /, *args: P.args
     """
     actor = actor_of(interaction)
     if isinstance(interaction, ConsoleCall):
-        interaction.replies.append(await handler(actor, *args, **kwargs))
+        interaction.replies.append(await answer(handler, actor, *args, **kwargs))
         return
     command = interaction.command
     extras = command.extras if command is not None else {}
     ephemeral = extras.get("ephemeral", True)
     if extras.get("defer"):
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        reply = await handler(actor, *args, **kwargs)
+        reply = await answer(handler, actor, *args, **kwargs)
     else:
-        task = asyncio.ensure_future(handler(actor, *args, **kwargs))
+        task = asyncio.ensure_future(answer(handler, actor, *args, **kwargs))
         done, _ = await asyncio.wait({task}, timeout=AUTO_DEFER_SECONDS)
         if not done and not interaction.response.is_done():
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         reply = await task
     await send_reply(interaction, reply)
+
+
+async def answer(handler: Handler[P], actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> Reply:
+    """The handler's reply, or the kind reply for the domain error it raised (nothing changed)."""
+    try:
+        return await handler(actor, *args, **kwargs)
+    except SupportError as error:
+        return reply_for(error)
 
 
 async def suggest(interaction: Invocation, completer: Completer, current: str) -> list[app_commands.Choice[str]]:
@@ -104,9 +114,10 @@ def require(rule: Rule) -> Callable[[T], T]:
     Discord) that refuses kindly with the rule's own text, on Discord and in the console."""
 
     async def predicate(interaction: Invocation) -> bool:
-        refusal = await rule(actor_of(interaction), core_of(interaction).guilds)
-        if refusal is not None:
-            raise FriendlyCheckFailure(refusal)
+        try:
+            await rule(actor_of(interaction), core_of(interaction).guilds)
+        except NotAllowed as refused:
+            raise FriendlyCheckFailure(refused) from None
         return True
 
     predicate.rule = rule  # type: ignore[attr-defined]  # lets tests see which rule guards a command

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.errors import SupportError, reply_for
 from bot.safety import SafetyOutcome
 from bot.ui import CUSTOM_ID_MAX, Actor, Reply
 
@@ -59,7 +60,10 @@ class Router:
             outcome = await self.screen(actor, text)
             if outcome is not None and feature not in self._content_forms:
                 return outcome.reply  # crisis, red flag or a medicines question: care comes first
-        reply = await handler(actor, args, values or {})
+        try:
+            reply = await handler(actor, args, values or {})
+        except SupportError as error:  # a refusal: nothing changed, the member reads why
+            return reply_for(error)
         if outcome is not None and outcome.stops:
             reply.content = f"{reply.content}\n\n{CONTENT_NOTE}" if reply.content else CONTENT_NOTE
         return reply

@@ -262,9 +262,7 @@ class CareService:
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,
                     alert_channel: int | None = None, audit_channel: int | None = None) -> Reply:
-        refusal = await self.admin_check(actor)
-        if refusal is not None:
-            return Reply.text(refusal)
+        await self.admin_check(actor)
         assert actor.guild_id is not None
         changes: dict[str, object] = {}
         if country is not None:
@@ -295,9 +293,9 @@ class CareService:
                      "`/faq-admin status` shows where this server stands.")
         return Reply.text(text)
 
-    async def admin_check(self, actor: Actor) -> str | None:
-        """The refusal for a non-admin, or None (the rule :func:`bot.permissions.admins`)."""
-        return await admins(actor, self.core.guilds)
+    async def admin_check(self, actor: Actor) -> None:
+        """Raise :class:`~bot.permissions.NotAdmin` unless the actor is a server admin."""
+        await admins(actor, self.core.guilds)
 
     async def complete_country(self, actor: Actor, text: str) -> list[Choice]:
         if self.directory is None:

@@ -9,10 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.checkins.charts import chart_alt_text, render_chart
 from bot.checkins.days import WINDOW_HELP, day_choices, parse_day
+from bot.checkins.errors import (
+    STOPPED_NOTICE,
+    CheckinsStopped,
+    NotEnrolled,
+    PauseLength,
+    UnknownTimeZone,
+    UnreadableTime,
+)
 from bot.checkins.export import appointment_summary, to_csv
 from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
@@ -39,18 +47,10 @@ CONSENT = (
     "Rest days are built in: missing up to {rest} days in any week never breaks your streak, and "
     "`/checkin pause` freezes it during a hard patch."
 )
-NOT_ENROLLED = (
-    "You haven't started check-ins. `/checkin start` explains what is stored and asks for your "
-    "agreement first — nothing is saved before that."
-)
 DM_CLOSED_NOTICE = (
     "A note first: Discord wouldn't let me send your reminder (your DMs from this server are closed, "
     "or we no longer share a server), so I've turned reminders off. You can turn them back on with "
     "`/checkin reminders` after allowing DMs."
-)
-STOPPED_NOTICE = (
-    "Your check-ins are stopped, so there are no reminders and nothing new is logged; what you kept "
-    "is still here, for you alone. `/checkin start` turns them back on."
 )
 OTHER_REAL_DAY = (
     "{day} already has a check-in from before you changed time zone, and for you that was a different "
@@ -75,13 +75,6 @@ def resolve_zone(text: str) -> str | None:
         if wanted and city == wanted:
             return choice
     return None
-
-
-def _zone_error(zone: str) -> Reply:
-    return Reply.text(
-        f"I don't recognise the time zone {zone[:60]!r}. Start typing your city (for example London or "
-        "New York) and pick it from the list."
-    )
 
 
 def streak_card(summary: StreakSummary) -> Card:
@@ -131,12 +124,12 @@ class CheckinService:
             return member, DM_CLOSED_NOTICE
         return member, None
 
-    async def _not_on(self, actor: Actor) -> Reply:
+    async def _not_on(self, actor: Actor) -> NoReturn:
         """Why a command that needs check-ins switched on cannot run: never started, or stopped."""
         member = await self.store.member(actor.user_id)
         if member is not None and not member.active:
-            return Reply.text(STOPPED_NOTICE)
-        return Reply.text(NOT_ENROLLED)
+            raise CheckinsStopped()
+        raise NotEnrolled()
 
     async def _kept_member(self, actor: Actor) -> tuple[Member | None, str | None]:
         """Like ``_member``, but also a member who stopped and kept their check-ins: reading
@@ -162,12 +155,12 @@ class CheckinService:
     async def start(self, actor: Actor, timezone: str, reminder: str | None = None) -> Reply:
         zone = resolve_zone(timezone)
         if zone is None:
-            return _zone_error(timezone)
+            raise UnknownTimeZone(timezone)
         hhmm = "-"
         if reminder and reminder.strip():
             at = parse_clock(reminder)
             if at is None:
-                return Reply.text(f"I couldn't read {reminder[:30]!r} as a time. Try something like 8pm or 20:00.")
+                raise UnreadableTime(reminder)
             hhmm = at.strftime("%H%M")
         existing = await self.store.member(actor.user_id)
         rest = self.core.settings.checkin_rest_days
@@ -187,7 +180,7 @@ class CheckinService:
     async def agree(self, actor: Actor, zone: str, hhmm: str) -> Reply:
         zone_ok = canonical_zone(zone)
         if zone_ok is None:
-            return _zone_error(zone)
+            raise UnknownTimeZone(zone)
         reminder = None if hhmm in {"", "-"} else f"{hhmm[:2]}:{hhmm[2:]}"
         await self.store.enroll(actor.user_id, actor.guild_id, zone_ok, reminder, self._next(zone_ok, reminder))  # type: ignore[arg-type]
         log.info("a member opted in to check-ins")
@@ -262,7 +255,7 @@ class CheckinService:
         """The one-tap "Check in" button in a reminder DM."""
         member = await self.store.member(actor.user_id)
         if member is None or not member.active:
-            return Reply.text(NOT_ENROLLED)
+            raise NotEnrolled()
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
@@ -284,7 +277,7 @@ class CheckinService:
         if member is None:
             return await self._not_on(actor)
         if not 1 <= days <= MAX_PAUSE_DAYS:
-            return Reply.text(f"A pause can last from 1 to {MAX_PAUSE_DAYS} days.")
+            raise PauseLength()
         today = local_day(member.timezone, self.core.clock.now())
         end = today + timedelta(days=days - 1)
         await self.store.add_pause(actor.user_id, today, end)
@@ -304,7 +297,7 @@ class CheckinService:
     async def stats(self, actor: Actor, days: int = 28) -> Reply:
         member, notice = await self._kept_member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            raise NotEnrolled()
         days = max(7, min(days, 365))
         today = local_day(member.timezone, self.core.clock.now())
         start = today - timedelta(days=days - 1)
@@ -323,7 +316,7 @@ class CheckinService:
         summary for an appointment (notes only when the member asks for them)."""
         member, notice = await self._kept_member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            raise NotEnrolled()
         kind = (format or "csv").strip().casefold()
         if kind not in {"csv", "pdf"}:
             return Reply.text("I can export your check-ins as csv (a spreadsheet) or pdf (a one-page summary).")
@@ -357,7 +350,7 @@ class CheckinService:
         if timezone:
             zone_ok = resolve_zone(timezone)
             if zone_ok is None:
-                return _zone_error(timezone)
+                raise UnknownTimeZone(timezone)
             zone = zone_ok
             await self.store.set_timezone(actor.user_id, zone, self._next(zone, member.reminder_time))  # type: ignore[arg-type]
         if off:
@@ -370,7 +363,7 @@ class CheckinService:
             return Reply.text(f"Your reminders are {current}. Use `time:` to change them or `off:true` to stop them.")
         at = parse_clock(time)
         if at is None:
-            return Reply.text(f"I couldn't read {time[:30]!r} as a time. Try something like 8pm or 20:00.")
+            raise UnreadableTime(time)
         hhmm = at.strftime("%H:%M")
         await self.store.set_reminder(actor.user_id, hhmm, self._next(zone, hhmm))  # type: ignore[arg-type]
         return Reply.text(f"I'll remind you at {hhmm} ({zone}) by DM, only on days you haven't checked in.")

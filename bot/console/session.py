@@ -25,6 +25,7 @@ from bot.app import SupportApp
 from bot.console.automod import ConsoleAutomod
 from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render
+from bot.errors import reply_for
 from bot.frontend import ConsoleCall, FriendlyCheckFailure
 from bot.notify import Outbox
 from bot.ui import Actor, Button, Choice, Modal, Reply
@@ -430,7 +431,7 @@ class Console:
             try:
                 allowed = await discord.utils.maybe_coroutine(check, call)
             except FriendlyCheckFailure as refused:
-                await self.show(Reply.text(refused.message))
+                await self.show(reply_for(refused.error))
                 return
             if not allowed:
                 await self.show(Reply.text("Sorry, you can't use that command here."))

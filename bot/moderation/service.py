@@ -53,7 +53,7 @@ from bot.moderation.review import ReviewMixin
 from bot.moderation.signing import SigningMixin
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
-from bot.permissions import moderators
+from bot.permissions import MODERATORS_ONLY, allowed, moderators
 from bot.problems import Problem, Severity
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
@@ -125,12 +125,13 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
     # -- permissions ------------------------------------------------------------------------
 
     async def refusal(self, actor: Actor) -> str | None:
-        """The kind refusal for a non-moderator, or None (the rule :func:`bot.permissions.moderators`)."""
-        return await moderators(actor, self.core.guilds)
+        """The refusal text for a non-moderator, or None (for suggestions, which stay empty)."""
+        return None if await allowed(moderators, actor, self.core.guilds) else MODERATORS_ONLY
 
     async def _guard(self, actor: Actor) -> Reply | None:
-        refusal = await self.refusal(actor)
-        return None if refusal is None else Reply.text(refusal)
+        """Raise :class:`~bot.permissions.NotModerator` unless the actor moderates here."""
+        await moderators(actor, self.core.guilds)
+        return None
 
     # -- overrides --------------------------------------------------------------------------
 

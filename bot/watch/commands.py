@@ -35,8 +35,9 @@ class WatchCommands:
         self.core = service.core
 
     async def _refuse(self, actor: Actor) -> Reply | None:
-        refusal = await admins(actor, self.core.guilds)
-        return Reply.text(refusal) if refusal is not None else None
+        """Raise :class:`~bot.permissions.NotAdmin` unless the actor is a server admin."""
+        await admins(actor, self.core.guilds)
+        return None
 
     async def turn_on(self, actor: Actor, mode: str = "automod") -> Reply:
         if (refusal := await self._refuse(actor)) is not None:

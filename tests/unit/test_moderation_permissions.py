@@ -15,7 +15,7 @@ from bot.client import FriendlyCheckFailure, SupportBot
 from bot.console.session import Console, console_actor
 from bot.frontend import rule_of
 from bot.moderation.permissions import REFUSAL
-from bot.permissions import moderators
+from bot.permissions import NotModerator, moderators
 from bot.ui import Actor
 from tests.unit.test_moderation_service import ALICE, BLANKET, CAROL, GUILD, moderation, propose
 
@@ -107,8 +107,9 @@ async def test_every_handler_refuses_a_member_even_when_called_directly(app: Sup
         "review_due": service.review_due, "status": service.status, "alias": service.add_alias,
     }
     for name, handler in handlers.items():
-        reply = await handler(CAROL, **arguments.get(name, {}))
-        assert reply.content == REFUSAL and reply.ephemeral and reply.modal is None, name
+        with pytest.raises(NotModerator):
+            await handler(CAROL, **arguments.get(name, {}))
+
     assert app.library.view(GUILD).get("pacing") is not None
 
 
@@ -138,14 +139,17 @@ async def test_suggestions_are_empty_for_members(app: SupportApp) -> None:
 async def test_the_servers_moderator_role_is_enough(app: SupportApp) -> None:
     await moderation(app)
     helper = Actor(user_id=320, display_name="Dee", guild_id=GUILD, role_ids=frozenset({MODERATOR_ROLE}))
-    assert await moderators(helper, app.guilds) == REFUSAL
+    with pytest.raises(NotModerator):
+        await moderators(helper, app.guilds)
     await app.guilds.update(GUILD, moderator_role_id=MODERATOR_ROLE)
     assert await moderators(helper, app.guilds) is None
     other_server = Actor(user_id=320, display_name="Dee", guild_id=GUILD + 1, role_ids=frozenset({MODERATOR_ROLE}))
-    assert await moderators(other_server, app.guilds) == REFUSAL
+    with pytest.raises(NotModerator):
+        await moderators(other_server, app.guilds)
 
 
 async def test_nobody_moderates_from_direct_messages(app: SupportApp) -> None:
     await moderation(app)
     in_dms = Actor(user_id=ALICE.user_id, display_name="Alice", guild_id=None, can_manage_guild=True)
-    assert await moderators(in_dms, app.guilds) == REFUSAL
+    with pytest.raises(NotModerator):
+        await moderators(in_dms, app.guilds)
