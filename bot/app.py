@@ -84,23 +84,23 @@ class SupportApp:
     # -- the services, by name, for front ends and tests ---------------------------------------
 
     @property
-    def settings(self) -> Settings:  # noqa: D102
+    def settings(self) -> Settings:
         return self.core.settings
 
     @property
-    def db(self) -> Database:  # noqa: D102
+    def db(self) -> Database:
         return self.core.db
 
     @property
-    def clock(self) -> Clock:  # noqa: D102
+    def clock(self) -> Clock:
         return self.core.clock
 
     @property
-    def keyring(self) -> Keyring:  # noqa: D102
+    def keyring(self) -> Keyring:
         return self.core.keyring
 
     @property
-    def guilds(self) -> GuildSettingsStore:  # noqa: D102
+    def guilds(self) -> GuildSettingsStore:
         return self.core.guilds
 
     @property
@@ -113,43 +113,43 @@ class SupportApp:
         self.core.use_outbox(outbox)
 
     @property
-    def library(self) -> FaqLibrary:  # noqa: D102
+    def library(self) -> FaqLibrary:
         return self.faq_feature.library
 
     @property
-    def faq(self) -> FaqService:  # noqa: D102
+    def faq(self) -> FaqService:
         return self.faq_feature.service
 
     @property
-    def faq_store(self) -> FaqStore:  # noqa: D102
+    def faq_store(self) -> FaqStore:
         return self.faq_feature.store
 
     @property
-    def checkins(self) -> CheckinService:  # noqa: D102
+    def checkins(self) -> CheckinService:
         return self.checkins_feature.service
 
     @property
-    def care(self) -> CareService:  # noqa: D102
+    def care(self) -> CareService:
         return self.care_feature.service
 
     @property
-    def privacy(self) -> PrivacyService:  # noqa: D102
+    def privacy(self) -> PrivacyService:
         return self.mydata_feature.service
 
     @property
-    def retention(self) -> RetentionJob:  # noqa: D102
+    def retention(self) -> RetentionJob:
         return self.mydata_feature.retention
 
     @property
-    def moderation(self) -> ModerationService:  # noqa: D102
+    def moderation(self) -> ModerationService:
         return self.moderation_feature.service
 
     @property
-    def watch(self) -> WatchService:  # noqa: D102
+    def watch(self) -> WatchService:
         return self.watch_feature.service
 
     @property
-    def watch_commands(self) -> WatchCommands:  # noqa: D102
+    def watch_commands(self) -> WatchCommands:
         return self.watch_feature.commands
 
     @property

@@ -88,10 +88,10 @@ Retention = Callable[[Actor, str | None], Awaitable[Reply]]
 class MemberData(Protocol):
     """The ``/mydata`` part of a feature (see :class:`bot.feature.Feature`)."""
 
-    async def describe_member(self, user_id: int) -> list[tuple[str, str]]: ...  # noqa: D102
-    async def export_member(self, user_id: int) -> dict[str, Any]: ...  # noqa: D102
-    async def member_files(self, user_id: int) -> list[Attachment]: ...  # noqa: D102
-    async def delete_member(self, user_id: int) -> int: ...  # noqa: D102
+    async def describe_member(self, user_id: int) -> list[tuple[str, str]]: ...
+    async def export_member(self, user_id: int) -> dict[str, Any]: ...
+    async def member_files(self, user_id: int) -> list[Attachment]: ...
+    async def delete_member(self, user_id: int) -> int: ...
 
 
 class PrivacyService:

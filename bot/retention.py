@@ -33,6 +33,8 @@ EVERY = timedelta(hours=1)
 
 @dataclass(slots=True)
 class PurgeResult:
+    """How many check-ins and unanswered questions one retention run deleted."""
+
     checkins: int = 0
     questions: int = 0
 

@@ -106,7 +106,7 @@ def _errors(problems: list[Problem]) -> list[Problem]:
 class SetupHook(Protocol):
     """What another feature adds to ``/setup`` (channel watch: its AutoMod rules and status)."""
 
-    async def after_setup(self, guild_id: int, alert_channel_changed: bool) -> list[str]: ...  # noqa: D102
+    async def after_setup(self, guild_id: int, alert_channel_changed: bool) -> list[str]: ...
 
 
 class CareService:

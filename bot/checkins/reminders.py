@@ -33,6 +33,7 @@ REMINDER_TEXT = (
 
 
 def parse_hhmm(value: str) -> time:
+    """A stored reminder time ("HH:MM") as a clock time."""
     hour, minute = value.split(":")
     return time(int(hour), int(minute))
 
@@ -52,6 +53,7 @@ def next_reminder(zone: str, at: time, after: datetime) -> datetime:
 
 
 def reminder_reply(day: date) -> Reply:
+    """The reminder DM for ``day``, with its one-tap check-in button."""
     return Reply(
         content=REMINDER_TEXT,
         buttons=[Button("Check in", f"ci:bare:{day.isoformat()}", Style.SUCCESS, emoji="✅")],
@@ -61,12 +63,16 @@ def reminder_reply(day: date) -> Reply:
 
 @dataclass(slots=True)
 class ScanResult:
+    """What one reminder pass did: sent, skipped, and refused because DMs are closed."""
+
     sent: int = 0
     skipped: int = 0
     dms_closed: int = 0
 
 
 class Reminders:
+    """Due reminder DMs: claimed in the database, then sent through the core's outbox."""
+
     def __init__(self, store: CheckinStore, outbox_source: object) -> None:
         self.store = store
         self._outbox_source = outbox_source  # the core: a front end hands it its own outbox

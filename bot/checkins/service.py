@@ -78,6 +78,7 @@ def resolve_zone(text: str) -> str | None:
 
 
 def streak_card(summary: StreakSummary) -> Card:
+    """The streak card: encouragement, streak counts and rest days left."""
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",

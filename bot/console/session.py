@@ -62,6 +62,7 @@ def channel_id_for(name: str) -> int:
 
 
 def console_actor(name: str, *, moderator: bool = False) -> Actor:
+    """The actor a console name stands for (stable ids, so data persists)."""
     return Actor(
         user_id=user_id_for(name),
         display_name=name,
@@ -98,6 +99,8 @@ def _unquote(raw: str) -> str:
 
 @dataclass(slots=True)
 class ConsoleCommand:
+    """A slash command as the console lists and parses it."""
+
     path: str
     command: app_commands.Command[Any, ..., Any]
 
@@ -113,6 +116,7 @@ class ConsoleCommand:
 
 
 def collect_commands(tree: app_commands.CommandTree[Any]) -> dict[str, ConsoleCommand]:
+    """Every command in the tree, by its full name (``checkin log``)."""
     found: dict[str, ConsoleCommand] = {}
     for command in tree.walk_commands():
         if isinstance(command, app_commands.Command):

@@ -34,10 +34,10 @@ class FaqFeature(Feature):
         """FAQ files that failed to load at start-up (posted to audit channels once ready)."""
         return self.report.errors if self.report is not None else []
 
-    def cogs(self, bot: commands.Bot) -> Sequence[commands.Cog]:  # noqa: D102
+    def cogs(self, bot: commands.Bot) -> Sequence[commands.Cog]:
         return [FaqCog(self.service)]
 
-    def routes(self) -> Sequence[Route]:  # noqa: D102
+    def routes(self) -> Sequence[Route]:
         return [Route("faq", self.service.handle_button)]
 
     async def start(self) -> None:
@@ -48,7 +48,7 @@ class FaqFeature(Feature):
         """Write the last buffered answer statistics."""
         await self.store.drain()
 
-    def member_data(self) -> Sequence[DataHolder]:  # noqa: D102
+    def member_data(self) -> Sequence[DataHolder]:
         return [DataHolder("FAQ feedback", self._describe_votes, self.store.delete_votes_by,
                            export=self.store.votes_export)]
 

@@ -18,6 +18,8 @@ SafetyPreview = Callable[[str], tuple[Any, ...] | None]
 
 @dataclass(slots=True)
 class Outcome:
+    """What /faq would answer, with the `supportbot ask --json` fields."""
+
     kind: str  # "answer" | "no_match" | "safety"
     reply: Reply
     data: dict[str, Any] = field(default_factory=dict)

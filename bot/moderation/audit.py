@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class AuditMixin:
+    """Audit posts, start-up problems and /faq-admin history."""
+
     core: Core
     faq_store: FaqStore
     store: ModerationStore

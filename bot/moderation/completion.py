@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 class CompletionMixin:
+    """/faq-admin suggestions; empty for anyone who may not moderate."""
+
     core: Core
     faq_store: FaqStore
     store: ModerationStore

@@ -47,6 +47,8 @@ GAP_GONE = "That question is no longer available. Run `/faq-admin gaps` again."
 
 
 class InsightsMixin:
+    """Gaps, stats, due reviews and the weekly digest."""
+
     core: Core
     faq_store: FaqStore
     store: ModerationStore

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 
 class ReviewMixin:
+    """Proposals, review, approval, rejection and retirement."""
+
     core: Core
     faq_store: FaqStore
     store: ModerationStore

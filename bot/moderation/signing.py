@@ -44,6 +44,8 @@ INTEGRATIONS = ("Server Settings → Integrations → {bot} → Manage → `/faq
 
 
 class SigningMixin:
+    """Sign-offs: a server's moderators mark an entry as reviewed here."""
+
     core: Core
     faq_store: FaqStore
     store: ModerationStore

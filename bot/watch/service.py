@@ -61,6 +61,8 @@ class Trigger:
 
 
 class WatchService:
+    """Channel watch: triage of flagged messages, alerts, outreach and AutoMod sync."""
+
     def __init__(self, core: Core, care: CareService) -> None:
         self.core = core
         self.care = care
