@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.care.buttons import CARE_IDS
 from bot.care.service import CareService
+from bot.checkins.buttons import CHECKIN_IDS
 from bot.checkins.retention import describe as describe_retention
 from bot.checkins.retention import set_retention
 from bot.checkins.service import CheckinService, csv_file
@@ -22,6 +24,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
 from bot.db import Database
+from bot.faq.buttons import FAQ_IDS
 from bot.faq.library import FaqLibrary
 from bot.faq.sensitive import MedicineWords
 from bot.faq.service import FaqService
@@ -32,7 +35,7 @@ from bot.logfilter import remember_member_text
 from bot.moderation.service import ModerationService
 from bot.moderation.service import install as install_moderation
 from bot.notify import Outbox
-from bot.privacy import DataHolder, MemberFiles, PrivacyService
+from bot.privacy import MYDATA_IDS, DataHolder, MemberFiles, PrivacyService
 from bot.problems import Problem
 from bot.retention import RetentionJob
 from bot.router import Router
@@ -72,11 +75,11 @@ class SupportApp:
         self.faq = FaqService(self.library, self.faq_store, self.screen)
         self.register("faq.ask", self.faq.ask)
         self.completers["faq.autocomplete"] = self.faq.complete
-        self.router.add("faq", self.faq.handle_button)
+        self.router.add(FAQ_IDS, self.faq.handle_button)
         self.privacy = PrivacyService(db.scrub, settings.question_retention_days)
         self.privacy.today = lambda: self.clock.now().date().isoformat()
         self.register("privacy.mydata", self.privacy.mydata)
-        self.router.add("mydata", self.privacy.handle_button)
+        self.router.add(MYDATA_IDS, self.privacy.handle_button)
         self.privacy.add(DataHolder("FAQ feedback", self._describe_votes, self.faq_store.delete_votes_by,
                                     export=self.faq_store.votes_export))
         self.checkins = CheckinService(self)
@@ -101,7 +104,7 @@ class SupportApp:
             self.register(name, handler)
         self.completers["care.countries"] = c.complete_country
         self.checks["care.admin"] = c.admin_check
-        self.router.add("care", c.handle_button)
+        self.router.add(CARE_IDS, c.handle_button)
         self.privacy.add(DataHolder("Crisis-line country", c.describe_region, c.regions.delete,
                                     export=self._export_region))
 
@@ -115,7 +118,7 @@ class SupportApp:
             self.register(name, handler)
         self.completers["checkins.zones"] = c.complete_zone
         self.completers["checkins.days"] = c.complete_day
-        self.router.add("ci", c.handle_button)
+        self.router.add(CHECKIN_IDS, c.handle_button)
         self.privacy.add(DataHolder("Check-ins", self._describe_checkins, c.store.delete_member,
                                     export=c.store.export_rows, files=self._checkin_files))
         self.privacy.retention = lambda actor, keep: set_retention(c.store, actor, keep)

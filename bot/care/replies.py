@@ -13,8 +13,10 @@ diagnoses.
 
 from __future__ import annotations
 
+from bot.care.buttons import ALERT, AskForSupport
 from bot.care.resources import Resources, Service
 from bot.care.triage import Triage
+from bot.faq.buttons import OPEN
 from bot.ui import (
     DISCLAIMER,
     EMBED_DESCRIPTION_MAX,
@@ -35,7 +37,7 @@ from bot.ui import (
 
 NOT_A_COUNSELLOR = "I'm an automated bot, not a counsellor; the people on these lines are real."
 ALERT_LABEL = "Let a moderator know I'd like support"
-ALERT_ID = "care:alert"
+ALERT_ID = ALERT.build(AskForSupport())
 DIAGNOSIS_TOPICS = frozenset({"how-diagnosed", "self-test-questionnaires"})
 
 # What members call the hospital emergency department where they live.
@@ -362,7 +364,7 @@ def helping_reply(resources: Resources, entry_title: str | None) -> Reply:
     card = _card("Helping someone who may be in danger", description, fields, Colour.CRISIS)
     buttons = [_alert_button()]
     if entry_title:
-        buttons.append(Button(entry_title[:80], f"faq:open:{HELPING_SOMEONE}", Style.SECONDARY))
+        buttons.append(Button(entry_title[:80], OPEN(HELPING_SOMEONE), Style.SECONDARY))
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 

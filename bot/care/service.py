@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
 from bot.care.replies import (
@@ -28,6 +29,7 @@ from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
 from bot.care.triage import Level, Triage, load_rules
+from bot.faq.buttons import OPEN
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
 from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
@@ -172,7 +174,7 @@ class CareService:
         entry = self.app.library.get(triage.topic) if triage.topic else None
         reply = clinician_reply(triage, entry.question if entry else None)
         if entry is not None:
-            reply.buttons.append(Button(entry.question[:80], f"faq:open:{entry.id}"))
+            reply.buttons.append(Button(entry.question[:80], OPEN(entry.id)))
         return reply
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
@@ -298,7 +300,9 @@ class CareService:
         country = await self.regions.get(user_id)
         return f"Your country for crisis lines: {country}." if country else None
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        if args == ["alert"]:
-            return await self.alert(actor)
-        return Reply.text("That button has expired. `/help-now` works any time.")
+    async def handle_button(self, actor: Actor, pressed: AskForSupport, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.care.buttons.CARE_IDS`, already parsed by its codec."""
+        match pressed:
+            case AskForSupport():
+                return await self.alert(actor)
+        raise TypeError(f"not a care button: {pressed!r}")

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
+from bot.faq.buttons import OPEN, VOTE, OpenEntry, Vote
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
 from bot.faq.redact import redact
@@ -46,7 +47,7 @@ def with_note(reply: Reply, note: Reply) -> Reply:
 
 
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
-    return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=f"faq:open:{entry.id}", row=row)
+    return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=OPEN(entry.id), row=row)
 
 
 class FaqService:
@@ -70,8 +71,8 @@ class FaqService:
         view = view or self.library.base
         buttons = [open_button(e, row=0) for e in (view.get(r) for r in related) if e is not None]
         buttons += [
-            Button("Helpful", f"faq:vote:up:{entry.id}", Style.SUCCESS, emoji="👍", row=1),
-            Button("Not helpful", f"faq:vote:down:{entry.id}", Style.SECONDARY, emoji="👎", row=1),
+            Button("Helpful", VOTE(True, entry.id), Style.SUCCESS, emoji="👍", row=1),
+            Button("Not helpful", VOTE(False, entry.id), Style.SECONDARY, emoji="👎", row=1),
         ]
         clock = self.store.clock if self.store is not None else Clock()  # rendering alone needs no store
         review = view.review_of(entry, clock.now().date())
@@ -157,10 +158,11 @@ class FaqService:
     async def complete(self, actor: Actor, text: str) -> list[Choice]:
         return self.autocomplete(text, actor.guild_id)
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        """Routes ``faq:open:<id>`` and ``faq:vote:<up|down>:<id>``."""
-        if len(args) == 2 and args[0] == "open":
-            return await self.open(actor, args[1])
-        if len(args) == 3 and args[0] == "vote" and args[1] in {"up", "down"}:
-            return await self.vote(actor, args[2], args[1] == "up")
-        return Reply.text("That button no longer works. Try the command again.")
+    async def handle_button(self, actor: Actor, pressed: OpenEntry | Vote, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.faq.buttons.FAQ_IDS`, already parsed by its codec."""
+        match pressed:
+            case OpenEntry(entry):
+                return await self.open(actor, entry)
+            case Vote(helpful, entry):
+                return await self.vote(actor, entry, helpful)
+        raise TypeError(f"not an FAQ button: {pressed!r}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.privacy import DataHolder
 from bot.ui import Actor, Card, Colour, Field, Reply
 from bot.watch import cards
+from bot.watch.buttons import WATCH_IDS
 from bot.watch.service import WatchService
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def install(app: SupportApp) -> WatchService:
         "watch.quiet": commands.quiet, "watch.privacy": commands.privacy,
     }.items():
         app.register(name, handler)
-    app.router.add("watch", service.handle_button)
+    app.router.add(WATCH_IDS, service.handle_button)
     app.privacy.add(DataHolder("Channel watch", commands.describe_member, service.store.delete_member,
                                export=service.store.export_member))
     app.watch_commands = commands
