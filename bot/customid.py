@@ -53,6 +53,10 @@ def _ascii_digits(text: str, most: int) -> str:
     return folded
 
 
+class TooLong(ValueError):
+    """A value whose custom id would be over Discord's 100 characters (a bug in the caller)."""
+
+
 class Field(Generic[T]):
     """One segment of a custom id: ``parse`` reads the wire text, ``build`` writes it.
 
@@ -294,7 +298,7 @@ class Kind(Generic[T]):
             parts.append(text)
         custom_id = SEP.join(parts)
         if len(custom_id) > CUSTOM_ID_MAX:
-            raise ValueError(f"custom id longer than {CUSTOM_ID_MAX} characters: {custom_id!r}")
+            raise TooLong(f"custom id longer than {CUSTOM_ID_MAX} characters: {custom_id!r}")
         if self.parse(custom_id) != value:
             raise ValueError(f"{value!r} does not survive its own custom id {custom_id!r}")
         return custom_id
