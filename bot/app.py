@@ -23,7 +23,7 @@ from bot.checkins.service import CheckinService, csv_file
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
-from bot.db import Database
+from bot.db import Database, DatabaseError, latest_version
 from bot.faq.buttons import FAQ_IDS
 from bot.faq.library import FaqLibrary
 from bot.faq.sensitive import MedicineWords
@@ -207,6 +207,23 @@ class SupportApp:
         await self.watch.start()
         log.info("content loaded: %d published entries, %d problem(s)", report.entries, len(report.errors))
         self.started = True
+
+    async def start_reading(self) -> None:
+        """Load what answering ``/faq`` needs, writing nothing to the database (``supportbot
+        ask``): the safety set, the content files, and the revisions and sign-offs this database
+        serves. An in-memory database is migrated first (it holds nothing to read); a file must
+        already be at this version's schema, since migrating is the bot's job."""
+        self.care.load(strict=True)  # no safety set, no answers (raises SafetyLoadError)
+        if self.db.path == ":memory:":
+            await self.db.migrate()
+        elif (current := await self.db.version()) != latest_version():
+            raise DatabaseError(f"the database at {self.db.path} is at schema version {current}, not "
+                                f"{latest_version()}; start the bot once on it (it migrates), then ask again.")
+        triager = self.care.triager
+        self.medicines = MedicineWords.load(self.settings.content_dir, triager.normalize if triager else None)
+        self.faq.is_sensitive = self._health_question
+        self.library.load()
+        await self.moderation.start()  # published revisions, retirements and sign-offs
 
     def _health_question(self, question: str) -> bool:
         """A medicine mentioned: answer privately by default. (Questions in the triage's clinician

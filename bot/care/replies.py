@@ -13,9 +13,11 @@ diagnoses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.care.buttons import ALERT, AskForSupport
 from bot.care.resources import Resources, Service
-from bot.care.triage import Triage
+from bot.care.triage import Level, Triage
 from bot.faq.buttons import OPEN
 from bot.ui import (
     DISCLAIMER,
@@ -380,3 +382,25 @@ def gentle_reply(resources: Resources) -> Reply:
     parts = [_compact(s) for g in groups for s in g.crisis[:1]]
     parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
+
+
+def reply_for(triage: Triage, resources: Resources, question_of: Callable[[str], str | None]) -> Reply | None:
+    """The one choice of care reply for a triage result, wherever the text came from (``/faq``,
+    forms, check-in notes, channel watch, ``supportbot ask``); None when there is nothing to say.
+
+    ``question_of`` gives an FAQ entry's question by id (None when the pack lacks it): the
+    helping-someone entry for a crisis about someone else, the clinician tier's related entry.
+    """
+    if triage.level is Level.NONE:
+        return gentle_reply(resources) if triage.gentle else None
+    if triage.level is Level.CRISIS:
+        if triage.topic == HELPING_SOMEONE:
+            return helping_reply(resources, question_of(HELPING_SOMEONE))
+        return crisis_reply(resources)
+    if triage.level is Level.URGENT:
+        return urgent_reply(triage, resources)
+    title = question_of(triage.topic) if triage.topic else None
+    reply = clinician_reply(triage, title)
+    if title is not None and triage.topic:
+        reply.buttons.append(Button(title[:80], OPEN(triage.topic)))
+    return reply

@@ -16,24 +16,15 @@ from typing import TYPE_CHECKING
 from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import (
-    HELPING_SOMEONE,
-    clinician_reply,
-    crisis_reply,
-    gentle_reply,
-    help_now_reply,
-    helping_reply,
-    urgent_reply,
-)
+from bot.care.replies import help_now_reply, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
 from bot.care.triage import Level, Triage, load_rules
-from bot.faq.buttons import OPEN
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
 from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
-from bot.ui import Actor, Button, Choice, Reply
+from bot.ui import Actor, Choice, Reply
 
 if TYPE_CHECKING:
     from bot.app import SupportApp
@@ -159,23 +150,14 @@ class CareService:
         return (await self.app.guilds.get(actor.guild_id)).default_country
 
     def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
-        if self.directory is None or (triage.level is Level.NONE and not triage.gentle):
+        """The care reply for ``triage`` in ``country`` (:func:`bot.care.replies.reply_for`)."""
+        if self.directory is None:
             return None
-        resources = self.directory.for_country(country)
-        if triage.level is Level.NONE:
-            return gentle_reply(resources)
-        if triage.level is Level.CRISIS:
-            if triage.topic == HELPING_SOMEONE:
-                entry = self.app.library.get(HELPING_SOMEONE)
-                return helping_reply(resources, entry.question if entry else None)
-            return crisis_reply(resources)
-        if triage.level is Level.URGENT:
-            return urgent_reply(triage, resources)
-        entry = self.app.library.get(triage.topic) if triage.topic else None
-        reply = clinician_reply(triage, entry.question if entry else None)
-        if entry is not None:
-            reply.buttons.append(Button(entry.question[:80], OPEN(entry.id)))
-        return reply
+        return reply_for(triage, self.directory.for_country(country), self._question_of)
+
+    def _question_of(self, entry_id: str) -> str | None:
+        entry = self.app.library.get(entry_id)
+        return entry.question if entry is not None else None
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         # In a worker thread: the semantic layer embeds the text (tens of milliseconds of CPU).
