@@ -38,6 +38,7 @@ def _iso_day(text: str) -> date:
 # -- run / sync ------------------------------------------------------------------------------
 
 async def run_bot(settings: Settings) -> int:
+    """`supportbot run`: the bot on Discord until a signal stops it; the exit status."""
     import discord
 
     from bot.client import create_bot
@@ -74,6 +75,7 @@ async def run_bot(settings: Settings) -> int:
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """`supportbot sync`: register the slash commands globally or with one server."""
     import discord
 
     from bot.client import create_bot
@@ -109,6 +111,7 @@ def console_log_path(settings: Settings) -> Path:
 
 
 async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = sys.stdin) -> int:
+    """`supportbot chat`: the console, one member's session in this terminal."""
     from bot.app import SupportApp
     from bot.client import SupportBot
     from bot.console.session import HELP, Console, clean_line, console_actor
@@ -208,6 +211,7 @@ def _load_safety(settings: Settings) -> Any:
 
 
 def triage_command(settings: Settings, words: Sequence[str], as_json: bool, country: str | None) -> int:
+    """`supportbot triage`: how the safety triage reads each text, as text or JSON (a documented contract)."""
     from bot.care.report import triage_json
 
     triager, directory = _load_safety(settings)
@@ -252,6 +256,7 @@ def content_check(directory: Path, on: date | None = None) -> int:
 # -- entry point -----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: every subcommand and its options."""
     parser = argparse.ArgumentParser(prog="supportbot", description="A Discord bot for patient support groups.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot on Discord (needs DISCORD_TOKEN)")
@@ -291,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `supportbot` entry point; returns the process exit status."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

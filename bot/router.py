@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.customid import Family
+from bot.errors import SupportError, reply_for
 from bot.safety import SafetyOutcome
 from bot.ui import CUSTOM_ID_MAX, Actor, Reply
 
@@ -75,7 +76,10 @@ class Router:
         pressed = family.parse(custom_id)
         if pressed is None:
             return Reply.text(family.expired)
-        reply = await handler(actor, pressed, values or {})
+        try:
+            reply = await handler(actor, pressed, values or {})
+        except SupportError as error:  # a refusal: nothing changed, the member reads why
+            return reply_for(error)
         if outcome is not None and outcome.stops:
             reply.content = f"{reply.content}\n\n{CONTENT_NOTE}" if reply.content else CONTENT_NOTE
         return reply

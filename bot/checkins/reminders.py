@@ -34,6 +34,7 @@ REMINDER_TEXT = (
 
 
 def parse_hhmm(value: str) -> time:
+    """A stored reminder time ("HH:MM") as a clock time."""
     hour, minute = value.split(":")
     return time(int(hour), int(minute))
 
@@ -53,6 +54,7 @@ def next_reminder(zone: str, at: time, after: datetime) -> datetime:
 
 
 def reminder_reply(day: date) -> Reply:
+    """The reminder DM for ``day``, with its one-tap check-in button."""
     return Reply(
         content=REMINDER_TEXT,
         buttons=[Button("Check in", BARE(day), Style.SUCCESS, emoji="✅")],
@@ -62,15 +64,19 @@ def reminder_reply(day: date) -> Reply:
 
 @dataclass(slots=True)
 class ScanResult:
+    """What one reminder pass did: sent, skipped, and refused because DMs are closed."""
+
     sent: int = 0
     skipped: int = 0
     dms_closed: int = 0
 
 
 class Reminders:
+    """Due reminder DMs: claimed in the database, then sent through the core's outbox."""
+
     def __init__(self, store: CheckinStore, outbox_source: object) -> None:
         self.store = store
-        self._outbox_source = outbox_source  # the app: its outbox is replaced by the Discord client
+        self._outbox_source = outbox_source  # the core: a front end hands it its own outbox
 
     @property
     def outbox(self) -> Outbox:

@@ -80,10 +80,13 @@ class FaqDecision:
 
 
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
+    """A button that opens ``entry``."""
     return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=OPEN(entry.id), row=row)
 
 
 class FaqService:
+    """/faq as a member meets it: safety first, then a vetted answer or an honest no-match."""
+
     def __init__(self, library: FaqLibrary, store: FaqStore, screen: SafetyScreen | None = None) -> None:
         self.library = library
         self.store = store

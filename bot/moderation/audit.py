@@ -22,14 +22,18 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 log = logging.getLogger(__name__)
 
 
 class AuditMixin:
-    app: SupportApp
+    """Audit posts, start-up problems and /faq-admin history."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     # -- audit ------------------------------------------------------------------------------
@@ -38,7 +42,7 @@ class AuditMixin:
         """Tell every server's audit channel which FAQ files failed to load at start-up (they are
         not served until fixed); returns how many channels were told. The files are the base pack
         every server shares, so every server hears of it. Nothing is posted when all files loaded."""
-        problems = self.app.startup_problems
+        problems = self.startup_problems
         if not problems:
             return 0
         lines = [self._problem_line(p) for p in problems]
@@ -48,7 +52,7 @@ class AuditMixin:
         told = 0
         for guild_id, channel in await self.store.audit_channels():
             try:
-                await self.app.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
+                await self.core.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
                 told += 1
             except Exception:
                 log.warning("start-up problems post to server %s failed", guild_id, exc_info=True)
@@ -56,7 +60,7 @@ class AuditMixin:
 
     def _file_label(self, path: str) -> str:
         """A content file as moderators know it: relative to the content folder."""
-        content_dir = self.app.library.content_dir
+        content_dir = self.library.content_dir
         try:
             return str(Path(content_dir.name) / Path(path).relative_to(content_dir))
         except ValueError:
@@ -75,13 +79,13 @@ class AuditMixin:
         guild_id = actor.guild_id
         if guild_id is None:
             return
-        channel = (await self.app.guilds.get(guild_id)).audit_channel_id
+        channel = (await self.core.guilds.get(guild_id)).audit_channel_id
         if channel is None:
             return
         card = Card(title=clip(title, 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     colour=colour, footer=f"By {actor.display_name} ({actor.user_id}) · {when(self.now())}")
         try:
-            await self.app.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]), ephemeral=False))
+            await self.core.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]), ephemeral=False))
         except Exception:
             log.warning("audit post to server %s failed", guild_id, exc_info=True)
 

@@ -41,12 +41,16 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 
 class ReviewMixin:
-    app: SupportApp
+    """Proposals, review, approval, rejection and retirement."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     def _warnings(self, guild_id: int | None, draft: FaqEntry) -> list[str]:
@@ -207,7 +211,7 @@ class ReviewMixin:
         if revision.author_id == actor.user_id and self._protected(actor.guild_id, revision.entry_id):
             return Reply.text(PROTECTED_SELF.format(rev=revision.id, entry=revision.entry_id))
         if revision.author_id == actor.user_id and not await may_self_approve(
-            actor, self.app.guilds, self.app.settings.allow_self_approval
+            actor, self.core.guilds, self.core.settings.allow_self_approval
         ):
             return Reply.text(SELF_APPROVAL.format(rev=revision.id))
         now = self.now()

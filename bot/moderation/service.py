@@ -24,7 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -51,12 +51,12 @@ from bot.moderation.forms import (
     too_big_for_form,
 )
 from bot.moderation.insights import InsightsMixin
-from bot.moderation.permissions import CHECK_NAME, REFUSAL, is_moderator
 from bot.moderation.review import ReviewMixin
 from bot.moderation.signing import SigningMixin
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
-from bot.problems import Severity
+from bot.permissions import MODERATORS_ONLY, allowed, moderators
+from bot.problems import Problem, Severity
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
     Actor,
@@ -70,28 +70,12 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.care.service import CareService
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 log = logging.getLogger(__name__)
-
-
-def install(app: SupportApp) -> ModerationService:
-    """Create the moderation service and wire it into ``app``: handlers, completers, the
-    moderator check and the ``mod:`` router prefix. Safe to call twice (returns the same service).
-    Call ``await service.start()`` after ``app.library.load()`` to apply published revisions."""
-    existing = app.__dict__.get("moderation")
-    if isinstance(existing, ModerationService):
-        return existing
-    service = ModerationService(app)
-    for name, handler in service.handlers().items():
-        app.register(name, handler)
-    app.completers.update(service.completers())
-    app.checks[CHECK_NAME] = service.refusal
-    app.router.add(ids.MODERATION_IDS, service.handle_component, content_forms=True)
-    app.moderation = service  # type: ignore[attr-defined]
-    return service
-
 
 
 # -- the service -----------------------------------------------------------------------------
@@ -100,10 +84,14 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
     """Every method acts for the server of the actor (``actor.guild_id``): drafts, decisions,
     sign-offs, gaps and audit posts of one server are invisible and ineffective in another."""
 
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.store = ModerationStore(app.db)
-        self.signoffs = SignOffStore(app.db)
+    def __init__(self, core: Core, library: FaqLibrary, faq_store: FaqStore, care: CareService) -> None:
+        self.core = core
+        self.library = library
+        self.faq_store = faq_store
+        self.care = care
+        self.startup_problems: list[Problem] = []  # FAQ files that failed at start-up, posted once ready
+        self.store = ModerationStore(core.db)
+        self.signoffs = SignOffStore(core.db)
         # Per server: the revisions served now (by entry id), and approved revisions a newer file
         # on disk has replaced.
         self.applied: dict[int, dict[str, FaqEntry]] = {}
@@ -113,43 +101,23 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
         # "Open the form again" shows it again. Kept in memory only: nothing was stored or promised.
         self._typed: dict[tuple[int, int], dict[str, str]] = {}
 
-    @property
-    def library(self) -> FaqLibrary:
-        return self.app.library
-
-    def handlers(self) -> dict[str, Any]:
-        return {
-            "moderation.propose": self.propose,
-            "moderation.edit": self.edit,
-            "moderation.review": self.review,
-            "moderation.approve": self.approve,
-            "moderation.reject": self.reject,
-            "moderation.retire": self.retire,
-            "moderation.history": self.history,
-            "moderation.reload": self.reload,
-            "moderation.gaps": self.gaps,
-            "moderation.stats": self.stats,
-            "moderation.due": self.due,
-            "moderation.sign_off": self.sign_off,
-            "moderation.review_due": self.review_due,
-            "moderation.status": self.status,
-            "moderation.alias": self.add_alias,
-        }
-
-    def completers(self) -> dict[str, Any]:
-        return {
-            "moderation.entries": self.complete_entries,
-            "moderation.pending": self.complete_pending,
-            "moderation.live": self.complete_live,
-            "moderation.gaps": self.complete_gaps,
-        }
-
     async def start(self) -> None:
         """Serve the published revisions (call after the content files are loaded)."""
         await self.refresh()
 
+    async def post_startup_problems_quietly(self) -> None:
+        """The background job: post the start-up problems; a failure is logged, never raised."""
+        try:
+            await self.post_startup_problems()
+        except Exception:
+            log.exception("could not post the start-up content problems")
+
+    async def send_due_digests_job(self) -> None:
+        """The background job: send the weekly digests that are due."""
+        await self.send_due_digests()
+
     def now(self) -> datetime:
-        return self.app.clock.now()
+        return self.core.clock.now()
 
     def today(self) -> date:
         return self.now().date()
@@ -157,12 +125,13 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
     # -- permissions ------------------------------------------------------------------------
 
     async def refusal(self, actor: Actor) -> str | None:
-        """The kind refusal for a non-moderator, or None (``app.checks[CHECK_NAME]``)."""
-        return None if await is_moderator(actor, self.app.guilds) else REFUSAL
+        """The refusal text for a non-moderator, or None (for suggestions, which stay empty)."""
+        return None if await allowed(moderators, actor, self.core.guilds) else MODERATORS_ONLY
 
     async def _guard(self, actor: Actor) -> Reply | None:
-        refusal = await self.refusal(actor)
-        return None if refusal is None else Reply.text(refusal)
+        """Raise :class:`~bot.permissions.NotModerator` unless the actor moderates here."""
+        await moderators(actor, self.core.guilds)
+        return None
 
     # -- overrides --------------------------------------------------------------------------
 
@@ -417,7 +386,7 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
         if (refused := await self._guard(actor)) is not None:
             return refused
         report = await asyncio.to_thread(self.library.load)
-        safety_problems = await asyncio.to_thread(self.app.care.load)
+        safety_problems = await asyncio.to_thread(self.care.load)
         safety_lines = [self._problem_line(p) for p in safety_problems if p.severity is Severity.ERROR]
         drift = await self.refresh()
         lines = [self._problem_line(p) for p in report.errors]
@@ -450,5 +419,5 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
                      "rules, exemplars and crisis lines; fix them and reload again.")
             await self._audit(actor, "Safety files failed to reload", safety_lines[:10], colour=Colour.URGENT)
         else:
-            text += " Safety set reloaded: " + "; ".join(self.app.care.describe()[:3]) + "."
+            text += " Safety set reloaded: " + "; ".join(self.care.describe()[:3]) + "."
         return Reply(content=text, cards=fit_cards(cards))

@@ -34,7 +34,8 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 FINGERPRINT = 10  # characters of the review hash carried in a button: what the moderator saw
 CHANGED = ("`{entry}` changed since you opened it, so that sign-off would not cover what members are served "
@@ -44,7 +45,10 @@ INTEGRATIONS = ("Server Settings → Integrations → {bot} → Manage → `/faq
 
 
 class SigningMixin:
-    app: SupportApp
+    """Sign-offs: a server's moderators mark an entry as reviewed here."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
     signoffs: SignOffStore
 
@@ -220,7 +224,7 @@ class SigningMixin:
         own = view.served_from_revisions()
         retired = sum(1 for e in view.overrides().values() if e.meta.status == "retired")
         pending = await self.store.pending_count(actor.guild_id)
-        settings = await self.app.guilds.get(actor.guild_id)
+        settings = await self.core.guilds.get(actor.guild_id)
         fields = [
             Field("Entries served here", f"{len(states)} ({own} from revisions approved here, {retired} retired here)",
                   inline=False),

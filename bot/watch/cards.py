@@ -48,6 +48,7 @@ def _ts(moment: datetime) -> str:
 
 
 def jump_link(alert: Alert) -> str | None:
+    """A link to the flagged message, when Discord gave its ids."""
     if alert.channel_id is None:
         return None
     if alert.message_id is None:
@@ -56,6 +57,7 @@ def jump_link(alert: Alert) -> str | None:
 
 
 def alert_card(alert: Alert) -> Reply:
+    """The moderators' alert card with claim and outcome buttons."""
     why = "semantic (the safety check's meaning match)" if alert.reason == "semantic" else f"rule `{alert.reason}`"
     via = "Discord AutoMod" if alert.source == "automod" else "message check"
     link = jump_link(alert)
@@ -112,6 +114,7 @@ def outreach_dm(lines: Reply, channel_id: int | None) -> Reply:
 
 
 def escalation(alerts: list[Alert], role_id: int | None, minutes: int) -> Reply:
+    """The one ping to the on-call role for alerts nobody claimed."""
     who = f"<@&{role_id}> " if role_id else ""
     if len(alerts) == 1:
         link = jump_link(alerts[0])

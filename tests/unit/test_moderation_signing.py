@@ -108,7 +108,7 @@ async def test_gaps_become_aliases_or_are_dismissed(app: SupportApp) -> None:
     dismissed = await press(app, ALICE, f"mod:dismiss:{rows[PIZZA]}")
     assert "Dismissed" in dismissed.all_text()
     assert PIZZA not in (await call(app, "gaps", ALICE)).all_text()
-    offered = await app.complete("moderation.gaps", ALICE, "teeth")
+    offered = await app.moderation.complete_gaps(ALICE, "teeth")
     assert [c.value for c in offered] == [str(rows[TEETH])]
     proposed = await call(app, "alias", ALICE, question=offered[0].value, entry="main-symptoms")
     assert "Draft #" in proposed.all_text() and "other ways to ask" in proposed.all_text()
