@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Core
 from bot.crypto import Keyring
-from bot.db import Database
+from bot.db import Database, DatabaseError, latest_version
 from bot.faq.feature import FaqFeature
 from bot.faq.library import FaqLibrary
 from bot.faq.sensitive import MedicineWords
@@ -78,7 +78,7 @@ class SupportApp:
         self.router = Router(core.screen)
         for feature in self.features:
             for route in feature.routes():
-                self.router.add(route.prefix, route.handler, content_forms=route.content_forms)
+                self.router.add(route.ids, route.handler, content_forms=route.content_forms)
         self.medicines = MedicineWords([])  # loaded with the content in start()
 
     # -- the services, by name, for front ends and tests ---------------------------------------
@@ -212,6 +212,24 @@ class SupportApp:
                  len(self.startup_problems))
         self.started = True
 
+    async def start_reading(self) -> None:
+        """Load what answering ``/faq`` needs, writing nothing to the database (``supportbot
+        ask``): the safety set, the content files, and the revisions and sign-offs this database
+        serves. An in-memory database is migrated first (it holds nothing to read); a file must
+        already be at this version's schema, since migrating is the bot's job."""
+        self.care.load(strict=True)  # no safety set, no answers (raises SafetyLoadError)
+        db = self.core.db
+        if db.path == ":memory:":
+            await db.migrate()
+        elif (current := await db.version()) != latest_version():
+            raise DatabaseError(f"the database at {db.path} is at schema version {current}, not "
+                                f"{latest_version()}; start the bot once on it (it migrates), then ask again.")
+        triager = self.care.triager
+        self.medicines = MedicineWords.load(self.core.settings.content_dir, triager.normalize if triager else None)
+        self.faq.is_sensitive = self._health_question
+        await self.faq_feature.start()  # the content files
+        await self.moderation_feature.start()  # published revisions, retirements and sign-offs
+
     def _health_question(self, question: str) -> bool:
         """A medicine mentioned: answer privately by default. (Questions in the triage's clinician
         tier never reach here: the screen answers them with private advice, and a gentle note
@@ -233,7 +251,7 @@ class SupportApp:
         """Add a feature before the front end loads its commands (its routes join the router)."""
         self.features.append(feature)
         for route in feature.routes():
-            self.router.add(route.prefix, route.handler, content_forms=route.content_forms)
+            self.router.add(route.ids, route.handler, content_forms=route.content_forms)
 
     async def close(self) -> None:
         """Flush and close the database. Callers racing to close (a signal handler and the

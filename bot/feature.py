@@ -18,6 +18,7 @@ from typing import Any
 
 from discord.ext import commands
 
+from bot.customid import Family
 from bot.privacy import DataHolder
 from bot.router import ComponentHandler
 from bot.ui import Attachment
@@ -25,15 +26,21 @@ from bot.ui import Attachment
 
 @dataclass(slots=True, frozen=True)
 class Route:
-    """Buttons and forms whose ``custom_id`` starts with ``prefix:`` go to ``handler``.
+    """Buttons and forms whose ``custom_id`` one of ``ids``' codecs reads go to ``handler``,
+    with the typed value the codec parsed (:mod:`bot.customid`).
 
     ``content_forms``: the forms carry moderators' health content, which may rightly discuss
     suicide; the safety screen then adds a note instead of stopping (see :class:`bot.router.Router`).
     """
 
-    prefix: str
+    ids: Family
     handler: ComponentHandler
     content_forms: bool = False
+
+    @property
+    def prefix(self) -> str:
+        """The custom-id prefix the router dispatches on."""
+        return self.ids.prefix
 
 
 @dataclass(slots=True, frozen=True)

@@ -21,9 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.customid import Family, Kind, OneOf
 from bot.ui import Actor, Attachment, Button, Card, Colour, Field, Reply, Style
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MydataButton:
+    """A ``/mydata`` button: ``export``, ``ask`` (to delete), ``confirm`` or ``cancel``."""
+
+    action: str
+
+
+MYDATA = Kind(MydataButton, "mydata:{action}", action=OneOf("export", "ask", "confirm", "cancel"))
+MYDATA_IDS = Family("mydata", [MYDATA], "That button has expired. Please run /mydata again.")
 
 QUESTIONS_NOTE = (
     "Questions the FAQ couldn't answer are kept without who asked (so they can't be shown or deleted "
@@ -130,8 +142,8 @@ class PrivacyService:
                 content=("This deletes everything listed below, for good, and it can't be undone. "
                          "Are you sure?"),
                 cards=[self._card(found)],
-                buttons=[Button("Yes, delete everything", "mydata:confirm", Style.DANGER),
-                         Button("Cancel", "mydata:cancel", Style.SECONDARY)],
+                buttons=[Button("Yes, delete everything", MYDATA("confirm"), Style.DANGER),
+                         Button("Cancel", MYDATA("cancel"), Style.SECONDARY)],
             )
         if not found:
             return Reply.text("I don't store anything about you. " + QUESTIONS_NOTE.format(days=self.question_days))
@@ -139,8 +151,8 @@ class PrivacyService:
             content=("Here is everything I store about you. Only you can see this. `/mydata action:export` "
                      "gives you all of it as files."),
             cards=[self._card(found)],
-            buttons=[Button("Export all of it", "mydata:export", Style.SECONDARY),
-                     Button("Delete all of it", "mydata:ask", Style.DANGER)],
+            buttons=[Button("Export all of it", MYDATA("export"), Style.SECONDARY),
+                     Button("Delete all of it", MYDATA("ask"), Style.DANGER)],
         )
 
     def _card(self, found: list[tuple[str, str]]) -> Card:
@@ -179,8 +191,9 @@ class PrivacyService:
         log.info("a member deleted all their data")
         return removed
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        action = args[0] if args else ""
+    async def handle_button(self, actor: Actor, pressed: MydataButton, values: dict[str, str]) -> Reply:
+        """A button of :data:`MYDATA_IDS`, already parsed by its codec."""
+        action = pressed.action
         if action == "ask":
             return await self.mydata(actor, "delete")
         if action == "export":
@@ -190,4 +203,4 @@ class PrivacyService:
             return Reply(content="Done. Everything I stored about you has been deleted, for real.", update=True)
         if action == "cancel":
             return Reply(content="Cancelled — nothing was deleted.", update=True)
-        return Reply.text("That button has expired. Please run /mydata again.")
+        raise TypeError(f"not a /mydata button: {pressed!r}")

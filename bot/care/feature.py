@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from discord.ext import commands
 
+from bot.care.buttons import CARE_IDS
 from bot.care.cog import CareCog, HelpNowCog
 from bot.care.service import CareService
 from bot.core import Core
@@ -40,7 +41,7 @@ class CareFeature(Feature):
 
     def routes(self) -> Sequence[Route]:
         """The "tell the moderators" and care buttons (``care:``)."""
-        return [Route("care", self.service.handle_button)]
+        return [Route(CARE_IDS, self.service.handle_button)]
 
     def member_data(self) -> Sequence[DataHolder]:
         """The member's country for crisis lines."""

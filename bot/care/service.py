@@ -13,17 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import (
-    HELPING_SOMEONE,
-    clinician_reply,
-    crisis_reply,
-    gentle_reply,
-    help_now_reply,
-    helping_reply,
-    urgent_reply,
-)
+from bot.care.replies import help_now_reply, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
@@ -32,7 +25,7 @@ from bot.permissions import admins
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
 from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
-from bot.ui import Actor, Button, Choice, Reply
+from bot.ui import Actor, Choice, Reply
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -170,23 +163,14 @@ class CareService:
         return (await self.core.guilds.get(actor.guild_id)).default_country
 
     def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
-        if self.directory is None or (triage.level is Level.NONE and not triage.gentle):
+        """The care reply for ``triage`` in ``country`` (:func:`bot.care.replies.reply_for`)."""
+        if self.directory is None:
             return None
-        resources = self.directory.for_country(country)
-        if triage.level is Level.NONE:
-            return gentle_reply(resources)
-        if triage.level is Level.CRISIS:
-            if triage.topic == HELPING_SOMEONE:
-                entry = self.library.get(HELPING_SOMEONE)
-                return helping_reply(resources, entry.question if entry else None)
-            return crisis_reply(resources)
-        if triage.level is Level.URGENT:
-            return urgent_reply(triage, resources)
-        entry = self.library.get(triage.topic) if triage.topic else None
-        reply = clinician_reply(triage, entry.question if entry else None)
-        if entry is not None:
-            reply.buttons.append(Button(entry.question[:80], f"faq:open:{entry.id}"))
-        return reply
+        return reply_for(triage, self.directory.for_country(country), self._question_of)
+
+    def _question_of(self, entry_id: str) -> str | None:
+        entry = self.library.get(entry_id)
+        return entry.question if entry is not None else None
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         # In a worker thread: the semantic layer embeds the text (tens of milliseconds of CPU).
@@ -306,7 +290,9 @@ class CareService:
         country = await self.regions.get(user_id)
         return f"Your country for crisis lines: {country}." if country else None
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        if args == ["alert"]:
-            return await self.alert(actor)
-        return Reply.text("That button has expired. `/help-now` works any time.")
+    async def handle_button(self, actor: Actor, pressed: AskForSupport, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.care.buttons.CARE_IDS`, already parsed by its codec."""
+        match pressed:
+            case AskForSupport():
+                return await self.alert(actor)
+        raise TypeError(f"not a care button: {pressed!r}")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from discord.ext import commands
 
+from bot.checkins.buttons import CHECKIN_IDS
 from bot.checkins.cog import CheckinCog
 from bot.checkins.retention import describe as describe_retention
 from bot.checkins.service import CheckinService, csv_file
@@ -35,7 +36,7 @@ class CheckinFeature(Feature):
 
     def routes(self) -> Sequence[Route]:
         """Consent, reminder and check-in buttons (``ci:``)."""
-        return [Route("ci", self.service.handle_button)]
+        return [Route(CHECKIN_IDS, self.service.handle_button)]
 
     def jobs(self) -> Sequence[Job]:
         """Due reminder DMs, every half minute."""

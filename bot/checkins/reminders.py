@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.checkins.buttons import BARE
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.timezones import local_day
 from bot.notify import Delivery, Outbox
@@ -56,7 +57,7 @@ def reminder_reply(day: date) -> Reply:
     """The reminder DM for ``day``, with its one-tap check-in button."""
     return Reply(
         content=REMINDER_TEXT,
-        buttons=[Button("Check in", f"ci:bare:{day.isoformat()}", Style.SUCCESS, emoji="✅")],
+        buttons=[Button("Check in", BARE(day), Style.SUCCESS, emoji="✅")],
         ephemeral=False,  # a DM is private already
     )
 

@@ -11,6 +11,7 @@ import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, NoReturn
 
+from bot.checkins.buttons import AGREE, ANSWER, Agree, Answer, BareCheckin
 from bot.checkins.charts import chart_alt_text, render_chart
 from bot.checkins.days import WINDOW_HELP, day_choices, parse_day
 from bot.checkins.errors import (
@@ -157,32 +158,32 @@ class CheckinService:
         zone = resolve_zone(timezone)
         if zone is None:
             raise UnknownTimeZone(timezone)
-        hhmm = "-"
+        hhmm: str | None = None
         if reminder and reminder.strip():
             at = parse_clock(reminder)
             if at is None:
                 raise UnreadableTime(reminder)
-            hhmm = at.strftime("%H%M")
+            hhmm = at.strftime("%H:%M")
         existing = await self.store.member(actor.user_id)
         rest = self.core.settings.checkin_rest_days
         text = CONSENT.format(rest=rest)
         if existing is not None and existing.active:
             text = "You already have check-ins on. Agreeing again updates your time zone and reminder.\n\n" + text
-        when = f" and a reminder at {hhmm[:2]}:{hhmm[2:]}" if hhmm != "-" else " and no reminders"
+        when = f" and a reminder at {hhmm}" if hhmm else " and no reminders"
         return Reply(
             cards=[Card(title="Before you start", description=text, colour=Colour.CARE,
                         footer=f"You chose {zone}{when}.")],
             buttons=[
-                Button("I agree — start check-ins", f"ci:agree:{zone}:{hhmm}", Style.SUCCESS),
-                Button("No thanks", "ci:decline", Style.SECONDARY),
+                Button("I agree — start check-ins", AGREE(zone, hhmm), Style.SUCCESS),
+                Button("No thanks", ANSWER("decline"), Style.SECONDARY),
             ],
         )
 
-    async def agree(self, actor: Actor, zone: str, hhmm: str) -> Reply:
+    async def agree(self, actor: Actor, zone: str, reminder: str | None) -> Reply:
+        """Consent given: enrol with the zone and reminder ("HH:MM" or None) the button carried."""
         zone_ok = canonical_zone(zone)
         if zone_ok is None:
             raise UnknownTimeZone(zone)
-        reminder = None if hhmm in {"", "-"} else f"{hhmm[:2]}:{hhmm[2:]}"
         await self.store.enroll(actor.user_id, actor.guild_id, zone_ok, reminder, self._next(zone_ok, reminder))  # type: ignore[arg-type]
         log.info("a member opted in to check-ins")
         when = f"I'll remind you at {reminder} your time, only on days you haven't checked in." if reminder else \
@@ -252,15 +253,11 @@ class CheckinService:
                 parts.insert(0, advice.content)
         return Reply(content="\n\n".join(parts), cards=cards, buttons=buttons)
 
-    async def bare(self, actor: Actor, day_text: str) -> Reply:
+    async def bare(self, actor: Actor, day: date) -> Reply:
         """The one-tap "Check in" button in a reminder DM."""
         member = await self.store.member(actor.user_id)
         if member is None or not member.active:
             raise NotEnrolled()
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            return Reply.text("That button has expired. `/checkin log` works any time.")
         today = local_day(member.timezone, self.core.clock.now())
         if day not in {today, today - timedelta(days=1)}:
             return Reply.text("That reminder is from a while ago, so I can't use it now. `/checkin log` works any time.")
@@ -378,8 +375,8 @@ class CheckinService:
         return Reply(
             content=(f"Check-ins and reminders are stopped. Your {plural(count, 'check-in')} are still saved "
                      "and only you can see them. Would you like me to delete them?"),
-            buttons=[Button("Delete my check-ins", "ci:delete", Style.DANGER),
-                     Button("Keep them", "ci:keep", Style.SECONDARY)],
+            buttons=[Button("Delete my check-ins", ANSWER("delete"), Style.DANGER),
+                     Button("Keep them", ANSWER("keep"), Style.SECONDARY)],
         )
 
     async def delete(self, actor: Actor) -> Reply:
@@ -399,20 +396,22 @@ class CheckinService:
     async def complete_zone(self, actor: Actor, text: str) -> list[Choice]:
         return [Choice(z, z) for z in zone_choices(text)]
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        action = args[0] if args else ""
-        if action == "agree" and len(args) == 3:
-            return await self.agree(actor, args[1], args[2])
-        if action == "decline":
-            return Reply(content="No problem — nothing was saved. `/checkin start` is there if you change your mind.",
-                         update=True)
-        if action == "bare" and len(args) == 2:
-            return await self.bare(actor, args[1])
-        if action == "delete":
-            return await self.delete(actor)
-        if action == "keep":
-            return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
-        return Reply.text("That button has expired. Please run the command again.")
+    async def handle_button(self, actor: Actor, pressed: Agree | BareCheckin | Answer,
+                            values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.checkins.buttons.CHECKIN_IDS`, already parsed by its codec."""
+        match pressed:
+            case Agree(zone, reminder):
+                return await self.agree(actor, zone, reminder)
+            case BareCheckin(day):
+                return await self.bare(actor, day)
+            case Answer("decline"):
+                return Reply(content="No problem — nothing was saved. `/checkin start` is there if you change your "
+                                     "mind.", update=True)
+            case Answer("delete"):
+                return await self.delete(actor)
+            case Answer("keep"):
+                return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
+        raise TypeError(f"not a check-in button: {pressed!r}")
 
 
 def csv_file(rows: list[CheckIn], day: date) -> Attachment:

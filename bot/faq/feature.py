@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from discord.ext import commands
 
 from bot.core import Core
+from bot.faq.buttons import FAQ_IDS
 from bot.faq.cog import FaqCog
 from bot.faq.library import FaqLibrary, ReloadReport
 from bot.faq.service import FaqService
@@ -38,7 +39,7 @@ class FaqFeature(Feature):
         return [FaqCog(self.service)]
 
     def routes(self) -> Sequence[Route]:
-        return [Route("faq", self.service.handle_button)]
+        return [Route(FAQ_IDS, self.service.handle_button)]
 
     async def start(self) -> None:
         """Load the content files (a file with errors is skipped and reported, never served)."""

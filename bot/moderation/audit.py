@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, join_lines, when
+from bot.moderation.buttons import DRAFT, HISTORY
+from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, day, fit_cards, join_lines, when
 from bot.moderation.store import ModerationStore, Revision
 from bot.problems import Problem
 from bot.ui import (
@@ -150,11 +151,11 @@ class AuditMixin:
         footer = f"Page {page + 1} of {pages} · {len(revisions)} revision(s); nothing is ever deleted."
         card = Card(title=clip(f"History of {entry_id}", 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     footer=footer, colour=Colour.NEUTRAL)
-        buttons = [Button(f"Diff #{r.id}", f"{PREFIX}:show:{r.id}", Style.SECONDARY, row=i // 5)
+        buttons = [Button(f"Diff #{r.id}", DRAFT("show", r.id), Style.SECONDARY, row=i // 5)
                    for i, r in enumerate(shown)]
         if page + 1 < pages:
-            buttons.append(Button("Older", f"{PREFIX}:hist:{page + 1}:{entry_id}", Style.PRIMARY, row=2))
+            buttons.append(Button("Older", HISTORY(page + 1, entry_id), Style.PRIMARY, row=2))
         if page > 0:
-            buttons.append(Button("Newer", f"{PREFIX}:hist:{page - 1}:{entry_id}", Style.PRIMARY, row=2))
+            buttons.append(Button("Newer", HISTORY(page - 1, entry_id), Style.PRIMARY, row=2))
         return Reply(cards=[card], buttons=buttons)
 

@@ -11,8 +11,8 @@ from bot.care.service import CareService
 from bot.core import Core
 from bot.faq.feature import FaqFeature
 from bot.feature import Feature, Job, Route
+from bot.moderation.buttons import MODERATION_IDS
 from bot.moderation.cog import ModerationCog
-from bot.moderation.common import PREFIX
 from bot.moderation.service import ModerationService
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class ModerationFeature(Feature):
 
     def routes(self) -> Sequence[Route]:
         """Review buttons and proposal forms (``mod:``); the forms carry health content."""
-        return [Route(PREFIX, self.service.handle_component, content_forms=True)]
+        return [Route(MODERATION_IDS, self.service.handle_component, content_forms=True)]
 
     def jobs(self) -> Sequence[Job]:
         """The start-up content problems once, then the weekly digest check every hour."""

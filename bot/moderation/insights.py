@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.faq.models import ALIAS_MAX
+from bot.moderation.buttons import GAP, KEEP, OPEN_EDIT
 from bot.moderation.common import (
     DIGEST_EVERY,
     DIGEST_SLACK,
     KIND_WORDS,
-    PREFIX,
     day,
     fit_cards,
 )
@@ -79,8 +79,8 @@ class InsightsMixin:
             for i, g in enumerate(gaps, start=1):
                 row = (i - 1) // 2
                 # Labels carry the entry number only: a question's words stay in this private reply.
-                buttons += [Button(f"Answer #{g.row_id}", f"{PREFIX}:gap:{g.row_id}", Style.PRIMARY, row=row),
-                            Button(f"Dismiss #{g.row_id}", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY, row=row)]
+                buttons += [Button(f"Answer #{g.row_id}", GAP("gap", g.row_id), Style.PRIMARY, row=row),
+                            Button(f"Dismiss #{g.row_id}", GAP("dismiss", g.row_id), Style.SECONDARY, row=row)]
         if votes:
             lines = []
             for v in votes:
@@ -88,7 +88,7 @@ class InsightsMixin:
                 question = f" — {clip(entry.question, 120)}" if entry is not None else ""
                 lines.append(f"`{v.entry_id}`{question}: 👎 {v.not_helpful} · 👍 {v.helpful}")
             cards.append(Card(title="Answers marked “Not helpful”", description="\n".join(lines), colour=Colour.NEUTRAL))
-            buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{v.entry_id}",
+            buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), OPEN_EDIT(KEEP, v.entry_id),
                                Style.SECONDARY, row=4)
                         for v in votes if self.live(actor.guild_id, v.entry_id) is not None]
         return Reply(cards=fit_cards(cards), buttons=buttons)

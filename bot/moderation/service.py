@@ -31,9 +31,11 @@ from pydantic import ValidationError
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
+from bot.moderation import buttons as ids
 from bot.moderation.audit import AuditMixin
-from bot.moderation.common import KIND_WORDS, PREFIX, PROTECTED_RETIRE, STALE, fit_cards, join_lines
+from bot.moderation.common import KIND_WORDS, PROTECTED_RETIRE, STALE, fit_cards, join_lines
 from bot.moderation.completion import CompletionMixin
+from bot.moderation.components import ComponentsMixin
 from bot.moderation.diff import changed_fields, content_hash, entry_text
 from bot.moderation.forms import (
     F_QUESTION,
@@ -62,8 +64,6 @@ from bot.ui import (
     Button,
     Card,
     Colour,
-    Modal,
-    ModalField,
     Reply,
     Style,
     clip,
@@ -80,7 +80,7 @@ log = logging.getLogger(__name__)
 
 # -- the service -----------------------------------------------------------------------------
 
-class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, CompletionMixin):
+class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, CompletionMixin):
     """Every method acts for the server of the actor (``actor.guild_id``): drafts, decisions,
     sign-offs, gaps and audit posts of one server are invisible and ineffective in another."""
 
@@ -211,7 +211,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
     def _new_form(category: str, values: Mapping[str, str] | None = None,
                   title: str = "Propose an FAQ entry") -> Reply:
         """The proposal form for a new entry in ``category``, optionally pre-filled."""
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", title, values))
+        return Reply(modal=proposal_modal(ids.SUBMIT_NEW(category_code(category)), title, values))
 
     async def edit(self, actor: Actor, id: str, category: str | None = None) -> Reply:
         """/faq-admin edit: the form pre-filled with the waiting draft, or else the live entry."""
@@ -236,7 +236,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         if category is not None and category not in CATEGORY_ORDER:
             category = None
         title = f"Edit draft #{pending.id}: {entry_id}" if pending is not None else f"Edit: {entry_id}"
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:edit:{category_code(category)}:{entry_id}", title, values))
+        return Reply(modal=proposal_modal(ids.SUBMIT_EDIT(category_code(category), entry_id), title, values))
 
     async def submit(self, actor: Actor, mode: str, code: str, entry_id: str | None,
                      values: Mapping[str, str]) -> Reply:
@@ -302,7 +302,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
                            f"Proposed by {actor.display_name}. Review with `/faq-admin review`."],
                           colour=Colour.INFO)
         return Reply(content=text, cards=fit_cards(cards), buttons=[
-            Button("Preview as members see it", f"{PREFIX}:preview:{rev_id}", Style.SECONDARY),
+            Button("Preview as members see it", ids.DRAFT("preview", rev_id), Style.SECONDARY),
         ])
 
     def _form_problems(self, problems: list[str], values: Mapping[str, str], mode: str, code: str,
@@ -310,7 +310,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         """Nothing is stored; the moderator gets every problem at once and a copy of their text."""
         listing = "\n".join(f"• {p}" for p in problems)
         copy = "\n\n".join(f"{FORM_NAMES[key]}:\n{values.get(key, '').strip()}" for key in FORM)
-        again = f"{PREFIX}:again:{mode}:{code}" + (f":{entry_id}" if mode == "edit" and entry_id else "")
+        again = ids.AGAIN(mode, code, entry_id if mode == "edit" and entry_id else None)
         return Reply(
             content=clip("I couldn't save that yet, so nothing was stored. Please fix these and send the form "
                          "again: the button below opens it with what you wrote (also attached, to copy from):",
@@ -421,54 +421,3 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         else:
             text += " Safety set reloaded: " + "; ".join(self.care.describe()[:3]) + "."
         return Reply(content=text, cards=fit_cards(cards))
-
-    # -- buttons and forms ------------------------------------------------------------------
-
-    async def handle_component(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        """Routes ``mod:…``. Every button and form re-checks the moderator right: a custom id is
-        not a permission."""
-        if (refused := await self._guard(actor)) is not None:
-            return refused
-        match args:
-            case ["open", "new", code]:
-                return self._new_form(category_from(code) or "basics")
-            case ["open", "edit", code, entry_id]:
-                return await self._edit_form(actor.guild_id, entry_id, category_from(code))
-            case ["again", mode, code, *rest] if mode in {"new", "edit"} and len(rest) <= 1:
-                return await self._open_again(actor, mode, code, rest[0] if rest else None)
-            case ["form", "new", code]:
-                return await self.submit(actor, "new", code, None, values)
-            case ["form", "edit", code, entry_id]:
-                return await self.submit(actor, "edit", code, entry_id, values)
-            case ["gap", row] if row.isdigit():
-                return await self._gap_form(actor, int(row))
-            case ["approve", rev, *signed] if rev.isdigit() and signed in ([], ["signed"]):
-                revision = await self.store.get(actor.guild_id, int(rev))
-                if revision is None:
-                    return Reply.text(STALE)
-                return await self._approve(actor, revision, reviewed=bool(signed))
-            case ["reject", rev] if rev.isdigit():
-                if await self.store.get(actor.guild_id, int(rev)) is None:
-                    return Reply.text(STALE)
-                return Reply(modal=Modal(custom_id=f"{PREFIX}:why:{rev}", title=f"Reject draft #{rev}", fields=[
-                    ModalField("reason", "Why? (kept in the history)", paragraph=True, max_length=500,
-                               min_length=3, placeholder="What should change before it can go live?"),
-                ]))
-            case ["why", rev] if rev.isdigit():
-                revision = await self.store.get(actor.guild_id, int(rev))
-                if revision is None:
-                    return Reply.text(STALE)
-                return await self._reject(actor, revision, values.get("reason", ""))
-            case ["show", rev] if rev.isdigit():
-                return await self._show(actor.guild_id, int(rev))
-            case ["preview", rev] if rev.isdigit():
-                return await self._preview(actor.guild_id, int(rev))
-            case ["hist", page, entry_id] if page.isdigit():
-                return await self._history(actor.guild_id, entry_id, int(page))
-            case ["dismiss", row] if row.isdigit():
-                return await self._dismiss_gap(actor, int(row))
-            case ["so", entry_id, fingerprint]:
-                return await self._sign_off_now(actor, entry_id, fingerprint)
-            case ["walk", after]:
-                return await self._walk(actor, after)
-        return Reply.text(STALE)

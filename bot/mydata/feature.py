@@ -12,7 +12,7 @@ from bot.core import Core
 from bot.faq.store import FaqStore
 from bot.feature import Feature, Job, Route
 from bot.mydata.cog import MyDataCog
-from bot.privacy import DataHolder, MemberData, MemberFiles, PrivacyService
+from bot.privacy import MYDATA_IDS, DataHolder, MemberData, MemberFiles, PrivacyService
 from bot.retention import RetentionJob
 
 RETENTION_CHECK_SECONDS = 30.0  # the job itself runs at most hourly, by the bot's clock
@@ -40,7 +40,7 @@ class MyDataFeature(Feature):
 
     def routes(self) -> Sequence[Route]:
         """Export and delete-confirmation buttons (``mydata:``)."""
-        return [Route("mydata", self.service.handle_button)]
+        return [Route(MYDATA_IDS, self.service.handle_button)]
 
     def jobs(self) -> Sequence[Job]:
         """Retention: data past its promised keeping time is deleted (checked often, run hourly)."""

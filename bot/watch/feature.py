@@ -10,6 +10,7 @@ from bot.care.service import CareService
 from bot.core import Core
 from bot.feature import Feature, Route
 from bot.privacy import DataHolder
+from bot.watch.buttons import WATCH_IDS
 from bot.watch.cog import WatchCog
 from bot.watch.commands import WatchCommands
 from bot.watch.service import WatchService
@@ -31,7 +32,7 @@ class WatchFeature(Feature):
 
     def routes(self) -> Sequence[Route]:
         """Alert-card buttons (``watch:``)."""
-        return [Route("watch", self.service.handle_button)]
+        return [Route(WATCH_IDS, self.service.handle_button)]
 
     async def start(self) -> None:
         """Read the crisis rules and message mode's channels."""

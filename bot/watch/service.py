@@ -21,6 +21,7 @@ from bot.moderation.permissions import is_moderator
 from bot.notify import Delivery
 from bot.ui import Actor, Button, Reply, Style
 from bot.watch import cards
+from bot.watch.buttons import ALERT_ACTION, AlertAction
 from bot.watch.derive import KEYWORD_RULES_MAX, CrisisRules, Plan, derive, read_rules
 from bot.watch.store import Alert, WatchSettings, WatchStore
 from bot.watch.sync import (
@@ -233,10 +234,9 @@ class WatchService:
 
     # -- moderators' buttons ----------------------------------------------------------------
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        if len(args) != 2 or not args[1].isdigit():
-            return Reply.text(STALE)
-        action, alert = args[0], await self.store.alert(int(args[1]))
+    async def handle_button(self, actor: Actor, pressed: AlertAction, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.watch.buttons.WATCH_IDS`, already parsed by its codec."""
+        action, alert = pressed.action, await self.store.alert(pressed.alert)
         if alert is None or alert.guild_id != actor.guild_id:
             return Reply.text(STALE)
         if not await is_moderator(actor, self.core.guilds):
@@ -256,8 +256,8 @@ class WatchService:
                 return Reply.text(self._taken(alert))
             return Reply(content=f"Mark safety alert #{alert.id} as resolved? Only do this once the member has "
                                  "been reached or is safe.",
-                         buttons=[Button("Yes, it's resolved", f"watch:resolved:{alert.id}", Style.SUCCESS),
-                                  Button("Not yet", f"watch:keep:{alert.id}")])
+                         buttons=[Button("Yes, it's resolved", ALERT_ACTION("resolved", alert.id), Style.SUCCESS),
+                                  Button("Not yet", ALERT_ACTION("keep", alert.id))])
         if action == "keep":
             return Reply(content="Okay — the alert stays open.", update=True)
         if action in ("resolved", "false"):
