@@ -19,6 +19,8 @@ NEW_SUMMARY = ("Pacing means planning activity in smaller pieces with rests in b
                "do not lead to crashes. Moderators here rewrote this answer in their own words.")
 PACING = "what is pacing"
 TAI_CHI = "does tai chi help fibromyalgia"
+MEDICINE = "how much amitriptyline should I take"  # the clinician tier: advice instead of an entry
+FRIEND = "my friend says she wants to kill herself"  # a crisis about someone else
 
 
 def entry_of(reply: Reply) -> str | None:
@@ -65,6 +67,8 @@ async def test_ask_gives_the_faq_answer_after_an_approval_and_a_retire(app: Supp
     member = Actor(user_id=CAROL.user_id + 1, display_name="Dee", guild_id=GUILD, channel_id=CAROL.channel_id)
     faq_pacing = await app.faq.ask(member, PACING)
     faq_tai_chi = await app.faq.ask(member, TAI_CHI)
+    faq_medicine = await app.faq.ask(member, MEDICINE)
+    faq_friend = await app.faq.ask(member, FRIEND)
     assert NEW_SUMMARY in faq_pacing.all_text() and entry_of(faq_tai_chi) != "tai-chi-yoga"
     await app.faq_store.drain()
     stored = tables(database)
@@ -73,8 +77,12 @@ async def test_ask_gives_the_faq_answer_after_an_approval_and_a_retire(app: Supp
     assert answered["kind"] == "answer" and answered["id"] == entry_of(faq_pacing) == "pacing"
     assert other.get("id") == entry_of(faq_tai_chi) and other.get("id") != "tai-chi-yoga"
     assert other["kind"] == ("answer" if entry_of(faq_tai_chi) else "no_match")
-    (text,) = ask(database, PACING, as_json=False)
-    assert text.strip() == render(faq_pacing)[0].strip()  # the very card /faq shows, text for text
+    (text,) = ask(database, PACING, MEDICINE, FRIEND, as_json=False)
+    # The very replies /faq gives, text for text: the card, the pharmacist advice, the helper's reply.
+    assert text == "".join(render(reply)[0] + "\n" for reply in (faq_pacing, faq_medicine, faq_friend))
+    medicine, friend = (json.loads(line) for line in ask(database, MEDICINE, FRIEND, as_json=True))
+    assert (medicine["kind"], medicine["level"]) == ("safety", "clinician")
+    assert (friend["kind"], friend["level"]) == ("safety", "crisis") and "helping" in render(faq_friend)[0].lower()
     assert NEW_SUMMARY.split(",")[0] in text.replace("\n", " ")
     assert tables(database) == stored  # asking wrote nothing: no statistics, no unanswered question
 

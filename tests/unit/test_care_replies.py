@@ -315,3 +315,26 @@ def test_replies_stay_within_discord_limits_with_huge_entries() -> None:
             _assert_within_discord_limits(reply)
     long_detail = Triage(Level.CLINICIAN, "x", None, "d" * 5000)
     _assert_within_discord_limits(clinician_reply(long_detail, "t" * 5000))
+
+
+def test_one_choice_of_care_reply_for_every_level(directory: Directory) -> None:
+    """``reply_for`` is the only place a triage result becomes a reply (``/faq``, forms, notes,
+    channel watch and ``supportbot ask`` all go through it)."""
+    from bot.care.replies import gentle_reply, helping_reply, reply_for
+    from bot.faq.buttons import FAQ_IDS, OpenEntry
+
+    resources = directory.for_country("GB")
+    titles = {"helping-someone": "How can I help someone?", "amitriptyline-low-dose": "Low-dose amitriptyline?"}
+    pick = titles.get
+    assert reply_for(Triage(Level.NONE), resources, pick) is None
+    assert reply_for(Triage(Level.NONE, gentle=True), resources, pick) == gentle_reply(resources)
+    assert reply_for(Triage(Level.CRISIS, "wish-to-die"), resources, pick) == crisis_reply(resources)
+    helper = Triage(Level.CRISIS, None, "helping-someone")
+    assert reply_for(helper, resources, pick) == helping_reply(resources, titles["helping-someone"])
+    assert reply_for(SADDLE, resources, pick) == urgent_reply(SADDLE, resources)
+    doses = Triage(Level.CLINICIAN, "medicine-doses", "amitriptyline-low-dose", "medicine doses")
+    clinician = reply_for(doses, resources, pick)
+    assert clinician is not None and "Low-dose amitriptyline?" in clinician.all_text()
+    assert [FAQ_IDS.parse(b.custom_id or "") for b in clinician.buttons] == [OpenEntry("amitriptyline-low-dose")]
+    missing = reply_for(Triage(Level.CLINICIAN, "x", "not-in-pack", "d"), resources, pick)
+    assert missing is not None and missing.buttons == []
