@@ -9,7 +9,7 @@ installed) and runs it with a small C engine through ctypes; it embeds one short
 
 Each call holds one model handle: a handle is not documented as safe to share between threads,
 and the bot calls the encoder from worker threads so the event loop never waits on it. One handle
-per core (``ENCODER_THREADS``, default: the cores this process may use, at most 4) lets questions
+per core (``ENCODER_THREADS``, default: 2, or 1 on a one-core host) lets questions
 that arrive together be embedded side by side instead of queueing behind one lock: under load at
 10 questions in flight, the queue for a single handle *was* the /faq latency tail. Handles share
 the memory-mapped weights; each runs its engine on one thread, so none spins waiting for another.
@@ -36,7 +36,10 @@ DEFAULT_MODEL = "multilingual-e5-small-q4"
 MAX_CHARS = 2000  # longer texts are cut: the start of a message carries its meaning, and time stays bounded
 _MODELS = {DEFAULT_MODEL: "original"}
 RECENT_TEXTS = 64  # single texts whose vectors are remembered (one member question takes two calls)
-MAX_HANDLES = 4  # more handles than this buy nothing on the hosts the bot runs on, and cost memory
+MAX_HANDLES = 4  # ENCODER_THREADS may ask for up to this many
+DEFAULT_HANDLES = 2  # unset: this many, or fewer where the process may use fewer cores. Each handle
+# maps the weights again, so RSS grows by about 40 MB per handle (the file's pages are shared in
+# memory, but RSS counts each mapping)
 
 
 class EncoderError(RuntimeError):
@@ -110,16 +113,17 @@ class E5Encoder:
 
 
 def handle_count(setting: str | None = None) -> int:
-    """How many engine handles to open: ``ENCODER_THREADS`` when set (1..MAX_HANDLES), else the
-    cores this process may run on, at most ``MAX_HANDLES``. Raises :class:`EncoderError` for a
-    value that is not a whole number in range, so a typo is reported instead of ignored."""
+    """How many engine handles to open: ``ENCODER_THREADS`` when set (1..MAX_HANDLES), else
+    ``DEFAULT_HANDLES`` or the cores this process may run on, whichever is fewer. Raises
+    :class:`EncoderError` for a value that is not a whole number in range, so a typo stops
+    start-up with a message instead of being ignored."""
     raw = os.environ.get("ENCODER_THREADS") if setting is None else setting
     if raw is None or not raw.strip():
         try:
             cores = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):  # not on Linux
             cores = os.cpu_count() or 1
-        return max(1, min(MAX_HANDLES, cores))
+        return max(1, min(DEFAULT_HANDLES, cores))
     try:
         count = int(raw)
     except ValueError:

@@ -49,11 +49,11 @@ def test_texts_embedded_side_by_side_match_one_at_a_time() -> None:
 
 
 def test_handle_count_setting() -> None:
-    from bot.semantic.encoder import MAX_HANDLES, handle_count
+    from bot.semantic.encoder import DEFAULT_HANDLES, MAX_HANDLES, handle_count
 
     assert handle_count("1") == 1
     assert handle_count(str(MAX_HANDLES)) == MAX_HANDLES
-    assert 1 <= handle_count("") <= MAX_HANDLES  # unset: the cores this process may use, capped
+    assert 1 <= handle_count("") <= DEFAULT_HANDLES  # unset: at most the default, fewer on one core
     for bad in ("0", "-2", "two", str(MAX_HANDLES + 1)):
         with pytest.raises(EncoderError, match="ENCODER_THREADS"):
             handle_count(bad)
