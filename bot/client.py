@@ -181,6 +181,19 @@ class DiscordOutbox(Outbox):
 AUTO_DEFER_SECONDS = 1.0  # a handler still running after this is deferred (Discord allows 3 s)
 
 
+async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[Reply]) -> Reply:
+    """A form's reply, deferred (privately) when it is not ready within ``AUTO_DEFER_SECONDS``.
+
+    A submitted form carries free text, which the safety triage screens first; the sentence model
+    takes about a second of CPU for a long form on a quiet core and several on a busy one, past
+    Discord's 3-second deadline. The answer then replaces the "thinking" message."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=AUTO_DEFER_SECONDS)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return await task
+
+
 class SupportBot(commands.Bot):
     """Receives the app (settings, database, services) through its constructor: no globals."""
 
@@ -263,9 +276,11 @@ class SupportBot(commands.Bot):
         custom_id = str(data.get("custom_id", ""))
         if not self.app.router.owns(custom_id):
             return
-        values = modal_values(data) if interaction.type is discord.InteractionType.modal_submit else {}
+        submitted = interaction.type is discord.InteractionType.modal_submit
+        values = modal_values(data) if submitted else {}
         try:
-            reply = await self.app.router.dispatch(actor_from(interaction), custom_id, values)
+            dispatch = self.app.router.dispatch(actor_from(interaction), custom_id, values)
+            reply = await defer_if_slow(interaction, dispatch) if submitted else await dispatch
             await send_reply(interaction, reply)
         except Exception as exc:  # every failure still gets a kind answer
             await report_unexpected(interaction, exc)
