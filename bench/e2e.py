@@ -15,9 +15,12 @@ buttons. ``ratio = faq_per_s / baseline_per_s`` is the share of that bare bot's 
 supportbot keeps; ``1 - ratio`` is supportbot's own work per answer.
 
 Last line: ``{"faq_per_s", "baseline_per_s", "ratio", "p50_ms", "p99_ms", "baseline_p99_ms",
-"rss_mb", "cache_hit_rate", "bot_cpu_ms"}`` (latencies of the measured run; rss_mb the bot's peak
-RSS; bot_cpu_ms the bot process's CPU per measured interaction). ``--quick`` finishes in about a
-minute.
+"rss_mb", "cache_hit_rate", "bot_cpu_ms", "encoder_ms", "encoder_threads"}`` (latencies of the
+measured run; rss_mb the bot's peak RSS; bot_cpu_ms the bot process's CPU per measured interaction;
+encoder_ms the sentence model's median time for one of the measured questions, timed in this
+process after the runs on one thread, so ``bot_cpu_ms - encoder_ms`` is everything else the bot
+does per answer; encoder_threads how many questions the bot embeds at once). ``--quick`` finishes
+in about a minute on a quiet machine.
 """
 
 from __future__ import annotations
@@ -77,6 +80,24 @@ def typical_answer() -> dict[str, Any]:
     return rendered[len(rendered) // 2][1]
 
 
+def encoder_ms(questions: list[str]) -> float:
+    """The model's median time for one never-seen question: the floor under ``bot_cpu_ms``
+    (the safety triage embeds every question; the search reuses that vector)."""
+    import time
+
+    from bot.semantic import load_encoder
+
+    encoder = load_encoder()
+    forget = getattr(encoder, "forget_recent", lambda: None)
+    times = []
+    for question in questions:
+        forget()
+        start = time.perf_counter()
+        encoder.encode([question])
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def body_bytes(fake: FakeDiscord) -> float:
     """Mean size of the interaction responses the bot sent (its answer's JSON)."""
     sizes = [len(json.dumps(r.json)) for r in fake.requests if r.route == CALLBACK_ROUTE and isinstance(r.json, dict)]
@@ -123,6 +144,13 @@ async def measure(fake: FakeDiscord, guild_id: int, argv: list[str], env: dict[s
             "body_bytes": body_bytes(fake)}
 
 
+def encoder_threads() -> int:
+    """How many engine handles the bot opened (``ENCODER_THREADS`` or its default)."""
+    from bot.semantic.encoder import handle_count
+
+    return handle_count()
+
+
 async def run(count: int) -> dict[str, float]:
     warmup, measured = split(WARMUP, count)
     async with FakeDiscord(validate=False, ack_deadline=None) as fake:
@@ -142,12 +170,15 @@ async def run(count: int) -> dict[str, float]:
               f"CPU {stats['cpu_ms']:.2f} ms per interaction ({stats['cpu_share']:.0%} of a core), "
               f"mean response {stats['body_bytes']:.0f} bytes")
     print(f"{len(measured)} measured questions, all distinct and none in the {len(warmup)} warm-up ones")
+    model_ms = encoder_ms(measured[:: max(1, len(measured) // 100)])
+    print(f"the sentence model alone: {model_ms:.1f} ms per question (median, one thread)")
     return {
         "faq_per_s": round(faq["per_s"], 1), "baseline_per_s": round(base["per_s"], 1),
         "ratio": round(faq["per_s"] / base["per_s"], 3), "p50_ms": round(faq["p50_ms"], 2),
         "p99_ms": round(faq["p99_ms"], 2), "baseline_p99_ms": round(base["p99_ms"], 2),
         "rss_mb": round(faq["rss_mb"], 1), "cache_hit_rate": round(faq["hit_rate"], 4),
-        "bot_cpu_ms": round(faq["cpu_ms"], 3),
+        "bot_cpu_ms": round(faq["cpu_ms"], 3), "encoder_ms": round(model_ms, 2),
+        "encoder_threads": encoder_threads(),
     }
 
 

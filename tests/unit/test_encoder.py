@@ -30,3 +30,30 @@ def test_same_model_is_shared() -> None:
 def test_unknown_model_is_a_domain_error() -> None:
     with pytest.raises(EncoderError, match="unknown sentence model"):
         load_encoder("no-such-model")
+
+
+def test_texts_embedded_side_by_side_match_one_at_a_time() -> None:
+    """Several worker threads share the handles: every vector is the one a lone call gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.semantic.encoder import E5Encoder
+
+    enc = load_encoder()
+    assert isinstance(enc, E5Encoder) and enc.handles >= 1
+    texts = [f"question number {i} about pacing and sleep after a flare" for i in range(12)]
+    alone = np.stack([enc.encode([t])[0] for t in texts])
+    enc.forget_recent()  # so the threads below run the model, not the memory of the calls above
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = np.stack([row[0] for row in pool.map(lambda t: enc.encode([t]), texts)])
+    assert np.allclose(alone, together, atol=1e-6)
+
+
+def test_handle_count_setting() -> None:
+    from bot.semantic.encoder import DEFAULT_HANDLES, MAX_HANDLES, handle_count
+
+    assert handle_count("1") == 1
+    assert handle_count(str(MAX_HANDLES)) == MAX_HANDLES
+    assert 1 <= handle_count("") <= DEFAULT_HANDLES  # unset: at most the default, fewer on one core
+    for bad in ("0", "-2", "two", str(MAX_HANDLES + 1)):
+        with pytest.raises(EncoderError, match="ENCODER_THREADS"):
+            handle_count(bad)

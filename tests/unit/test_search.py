@@ -114,3 +114,27 @@ def test_development_set_covers_every_entry(index: SearchIndex) -> None:
     covered = {c["expected"] for c in cases if c["expected"]}
     assert covered == {e.id for e in index.entries}
     assert len(cases) >= 150 and sum(1 for c in cases if not c["expected"]) >= 20
+
+
+def _fold_slowly(text: str) -> str:
+    """The folding rule written out in full, for any text: NFKC, NFKD, combining marks dropped."""
+    import unicodedata
+
+    from bot.faq.text import MAX_QUERY_CHARS
+
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS]))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+@given(st.text(max_size=80) | st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_fold_shortcut_for_plain_text_changes_nothing(text: str) -> None:
+    from bot.faq.text import fold
+
+    assert fold(text) == _fold_slowly(text)
+
+
+def test_fold_still_removes_accents_and_compatibility_forms() -> None:
+    from bot.faq.text import MAX_QUERY_CHARS, fold
+
+    assert fold("Médication ﬁbro ÇA") == "medication fibro ca"
+    assert fold("A" * (MAX_QUERY_CHARS + 10)) == "a" * MAX_QUERY_CHARS
