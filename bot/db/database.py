@@ -175,6 +175,10 @@ class Database:
         """The application's tables (not the engine's own), sorted."""
         raise NotImplementedError
 
+    async def columns(self, table: str) -> list[str]:
+        """The columns of one table, in their declared order."""
+        raise NotImplementedError
+
     async def close(self) -> None:
         raise NotImplementedError
 

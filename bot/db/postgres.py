@@ -215,6 +215,12 @@ class PostgresDatabase(Database):
             "AND tablename <> 'schema_version' ORDER BY tablename")
         return [str(r[0]) for r in rows]
 
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position", (table,))
+        return [str(r[0]) for r in rows]
+
     async def close(self) -> None:
         await self._conn.close()
 
