@@ -91,20 +91,20 @@ class ThrowawayPostgres:
         db = await Database.open(with_database(self.uri, TEMPLATE))
         await db.close()
 
-    def create_database(self) -> str:
-        """A fresh, migrated database for one test; returns its URL."""
-        return _run(self._create)
+    def create_database(self, *, migrated: bool = True) -> str:
+        """A fresh database for one test (migrated, or empty); returns its URL."""
+        return _run(lambda: self._create(TEMPLATE if migrated else "template0"))
 
     def drop_database(self, url: str) -> None:
         _run(lambda: self._drop(url))
 
-    async def _create(self) -> str:
+    async def _create(self, template: str) -> str:
         import asyncpg
 
         name = f"t{os.getpid()}_{next(_counter)}"
         admin = await asyncpg.connect(self.uri)
         try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             await admin.close()
         return with_database(self.uri, name)
