@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
@@ -174,6 +174,15 @@ class Database:
     async def tables(self) -> list[str]:
         """The application's tables (not the engine's own), sorted."""
         raise NotImplementedError
+
+    def batches(self, sql: str, params: Params = (), size: int = 1000) -> AsyncIterator[list[Any]]:
+        """The rows of one query, ``size`` at a time, without holding them all in memory. The
+        connection is busy until the iteration ends (tools such as ``db copy`` use it)."""
+        raise NotImplementedError
+
+    async def reset_identity(self, tx: Transaction, table: str) -> None:
+        """After rows were copied in with their ids, make the next generated id follow the
+        largest. SQLite's row ids already do; PostgreSQL's identity sequences need telling."""
 
     async def columns(self, table: str) -> list[str]:
         """The columns of one table, in their declared order."""

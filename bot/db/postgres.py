@@ -215,6 +215,17 @@ class PostgresDatabase(Database):
             "AND tablename <> 'schema_version' ORDER BY tablename")
         return [str(r[0]) for r in rows]
 
+    async def batches(self, sql: str, params: Params = (), size: int = 1000) -> AsyncIterator[list[asyncpg.Record]]:
+        async with self._lock, self._conn.transaction():  # a server-side cursor lives in a transaction
+            cursor = await self._conn.cursor(to_dollar(sql), *_args(params))
+            while rows := await cursor.fetch(size):
+                yield list(rows)
+
+    async def reset_identity(self, tx: Transaction, table: str) -> None:
+        """After rows were copied in with their ids: the next generated id follows the largest."""
+        await tx.fetchone(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                          f"COALESCE(MAX(id), 0) + 1, false) FROM \"{table}\"")
+
     async def columns(self, table: str) -> list[str]:
         rows = await self.fetchall(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
