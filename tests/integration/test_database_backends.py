@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import SupportApp
 from bot.db import Database, DatabaseError, latest_version
 from bot.db import database as schema
+from bot.ui import Actor
 from tests.pg import ThrowawayPostgres
 
 pytestmark = pytest.mark.both_backends
@@ -137,3 +139,21 @@ async def test_a_failing_migration_changes_nothing(empty_target: str, monkeypatc
         assert await db.tables() == []
     finally:
         await db.close()
+
+
+async def test_deleting_a_member_scrubs_the_engine_files(app: SupportApp, member: Actor, backend: str) -> None:
+    """SQLite: the log is checkpointed and truncated. PostgreSQL: the member tables are vacuumed,
+    so the deleted rows are gone from tables and indexes at once, not whenever autovacuum runs."""
+    from tests.integration.test_checkins import opt_in
+
+    await opt_in(app, member)
+    await app.call("checkins.log", member, pain=4, note="to be deleted")
+    await app.privacy.delete_all(member.user_id)
+    assert await app.db.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (member.user_id,)) == 0
+    if backend == "sqlite":
+        wal = app.settings.database_path.with_name(app.settings.database_path.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+    else:
+        vacuumed = await app.db.fetchall(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL ORDER BY relname")
+        assert {"checkins", "checkin_members", "checkin_pauses"} <= {r[0] for r in vacuumed}
