@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import SupportApp
+from bot.clock import ManualClock
+from bot.config import Settings
 from bot.db import Database, DatabaseError, latest_version
 from bot.db import database as schema
 from bot.ui import Actor
@@ -157,3 +159,23 @@ async def test_deleting_a_member_scrubs_the_engine_files(app: SupportApp, member
         vacuumed = await app.db.fetchall(
             "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL ORDER BY relname")
         assert {"checkins", "checkin_members", "checkin_pauses"} <= {r[0] for r in vacuumed}
+
+
+async def test_key_rotation_runs_on_either_backend(settings: Settings, clock: ManualClock,
+                                                                member: Actor) -> None:
+    from bot.keys import rotate_keys
+    from tests.integration.test_checkins import opt_in
+
+    app = await SupportApp.open(settings, clock=clock)
+    try:
+        await opt_in(app, member)
+        await app.call("checkins.log", member, pain=5, note="rotate me")
+    finally:
+        await app.close()
+    assert "re-encrypted" in (await rotate_keys(settings)).lower()
+    app = await SupportApp.open(settings, clock=clock)
+    try:
+        [row] = await app.checkins.store.checkins(member.user_id)
+        assert row.note == "rotate me"
+    finally:
+        await app.close()
