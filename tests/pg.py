@@ -119,6 +119,16 @@ class ThrowawayPostgres:
         finally:
             await admin.close()
 
+    # The two calls of pgserver's own server object that other fixtures use, so they can share
+    # this one server (and its CI rule) instead of starting another.
+    def get_uri(self, database: str | None = None) -> str:
+        self.require()
+        return with_database(self.uri, database) if database else self.uri
+
+    def psql(self, command: str) -> str:
+        self.require()
+        return str(self.server.psql(command))  # type: ignore[attr-defined]
+
     def stop(self) -> None:
         if self.server is not None:
             with contextlib.suppress(Exception):  # best effort at the end of a session
