@@ -104,3 +104,22 @@ async def test_every_foreign_key_parent_is_copied_before_its_children(settings: 
         for table in tables:
             for parent in await db.fetchall("SELECT \"table\" FROM pragma_foreign_key_list(?)", (table,)):
                 assert order.index(parent[0]) < order.index(table), (parent[0], table)
+
+
+async def test_a_dropped_connection_is_opened_again_for_the_next_statement(empty_pg: str) -> None:
+    """A server restart or failover drops the connection: the statement in flight fails (it may
+    have committed, so it is never retried), and the next one connects again."""
+    import asyncpg
+
+    async with await Database.open(empty_pg) as db:
+        await db.execute("INSERT INTO watch_quiet (user_id, since) VALUES (?, ?)", (1, "t"))
+        pid = await db.fetchval("SELECT pg_backend_pid()")
+        admin = await asyncpg.connect(empty_pg)
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid) is True
+        finally:
+            await admin.close()
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await db.fetchval("SELECT COUNT(*) FROM watch_quiet")
+        assert await db.fetchval("SELECT COUNT(*) FROM watch_quiet") == 1
+        assert await db.fetchval("SELECT pg_backend_pid()") != pid
