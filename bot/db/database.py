@@ -74,6 +74,7 @@ def pending_migrations(current: int, where: str) -> list[tuple[int, str, str]]:
 
 _PG_ID = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b")
 _PG_TYPES = ((re.compile(r"\bINTEGER\b"), "BIGINT"), (re.compile(r"\bBLOB\b"), "BYTEA"),
+             (re.compile(r"\bTEXT\b(?!\s+COLLATE)"), 'TEXT COLLATE "C"'),
              (re.compile(r"\s+AUTOINCREMENT\b"), ""))
 
 
@@ -82,8 +83,10 @@ def for_postgresql(name: str, sql: str) -> str:
 
     An override file ``NNN_name.postgresql.sql`` wins when present. Otherwise: an ``id INTEGER
     PRIMARY KEY`` (SQLite's row id) becomes an identity column, every ``INTEGER`` a ``BIGINT``
-    (Discord ids are 64-bit; SQLite's INTEGER already is) and ``BLOB`` a ``BYTEA``. Everything
-    else in the history is written to run unchanged on both."""
+    (Discord ids are 64-bit; SQLite's INTEGER already is), ``BLOB`` a ``BYTEA``, and ``TEXT``
+    compares byte by byte (``COLLATE "C"``) as SQLite's does, whatever locale the server was
+    created with: ISO timestamps, dates and ids then sort and compare the same on both.
+    Everything else in the history is written to run unchanged on both."""
     override = resources.files("bot.db.migrations") / name.replace(".sql", ".postgresql.sql")
     if override.is_file():
         return override.read_text(encoding="utf-8")

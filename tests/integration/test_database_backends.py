@@ -84,6 +84,18 @@ async def test_a_transaction_commits_together_or_not_at_all(empty_target: str) -
         assert await db.fetchval("SELECT COUNT(*) FROM faq_events") == 2
 
 
+async def test_text_sorts_and_compares_byte_by_byte_on_both(empty_target: str) -> None:
+    """Whatever locale a PostgreSQL server was created with, text orders as SQLite's does."""
+    words = ["back-pain", "backache", "Back", "b", "a-z", "az", "é", "e", "2026-01-10", "2026-01-02T00:00Z"]
+    async with await Database.open(empty_target) as db:
+        for i, word in enumerate(words):
+            await db.execute("INSERT INTO app_secrets (name, value, created_at) VALUES (?, ?, ?)", (word, str(i), "t"))
+        rows = await db.fetchall("SELECT name FROM app_secrets ORDER BY name")
+        assert [r[0] for r in rows] == sorted(words)
+        later = await db.fetchall("SELECT name FROM app_secrets WHERE name > ? ORDER BY name", ("backache",))
+        assert [r[0] for r in later] == sorted(w for w in words if w > "backache")
+
+
 async def test_upserts_and_conflicts_are_portable(empty_target: str) -> None:
     async with await Database.open(empty_target) as db:
         sql = ("INSERT INTO member_regions (user_id, country, updated_at) VALUES (?, ?, ?) "
