@@ -17,6 +17,8 @@ from tests.integration.test_checkins import opt_in, table_rows
 
 # the fixture clock: Monday 23 November 2026, 18:00 UTC (18:00 in London)
 
+pytestmark = pytest.mark.both_backends
+
 
 async def streak(app: SupportApp, member: Actor) -> tuple[int, int]:
     member_row = await app.checkins.store.member(member.user_id)

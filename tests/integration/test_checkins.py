@@ -15,6 +15,8 @@ from bot.checkins.errors import NotEnrolled
 from bot.clock import ManualClock
 from bot.ui import Actor, Reply
 
+pytestmark = pytest.mark.both_backends
+
 
 async def opt_in(app: SupportApp, actor: Actor, zone: str = "Europe/London", reminder: str | None = None) -> Reply:
     offer = await app.checkins.start(actor, timezone=zone, reminder=reminder)

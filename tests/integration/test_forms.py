@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from bot.app import SupportApp
 from bot.customid import Family, Kind, OneOf
 from bot.ui import Actor, Reply
+
+pytestmark = pytest.mark.both_backends
 
 
 @dataclass(frozen=True)
