@@ -110,6 +110,8 @@ async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
 
 
 class PostgresDatabase(Database):
+    """The Database interface over asyncpg: `?` placeholders translated, rows as mappings, UTC sessions."""
+
     dialect = "postgresql"
 
     def __init__(self, conn: asyncpg.Connection, url: DatabaseUrl) -> None:
@@ -259,6 +261,8 @@ class PostgresDatabase(Database):
 
 
 class PostgresTransaction(Transaction):
+    """A transaction on the one connection: statements run in order, committed or rolled back whole."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

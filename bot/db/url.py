@@ -27,6 +27,8 @@ class DatabaseUrlError(ValueError):
 
 @dataclass(frozen=True)
 class DatabaseUrl:
+    """Which backend a DATABASE_URL names and what to connect to, with the password kept out of messages."""
+
     dialect: Dialect
     # SQLite: the file path (or ":memory:"). PostgreSQL: the DSN asyncpg connects with.
     target: str
