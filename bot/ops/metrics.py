@@ -68,8 +68,9 @@ DATABASE_ERRORS = Counter(
     "supportbot_database_errors", "Database errors that reached an interaction or a background job.",
     ["where"], registry=REGISTRY,
 )
+HEARTBEAT_NAME = "supportbot_event_loop_heartbeat_timestamp_seconds"
 HEARTBEAT = Gauge(
-    "supportbot_event_loop_heartbeat_timestamp_seconds",
+    HEARTBEAT_NAME,
     "Unix time the event loop last ran the heartbeat (the health check's liveness signal).",
     registry=REGISTRY,
 )
