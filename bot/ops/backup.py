@@ -24,12 +24,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 from bot.crypto import DataKeyError, DecryptError, Keyring
 from bot.db.database import latest_version
 from bot.keys import CHECK_NAME, RunLock, key_file_path, read_key_file, write_key_file
+from bot.ops.health import open_read_only as _open_ro
 from bot.ops.urls import database_url, is_postgres, redacted, sqlite_path
 
 NOT_DONE = 2  # exit status when the command had to refuse (nothing was changed)
@@ -48,8 +49,12 @@ class Snapshot:
     check_value: str | None  # the data key's check value, when the database holds encrypted data
 
 
-def _open_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=10)
+def _match_owner(path: Path, folder: Path) -> None:
+    """Run as root (``sudo supportbot restore``), a new file would belong to root and the bot's
+    own user could not open it: give it the owner of the folder it lives in."""
+    if os.geteuid() == 0:
+        info = folder.stat()
+        os.chown(path, info.st_uid, info.st_gid)
 
 
 def inspect(path: Path) -> Snapshot:
@@ -255,6 +260,7 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[
             for suffix in ("-wal", "-shm", "-journal"):
                 with contextlib.suppress(FileNotFoundError):
                     Path(f"{target}{suffix}").unlink()
+            _match_owner(staged, target.parent)
             os.replace(staged, target)
             _fsync_dir(target.parent)
         finally:

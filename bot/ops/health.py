@@ -44,7 +44,7 @@ def check_database(settings: Settings) -> Check:
         return {"ok": False, "path": str(path), "error": "no database file yet (the bot creates it on its first start)"}
     latest = latest_version()
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
+        conn = open_read_only(path)
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
@@ -59,6 +59,17 @@ def check_database(settings: Settings) -> Check:
     elif version > latest:
         found["error"] = f"schema version {version} is newer than this supportbot ({latest}): upgrade supportbot"
     return found
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never creates a file. With the bot running, its ``-wal`` and ``-shm`` files
+    exist and a read-only connection shares them; with it stopped there are none, and a read-only
+    connection would create them (owned by whoever runs this, perhaps root, locking the bot out of
+    its own database), so the file is opened as immutable instead."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if not Path(f"{path}-wal").exists() or not Path(f"{path}-shm").exists():
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, timeout=10)
 
 
 def bot_running(database: Path) -> bool:
