@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 
 from bot.config import Settings
 from bot.crypto import DataKeyError, DecryptError, Keyring
+from bot.db import DatabaseUrl
 from bot.db.database import latest_version
 from bot.keys import CHECK_NAME, RunLock, key_file_path, read_key_file, write_key_file
 from bot.ops.health import open_read_only as _open_ro
-from bot.ops.urls import database_url, is_postgres, redacted, sqlite_path
 
 NOT_DONE = 2  # exit status when the command had to refuse (nothing was changed)
 
@@ -109,10 +109,9 @@ def _size(count: int) -> str:
     return f"{count / 1_048_576:.1f} MB" if count >= 1_048_576 else f"{count / 1024:.0f} KB"
 
 
-def pg_guidance(url: str, action: str) -> str:
-    parts = urlsplit(url)
-    shown = redacted(url.replace("+asyncpg", "").replace("+psycopg", ""))
-    name = (parts.path or "/").lstrip("/") or "supportbot"
+def pg_guidance(url: DatabaseUrl, action: str) -> str:
+    shown = url.shown
+    name = (urlsplit(url.target).path or "/").lstrip("/") or "supportbot"
     if action == "backup":
         return (
             f"DATABASE_URL points at PostgreSQL ({shown}); supportbot backup copies SQLite files only.\n"
@@ -134,7 +133,7 @@ def pg_guidance(url: str, action: str) -> str:
 
 def backup(settings: Settings, target: Path, *, with_key: bool = False) -> list[str]:
     """Write a consistent copy of the database to ``target``; the lines to print."""
-    source = sqlite_path(settings)
+    source = Path(settings.database.target)
     if str(source) == ":memory:":
         raise BackupError("DATABASE_PATH is :memory:; there is no file to back up")
     snapshot = inspect(source)
@@ -185,9 +184,8 @@ def _key_lines(settings: Settings, target: Path, snapshot: Snapshot, with_key: b
 def backup_command(settings: Settings, target: Path, *, with_key: bool = False) -> int:
     import sys
 
-    url = database_url(settings)
-    if url is not None and is_postgres(url):
-        print(pg_guidance(url, "backup"), file=sys.stderr)
+    if settings.database.dialect == "postgresql":
+        print(pg_guidance(settings.database, "backup"), file=sys.stderr)
         return NOT_DONE
     try:
         lines = backup(settings, target, with_key=with_key)
@@ -233,7 +231,7 @@ def verify_restorable(settings: Settings, source: Path) -> Snapshot:
 
 
 def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[str]:
-    target = sqlite_path(settings)
+    target = Path(settings.database.target)
     if str(target) == ":memory:":
         raise BackupError("DATABASE_PATH is :memory:; there is no file to restore into")
     if source.resolve() == target.resolve():
@@ -279,9 +277,8 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[
 def restore_command(settings: Settings, source: Path, *, replace: bool = False) -> int:
     import sys
 
-    url = database_url(settings)
-    if url is not None and is_postgres(url):
-        print(pg_guidance(url, "restore"), file=sys.stderr)
+    if settings.database.dialect == "postgresql":
+        print(pg_guidance(settings.database, "restore"), file=sys.stderr)
         return NOT_DONE
     try:
         lines = restore(settings, source, replace=replace)

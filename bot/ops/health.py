@@ -25,19 +25,18 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.config import Settings
+from bot.db import DatabaseUrl
 from bot.db.database import latest_version
 from bot.ops import metrics
-from bot.ops.urls import database_url, is_postgres, redacted, sqlite_path
 
 Check = dict[str, Any]
 
 
 def check_database(settings: Settings) -> Check:
-    url = database_url(settings)
-    if url is not None and is_postgres(url):
-        return {"ok": False, "backend": "postgresql", "url": redacted(url),
-                "error": "this build of supportbot checks SQLite databases only"}
-    path = sqlite_path(settings)
+    url = settings.database
+    if url.dialect == "postgresql":
+        return check_postgres(url)
+    path = Path(url.target)
     if str(path) == ":memory:":
         return {"ok": False, "error": "DATABASE_PATH is :memory:, which nothing outside the bot can reach"}
     if not path.is_file():
@@ -58,6 +57,32 @@ def check_database(settings: Settings) -> Check:
         found["error"] = f"schema version {version}, {latest} expected: the bot migrates it when it starts"
     elif version > latest:
         found["error"] = f"schema version {version} is newer than this supportbot ({latest}): upgrade supportbot"
+    return found
+
+
+def check_postgres(url: DatabaseUrl) -> Check:
+    """Connect through the bot's own PostgreSQL backend without migrating, and compare versions."""
+    import asyncio
+
+    from bot.db import Database
+
+    async def version() -> int:
+        db = await Database.open(url, migrate=False)
+        try:
+            return int(await asyncio.wait_for(db.version(), 10))
+        finally:
+            await db.close()
+
+    latest = latest_version()
+    found: Check = {"backend": "postgresql", "url": url.shown, "latest": latest}
+    try:
+        current = asyncio.run(asyncio.wait_for(version(), 15))
+    except Exception as exc:  # unreachable server, refused login, timeout: unhealthy, in one line
+        text = " ".join(str(exc).split()).replace(url.target, url.shown)
+        return {"ok": False, **found, "error": f"cannot reach the database: {type(exc).__name__}: {text}"[:300]}
+    found.update(ok=current == latest, version=current)
+    if current != latest:
+        found["error"] = f"schema version {current}, {latest} expected"
     return found
 
 

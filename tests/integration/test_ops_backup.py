@@ -170,11 +170,10 @@ async def test_restore_checks_the_backup_before_replacing_anything(app: SupportA
     assert settings.database_path.read_bytes() == current  # nothing was replaced
 
 
-def test_postgres_gets_pg_dump_guidance_without_the_password(settings: Settings, capsys, monkeypatch) -> None:
+def test_postgres_gets_pg_dump_guidance_without_the_password(settings: Settings, capsys) -> None:
     from bot.ops import backup as module
 
-    url = "postgresql://supportbot:s3cret-pass@db:5432/supportbot"
-    monkeypatch.setattr(module, "database_url", lambda _settings: url)
+    settings = settings.model_copy(update={"database_url": "postgresql://supportbot:s3cret-pass@db:5432/supportbot"})
     assert module.backup_command(settings, Path("unused.dump")) == module.NOT_DONE
     said = capsys.readouterr().err
     assert "pg_dump --format=custom" in said and "s3cret-pass" not in said and "supportbot:***@db" in said
