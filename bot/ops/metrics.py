@@ -145,13 +145,16 @@ def observed(label: Label) -> Callable[[F], F]:
 
 # -- the endpoint --------------------------------------------------------------------------------
 
-async def heartbeat(interval: float = HEARTBEAT_SECONDS) -> None:
+async def heartbeat(interval: float = HEARTBEAT_SECONDS, *, watchdog: str | None = None) -> None:
     """Tick on the event loop forever: the time of the last tick says the loop is alive (a thread
     serving the endpoint would answer even with the loop stuck), the lateness says how long it
-    stalled."""
+    stalled. Under systemd each tick also pets its watchdog (``watchdog`` is the notify socket)."""
+    from bot.ops.systemd import notify
+
     loop = asyncio.get_running_loop()
     while True:
         HEARTBEAT.set(time.time())
+        notify("WATCHDOG=1", watchdog)
         expected = loop.time() + interval
         await asyncio.sleep(interval)
         LOOP_LAG.observe(max(0.0, loop.time() - expected))

@@ -5,9 +5,11 @@ interactions, and nothing a member typed (nor any member or server id) may appea
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import tempfile
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +55,32 @@ def value(scraped: dict, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def metered(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder) -> AsyncIterator[World]:
+def systemd_socket(monkeypatch: pytest.MonkeyPatch) -> Iterator[socket.socket]:
+    """A notify socket as systemd would give the bot (``NOTIFY_SOCKET``), to read what it says."""
+    with tempfile.TemporaryDirectory(prefix="sd") as folder:
+        path = os.path.join(folder, "notify")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.bind(path)
+        listener.setblocking(False)
+        monkeypatch.setenv("NOTIFY_SOCKET", path)
+        try:
+            yield listener
+        finally:
+            listener.close()
+
+
+def said(listener: socket.socket) -> list[str]:
+    lines = []
+    while True:
+        try:
+            lines.append(listener.recv(4096).decode("ascii"))
+        except BlockingIOError:
+            return lines
+
+
+@pytest.fixture
+async def metered(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder,
+                  systemd_socket: socket.socket) -> AsyncIterator[World]:
     guild = fake.guild("Fibro Friends", channels=["general", "mod-alerts", "mod-audit"], roles=["Moderators"])
     alice = fake.user("alice", guild=guild)
     bob = fake.user("bob", guild=guild)
@@ -69,7 +96,9 @@ async def metered(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder) -> As
     assert_logs_carry_no_member_text(fake, debug_logs)
 
 
-async def test_counters_move_with_real_interactions_and_carry_no_member_text(metered: World) -> None:
+async def test_counters_move_with_real_interactions_and_carry_no_member_text(
+    metered: World, systemd_socket: socket.socket
+) -> None:
     world = metered
     assert world.bot.metrics is not None
     url = world.bot.metrics.url
@@ -116,6 +145,9 @@ async def test_counters_move_with_real_interactions_and_carry_no_member_text(met
     assert moved("supportbot_reminder_lag_seconds_bucket", le="30.0") == 0
     assert moved("supportbot_reminder_lag_seconds_bucket", le="60.0") == 1
     assert value(after, "supportbot_event_loop_heartbeat_timestamp_seconds") > 0
+    told = said(systemd_socket)  # under systemd: started, and the watchdog is fed from the loop
+    assert "READY=1" in told and "WATCHDOG=1" in told
+    assert told.count("READY=1") == 1
 
     lowered = body.lower()
     for text in member_texts(world.fake) | {"does exercise help", "violet harbour", "marmalade"}:

@@ -104,6 +104,7 @@ def test_dockerfile_settings_are_real_and_the_data_lives_on_the_volume() -> None
     assert env["CONTENT_DIR"] == "/app/content"
     assert any(word == "COPY" and rest.split()[-1] == env["CONTENT_DIR"] for word, rest in final_stage())
     assert env.get("METRICS_PORT", "").isdigit()  # the health check gets the loop's heartbeat
+    assert env["MPLCONFIGDIR"].startswith("/tmp/")  # charts' font cache: writable with a read-only root
 
 
 def test_nothing_secret_or_local_is_copied_into_the_image() -> None:
@@ -151,6 +152,7 @@ def test_compose_runs_the_bot_with_postgres_16_and_waits_for_it(compose: dict) -
     assert bot["restart"] in {"unless-stopped", "always", "on-failure"} and db["restart"] == bot["restart"]
     assert bot["build"] == "." and bot["env_file"] == ".env"
     assert bot.get("read_only") is True and "ALL" in bot["cap_drop"]
+    assert "/tmp" in bot["tmpfs"] and image_env()["MPLCONFIGDIR"].startswith("/tmp/")  # writable scratch
 
 
 def test_compose_volumes_are_named_and_hold_the_data(compose: dict) -> None:
@@ -216,6 +218,7 @@ def test_systemd_unit_runs_the_bot_hardened_and_unprivileged() -> None:
         assert one(service, key) == value, f"{key}={value}"
     assert one(service, "CapabilityBoundingSet") == ""
     assert one(service, "Restart") in {"on-failure", "always"}
+    assert one(service, "Type") == "notify" and int(one(service, "WatchdogSec")) >= 30  # the bot sends both
     assert set(one(service, "RestartPreventExitStatus").split()) == {"2", "3"}  # bad setting, no safety set
     assert one(sections["Install"], "WantedBy") == "multi-user.target"
 
