@@ -87,12 +87,13 @@ def check_postgres(url: DatabaseUrl) -> Check:
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that never creates a file. With the bot running, its ``-wal`` and ``-shm`` files
-    exist and a read-only connection shares them; with it stopped there are none, and a read-only
-    connection would create them (owned by whoever runs this, perhaps root, locking the bot out of
-    its own database), so the file is opened as immutable instead."""
+    """A read-only connection that creates no file where it can. With the bot running (or after a
+    crash) its ``-wal`` and ``-shm`` files exist and a read-only connection shares them, seeing every
+    commit. With the bot stopped cleanly there are neither, and a read-only connection would create
+    them (owned by whoever runs this, perhaps root, locking the bot out of its own database), so
+    the file, which nothing is writing, is opened as immutable instead."""
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    if not Path(f"{path}-wal").exists() or not Path(f"{path}-shm").exists():
+    if not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists():
         uri += "&immutable=1"
     return sqlite3.connect(uri, uri=True, timeout=10)
 
