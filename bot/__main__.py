@@ -298,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_restore.add_argument("path", type=Path, help="the backup file")
     p_restore.add_argument("--replace", action="store_true", help="replace an existing database")
     sub.add_parser("health", help="one line of JSON; exit 0 when the bot can serve (for Docker and systemd)")
+    p_db = sub.add_parser("db", help="the database: copy a deployment to another database")
+    db_sub = p_db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    p_copy = db_sub.add_parser("copy", help="copy every table into an empty database, verified by row counts and checksums")
+    p_copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                        help="where the data is now: sqlite:///path or postgresql://…")
+    p_copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                        help="an empty database to copy into: postgresql://… or sqlite:///path")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -334,6 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ops_command(settings, args)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir, args.on)
+        if args.command == "db":
+            from bot.db.copy import copy_command
+
+            return copy_command(args.source, args.target)
         if args.command == "keys":
             from bot.crypto import generate_key
             from bot.keys import rotate_keys
