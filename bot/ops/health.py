@@ -63,6 +63,7 @@ def check_database(settings: Settings) -> Check:
 def check_postgres(url: DatabaseUrl) -> Check:
     """Connect through the bot's own PostgreSQL backend without migrating, and compare versions."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from bot.db import Database
 
@@ -76,7 +77,9 @@ def check_postgres(url: DatabaseUrl) -> Check:
     latest = latest_version()
     found: Check = {"backend": "postgresql", "url": url.shown, "latest": latest}
     try:
-        current = asyncio.run(asyncio.wait_for(version(), 15))
+        # On a thread of its own: health is synchronous, and may be called where a loop already runs.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            current = pool.submit(asyncio.run, asyncio.wait_for(version(), 15)).result()
     except Exception as exc:  # unreachable server, refused login, timeout: unhealthy, in one line
         text = " ".join(str(exc).split()).replace(url.target, url.shown)
         return {"ok": False, **found, "error": f"cannot reach the database: {type(exc).__name__}: {text}"[:300]}
