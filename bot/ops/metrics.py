@@ -190,24 +190,32 @@ class MetricsServer:
 
 
 # -- labels read from discord.py interactions (duck-typed: this module imports no Discord) -------
+# Each takes the decorated function's arguments and finds the interaction among them, so the same
+# decorator fits a client method (self, interaction, ...) or a module function (interaction, ...).
 
-def command_label(_bot: Any, interaction: Any, *_: Any, **__: Any) -> tuple[str, str] | None:
-    command = getattr(interaction, "command", None)
+def _interaction(args: tuple[Any, ...]) -> Any:
+    return next((a for a in args if hasattr(a, "response") and hasattr(a, "type")), None)
+
+
+def command_label(*args: Any, **_: Any) -> tuple[str, str] | None:
+    command = getattr(_interaction(args), "command", None)
     return None if command is None else ("command", str(command.qualified_name))
 
 
-def autocomplete_label(_bot: Any, interaction: Any, *_: Any, **__: Any) -> tuple[str, str] | None:
-    command = getattr(interaction, "command", None)
+def autocomplete_label(*args: Any, **_: Any) -> tuple[str, str] | None:
+    command = getattr(_interaction(args), "command", None)
     return None if command is None else ("autocomplete", str(command.qualified_name))
 
 
-def component_label(bot: Any, interaction: Any, *_: Any, **__: Any) -> tuple[str, str] | None:
+def component_label(*args: Any, **_: Any) -> tuple[str, str] | None:
     """The feature prefix of a button or form the bot owns ("faq", "ci"...), never the rest of the
     custom id (which can hold entry ids, days or alert numbers)."""
+    interaction = _interaction(args)
     kind = getattr(getattr(interaction, "type", None), "name", "")
     if kind not in {"component", "modal_submit"}:
         return None
     custom_id = str((getattr(interaction, "data", None) or {}).get("custom_id", ""))
-    if not bot.app.router.owns(custom_id):
+    router = getattr(getattr(getattr(interaction, "client", None), "app", None), "router", None)
+    if router is None or not router.owns(custom_id):
         return None
     return ("button" if kind == "component" else "form", custom_id.split(":", 1)[0])

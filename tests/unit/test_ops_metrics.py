@@ -49,8 +49,9 @@ def test_triage_levels_outside_the_five_words_are_not_labels() -> None:
     assert names <= metrics.TRIAGE_LEVELS | {"other", None}
 
 
-def component(kind: str, custom_id: str) -> SimpleNamespace:
-    return SimpleNamespace(type=SimpleNamespace(name=kind), data={"custom_id": custom_id})
+def component(kind: str, custom_id: str, client: object) -> SimpleNamespace:
+    return SimpleNamespace(type=SimpleNamespace(name=kind), data={"custom_id": custom_id}, response=None,
+                           client=client)
 
 
 def test_component_labels_are_the_feature_prefix_of_owned_ids_only() -> None:
@@ -61,10 +62,11 @@ def test_component_labels_are_the_feature_prefix_of_owned_ids_only() -> None:
 
     router.add("faq", handler)  # type: ignore[arg-type]
     bot = SimpleNamespace(app=SimpleNamespace(router=router))
-    assert metrics.component_label(bot, component("component", "faq:vote:pacing:up")) == ("button", "faq")
-    assert metrics.component_label(bot, component("modal_submit", "faq:form:123456789")) == ("form", "faq")
-    assert metrics.component_label(bot, component("component", "someone-elses-button")) is None
-    assert metrics.component_label(bot, component("application_command", "faq:x")) is None
+    assert metrics.component_label(bot, component("component", "faq:vote:pacing:up", bot)) == ("button", "faq")
+    assert metrics.component_label(component("modal_submit", "faq:form:123456789", bot)) == ("form", "faq")
+    assert metrics.component_label(bot, component("component", "someone-elses-button", bot)) is None
+    assert metrics.component_label(bot, component("application_command", "faq:x", bot)) is None
+    assert metrics.component_label(bot) is None  # no interaction among the arguments: not counted
 
 
 def test_notify_speaks_systemds_protocol_and_is_silent_outside_it() -> None:
