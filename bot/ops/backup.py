@@ -110,6 +110,7 @@ def _size(count: int) -> str:
 
 
 def pg_guidance(url: DatabaseUrl, action: str) -> str:
+    """What to run instead on PostgreSQL (its own tools), with the password hidden."""
     shown = url.shown
     name = (urlsplit(url.target).path or "/").lstrip("/") or "supportbot"
     if action == "backup":
@@ -182,6 +183,7 @@ def _key_lines(settings: Settings, target: Path, snapshot: Snapshot, with_key: b
 
 
 def backup_command(settings: Settings, target: Path, *, with_key: bool = False) -> int:
+    """``supportbot backup``: 0 when made, 1 when refused, 2 on PostgreSQL (guidance printed)."""
     import sys
 
     if settings.database.dialect == "postgresql":
@@ -209,6 +211,7 @@ def _configured_ring(settings: Settings) -> tuple[Keyring | None, str]:
 
 
 def verify_restorable(settings: Settings, source: Path) -> Snapshot:
+    """Everything checked before a restore may replace anything, or :class:`BackupError` saying why."""
     snapshot = inspect(source)
     latest = latest_version()
     if snapshot.version == 0:
@@ -231,6 +234,7 @@ def verify_restorable(settings: Settings, source: Path) -> Snapshot:
 
 
 def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[str]:
+    """Put the backup in place of the database (see the module docstring); the lines to print."""
     target = Path(settings.database.target)
     if str(target) == ":memory:":
         raise BackupError("DATABASE_PATH is :memory:; there is no file to restore into")
@@ -275,6 +279,7 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[
 
 
 def restore_command(settings: Settings, source: Path, *, replace: bool = False) -> int:
+    """``supportbot restore``: 0 when restored, 1 when refused, 2 on PostgreSQL (guidance printed)."""
     import sys
 
     if settings.database.dialect == "postgresql":

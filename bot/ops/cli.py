@@ -8,6 +8,7 @@ from bot.config import Settings
 
 
 def ops_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``backup``, ``restore`` or ``health``, by the parsed command line; the exit status."""
     if args.command == "backup":
         from bot.ops.backup import backup_command
 

@@ -33,6 +33,7 @@ Check = dict[str, Any]
 
 
 def check_database(settings: Settings) -> Check:
+    """Reachable and at the latest migration, read without writing (SQLite) or through the backend."""
     url = settings.database
     if url.dialect == "postgresql":
         return check_postgres(url)
@@ -117,6 +118,7 @@ def bot_running(database: Path) -> bool:
 
 
 def check_safety(settings: Settings) -> Check:
+    """The whole safety set loads, as start-up demands (rules, exemplars, model, resources)."""
     from bot.care.service import load_safety_content
     from bot.problems import Severity
 
@@ -132,6 +134,7 @@ def check_safety(settings: Settings) -> Check:
 
 
 def check_content(settings: Settings) -> Check:
+    """Published FAQ entries load from the content folder."""
     from bot.faq.library import FaqLibrary
 
     try:
@@ -145,6 +148,7 @@ def check_content(settings: Settings) -> Check:
 
 
 def check_metrics(settings: Settings, *, now: float | None = None) -> Check:
+    """With the endpoint on: it answers, and the event loop ticked recently (``now`` for tests)."""
     if settings.metrics_port is None:
         return {"ok": True, "enabled": False}
     url = f"http://{metrics.METRICS_HOST}:{settings.metrics_port}/metrics"
@@ -166,6 +170,7 @@ def check_metrics(settings: Settings, *, now: float | None = None) -> Check:
 
 
 def heartbeat_of(body: str) -> float | None:
+    """The heartbeat gauge's value in a scrape, or None when it is missing or the text is not metrics."""
     from prometheus_client.parser import text_string_to_metric_families
 
     try:
@@ -187,6 +192,7 @@ def health(settings: Settings) -> tuple[bool, Check]:
 
 
 def health_command(settings: Settings) -> int:
+    """``supportbot health``: print the one-line report; 0 when healthy, 1 when not."""
     ok, report = health(settings)
     print(json.dumps(report, ensure_ascii=False, separators=(",", ":")), flush=True)
     return 0 if ok else 1

@@ -90,6 +90,7 @@ def triage_level(level: str) -> None:
 
 
 def reminder_sent_late(seconds: float) -> None:
+    """Record how late one reminder DM went out after its due time."""
     REMINDER_LAG.observe(max(0.0, seconds))
 
 
@@ -198,11 +199,13 @@ def _interaction(args: tuple[Any, ...]) -> Any:
 
 
 def command_label(*args: Any, **_: Any) -> tuple[str, str] | None:
+    """A slash command's label: its qualified name (``checkin log``)."""
     command = getattr(_interaction(args), "command", None)
     return None if command is None else ("command", str(command.qualified_name))
 
 
 def autocomplete_label(*args: Any, **_: Any) -> tuple[str, str] | None:
+    """An autocomplete request's label: the command it completes for."""
     command = getattr(_interaction(args), "command", None)
     return None if command is None else ("autocomplete", str(command.qualified_name))
 
