@@ -180,6 +180,12 @@ def test_compose_names_only_real_settings_and_documented_variables(compose: dict
     password = re.search(r"postgresql://[^:]+:([^@]+)@", env["DATABASE_URL"])
     assert password and password.group(1).startswith("${POSTGRES_PASSWORD")
     assert env["METRICS_PORT"] == image_env()["METRICS_PORT"]
+    # .env (a copy of .env.example) is the env_file: its relative paths would point inside the
+    # read-only image, so compose's environment (which wins over env_file) must set each one again.
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    paths = {name for name in ("DATABASE_PATH", "CONTENT_DIR") if re.search(rf"^{name}=\S", example, re.MULTILINE)}
+    assert paths and paths <= set(env)
+    assert all(env[name].startswith("/") for name in paths)
 
 
 # -- the systemd unit ------------------------------------------------------------------------------
