@@ -128,7 +128,10 @@ def observed(label: Label) -> Callable[[F], F]:
     def wrap(handler: F) -> F:
         @functools.wraps(handler)
         async def timed(*args: Any, **kwargs: Any) -> Any:
-            found = label(*args, **kwargs)
+            try:
+                found = label(*args, **kwargs)
+            except Exception:  # e.g. a command Discord knows and the bot does not: not counted
+                found = None
             if found is None or found[0] not in KINDS:
                 return await handler(*args, **kwargs)
             kind, name = found
@@ -196,6 +199,17 @@ class MetricsServer:
 
 def _interaction(args: tuple[Any, ...]) -> Any:
     return next((a for a in args if hasattr(a, "response") and hasattr(a, "type")), None)
+
+
+def tree_label(*args: Any, **_: Any) -> tuple[str, str] | None:
+    """What the command tree is handling: a slash command or an autocomplete request, by name."""
+    interaction = _interaction(args)
+    kind = getattr(getattr(interaction, "type", None), "name", "")
+    if kind == "application_command":
+        return command_label(interaction)
+    if kind == "autocomplete":
+        return autocomplete_label(interaction)
+    return None
 
 
 def command_label(*args: Any, **_: Any) -> tuple[str, str] | None:
