@@ -246,6 +246,8 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[
     if not lock.try_exclusive():
         raise BackupError(f"a bot is running on {target}; stop it before restoring (nothing was changed)")
     try:
+        if lock.path is not None:  # a lock file this restore created must stay the bot's to open
+            _match_owner(lock.path, target.parent)
         if target.exists() and not replace:
             current = inspect(target)
             raise BackupError(
