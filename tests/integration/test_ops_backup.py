@@ -5,6 +5,7 @@ file, a newer schema and a key that cannot open it, before anything is replaced.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -202,3 +203,20 @@ def test_command_line_backup_and_restore(settings: Settings, tmp_path: Path, mon
 async def _start_once(settings: Settings) -> None:
     app = await SupportApp.open(settings)
     await app.close()
+
+
+def test_a_restored_database_and_its_lock_belong_to_the_folders_owner(settings: Settings, tmp_path: Path) -> None:
+    """Run as root (``sudo supportbot restore``), files it creates would lock the bot's own user out."""
+    asyncio.run(_start_once(settings))
+    saved = tmp_path / "saved.sqlite3"
+    backup(settings, saved)
+    fresh = tmp_path / "new-server" / "state"
+    fresh.mkdir(parents=True)
+    if os.geteuid() == 0:  # as root, give the folder to another user, as systemd gives it to the bot's
+        os.chown(fresh, 12_345, 12_345)
+    target = settings.model_copy(update={"database_path": fresh / "supportbot.sqlite3",
+                                         "data_key_file": key_file_path(settings)})
+    restore(target, saved)
+    owner = fresh.stat().st_uid
+    assert (fresh / "supportbot.sqlite3").stat().st_uid == owner
+    assert (fresh / "supportbot.sqlite3.lock").stat().st_uid == owner
