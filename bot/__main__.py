@@ -290,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
     p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
     p_automod.add_argument("--json", action="store_true", help="one JSON object")
+    p_backup = sub.add_parser("backup", help="copy the SQLite database consistently, even while the bot runs")
+    p_backup.add_argument("path", type=Path, help="the new backup file (or a folder to put a dated one in)")
+    p_backup.add_argument("--with-key", action="store_true", help="also copy the data key file to PATH.key (store it apart)")
+    p_restore = sub.add_parser("restore", help="replace the database with a backup (the bot must be stopped)")
+    p_restore.add_argument("path", type=Path, help="the backup file")
+    p_restore.add_argument("--replace", action="store_true", help="replace an existing database")
+    sub.add_parser("health", help="one line of JSON; exit 0 when the bot can serve (for Docker and systemd)")
     p_db = sub.add_parser("db", help="the database: copy a deployment to another database")
     db_sub = p_db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     p_copy = db_sub.add_parser("copy", help="copy every table into an empty database, verified by row counts and checksums")
@@ -328,6 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.watch.plan_cli import automod_command
 
             return automod_command(settings, args.rules, args.json)
+        if args.command in {"backup", "restore", "health"}:
+            from bot.ops.cli import ops_command
+
+            return ops_command(settings, args)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir, args.on)
         if args.command == "db":

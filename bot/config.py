@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     watch_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
     # Test-only: send all Discord traffic to this base URL (the local fake Discord).
     discord_api_base: str | None = None
+    # Operations: the Prometheus metrics endpoint's port on 127.0.0.1 (off when unset).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -75,6 +77,11 @@ class Settings(BaseSettings):
                      "database_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_off(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("discord_api_base")

@@ -66,6 +66,15 @@ class RunLock:
             self.release()
             raise DataKeyError("the bot is running on this database; stop it before rotating the key") from None
 
+    def try_exclusive(self) -> bool:
+        """Take the lock exclusively if no bot holds it (restore); False while one runs."""
+        try:
+            self._take(fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.release()
+            return False
+        return True
+
     def _take(self, mode: int) -> None:
         if self.path is None:
             return

@@ -21,6 +21,7 @@ from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
 from bot.care.triage import Level, Triage, load_rules
+from bot.ops import metrics
 from bot.permissions import admins
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
@@ -146,7 +147,9 @@ class CareService:
     def classify(self, text: str) -> Triage:
         if self.triager is None:
             return Triage(Level.NONE)
-        return self.triager.classify(text)
+        triage = self.triager.classify(text)
+        metrics.triage_level("gentle" if triage.gentle and triage.level is Level.NONE else triage.level.value)
+        return triage
 
     async def country_for(self, actor: Actor) -> str | None:
         """The member's own country, else the server's default, else None (international)."""

@@ -23,6 +23,7 @@ from bot.checkins.buttons import BARE
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.timezones import local_day
 from bot.notify import Delivery, Outbox
+from bot.ops import metrics
 from bot.ui import Button, Reply, Style
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class Reminders:
             if member.user_id not in sends:
                 result.skipped += 1
                 continue
+            metrics.reminder_sent_late((now - member.next_reminder_at).total_seconds())  # type: ignore[operator]
             await self._deliver(member, due_day, result)
         return result
 
