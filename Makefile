@@ -50,10 +50,13 @@ lint: $(DEVSTAMP)
 check: $(STAMP)
 	$(BIN)/supportbot content check
 
+# PYTEST_ARGS="-n auto" spreads the suite over every core (pytest-xdist; tests share no files or ports).
+PYTEST_ARGS ?=
+
 test: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/supportbot content check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(DEVSTAMP)
 	@for b in faq checkins burst triage e2e watch privacy backup; do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py --quick || exit 1; done

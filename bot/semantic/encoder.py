@@ -9,10 +9,11 @@ installed) and runs it with a small C engine through ctypes; it embeds one short
 
 Each call holds one model handle: a handle is not documented as safe to share between threads,
 and the bot calls the encoder from worker threads so the event loop never waits on it. One handle
-per core (``ENCODER_THREADS``, default: 2, or 1 on a one-core host) lets questions
-that arrive together be embedded side by side instead of queueing behind one lock: under load at
-10 questions in flight, the queue for a single handle *was* the /faq latency tail. Handles share
-the memory-mapped weights; each runs its engine on one thread, so none spins waiting for another.
+per core (``ENCODER_THREADS``, default: 2, or 1 on a one-core host) lets questions that arrive
+together be embedded side by side instead of queueing behind one lock: at 10 questions in flight
+the /faq latency is that queue (every question is embedded once, about 35 ms of CPU for a short
+one), not the event loop. Handles share the memory-mapped weights; each runs its engine on one
+thread, so none spins waiting for another.
 
 The last few single texts embedded are remembered (by a hash, never the words): a ``/faq`` question
 is embedded by the safety triage and then by the hybrid search, which (unless cleaning changed it)

@@ -89,7 +89,9 @@ async def test_reject_from_a_button_asks_for_a_reason(world: World) -> None:
     opened = await world.fake.slash("faq-admin edit", id="pacing", user=world.admin)
     values = {f.custom_id: f.value or "" for f in opened.modal.fields}
     values["summary"] = values["summary"] + " Rest is part of pacing too."
-    await world.fake.submit_modal(opened, values, user=world.admin)
+    # The whole entry (~2,000 characters) is screened first: on a busy host that takes the model
+    # seconds, so the bot defers within Discord's 3 s (the fake enforces it) and answers after.
+    await world.fake.submit_modal(opened, values, user=world.admin, timeout=30)
     review = await world.fake.slash("faq-admin review", user=world.mod, check=False)
     reject = next(c for c in review.components if c.label.startswith("Reject"))
     form = await world.fake.click(review, reject.custom_id, user=world.mod)
@@ -115,7 +117,7 @@ async def test_a_slow_form_is_deferred_privately_then_answered(world: World) -> 
         return await triage(actor, text)
 
     world.app.core.screen.use(slow_screen)
-    done = await world.fake.submit_modal(opened, values, user=world.admin)
+    done = await world.fake.submit_modal(opened, values, user=world.admin, timeout=30)
     assert done.deferred and done.ephemeral
     assert "draft #" in done.text.lower()
     assert any("Rest is part of pacing too." in text for text in screened)  # screened before anything else
