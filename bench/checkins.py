@@ -60,7 +60,8 @@ def populate(path: Path, members: int, rng: random.Random) -> None:
                 day = (TODAY - timedelta(days=offset + 1)).isoformat()
                 rows.append((user, day, rng.randint(0, 10), rng.randint(0, 10), rng.randint(0, 10), None,
                              rng.randint(1, 5), int(rng.random() < 0.1), None, stamp, stamp))
-        conn.executemany("INSERT INTO checkins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO checkins (user_id, day, pain, fatigue, sleep, fog, mood, flare, note, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
     conn.close()
 
