@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
 from bot.endpoint import point_discord_at
 from bot.notify import Delivery, Outbox
+from bot.sharding import IdentifyGate, LocalIdentifyGate, PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
@@ -163,10 +164,11 @@ class DiscordOutbox(Outbox):
             return Delivery.FAILED
         return Delivery.SENT
 
-    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
+    async def to_member(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> Delivery:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(**message_kwargs(reply))
+            # discord.py sends a nonce with enforce_nonce: Discord then creates one message per key.
+            await dm.send(**message_kwargs(reply), nonce=nonce)
         except discord.Forbidden as exc:
             if exc.code in DMS_CLOSED_CODES:
                 return Delivery.DMS_CLOSED
@@ -196,6 +198,21 @@ class SupportBot(commands.Bot):
         )
         self.app = app
         self._background: list[asyncio.Task[None]] = []
+        # Sharded processes wait their turn to IDENTIFY here (see bot/sharding/identify.py).
+        self.identify_gate: IdentifyGate | None = None
+        self._max_concurrency: int | None = None
+
+    @property
+    def owns_shard_zero(self) -> bool:
+        """Shard 0 receives DMs; its process alone syncs commands and makes once-per-bot posts."""
+        return self.app.settings.owns_shard_zero
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        """Whether this process receives the events of this guild (None: a DM, shard 0's)."""
+        settings = self.app.settings
+        if guild_id is None or settings.shard_count is None or settings.shard_ids is None:
+            return guild_id is not None or self.owns_shard_zero
+        return shard_of(guild_id, settings.shard_count) in settings.shard_ids
 
     async def setup_hook(self) -> None:
         await self.app.start()
@@ -203,14 +220,15 @@ class SupportBot(commands.Bot):
         await self.load_features()
         self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
         self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
-        self._background.append(asyncio.create_task(self._post_startup_problems()))
+        if self.owns_shard_zero:  # once per bot, not once per process
+            self._background.append(asyncio.create_task(self._post_startup_problems()))
         # The content, search index, rules and libraries loaded above live as long as the
         # process. Measured: a full garbage collection over them takes ~75 ms, which showed up as
         # the slowest 1 % of answers under load. Freezing moves them out of the collector's sight.
         gc.collect()
         gc.freeze()
         guild = self.app.settings.dev_guild_id
-        if guild is not None:
+        if guild is not None and self.owns_shard_zero:
             self.tree.copy_global_to(guild=discord.Object(guild))
             synced = await self.tree.sync(guild=discord.Object(guild))
             log.info("synced %d commands to the development server", len(synced))
@@ -261,7 +279,7 @@ class SupportBot(commands.Bot):
             return
         data = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
-        if not self.app.router.owns(custom_id):
+        if not self.app.router.owns(custom_id) or not self.owns_guild(interaction.guild_id):
             return
         values = modal_values(data) if interaction.type is discord.InteractionType.modal_submit else {}
         try:
@@ -271,8 +289,21 @@ class SupportBot(commands.Bot):
             await report_unexpected(interaction, exc)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        if self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
+        if self.identify_gate is not None:
+            if self._max_concurrency is None:
+                self._max_concurrency = await self._fetch_max_concurrency()
+            await self.identify_gate.before_identify(shard_id or 0, self._max_concurrency, initial=initial)
+        elif self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
             await super().before_identify_hook(shard_id, initial=initial)
+
+    async def _fetch_max_concurrency(self) -> int:
+        """How many IDENTIFYs Discord allows per 5 s (``GET /gateway/bot``); 1 if it cannot say."""
+        try:
+            _, _, limits = await self.http.get_bot_gateway()
+            return max(1, int(limits["max_concurrency"]))
+        except (discord.HTTPException, discord.GatewayNotFound, KeyError, TypeError, ValueError):
+            log.warning("could not read max_concurrency from Discord; identifying one shard at a time")
+            return 1
 
     async def _scan_reminders(self) -> None:
         await self.wait_until_ready()
@@ -309,7 +340,14 @@ class SupportBot(commands.Bot):
         try:
             await super().close()
         finally:
+            if self.identify_gate is not None:
+                await self.identify_gate.close()
             await self.app.close()
+
+
+class ShardedSupportBot(SupportBot, commands.AutoShardedBot):
+    """The same bot over ``SHARD_IDS`` of ``SHARD_COUNT`` shards (discord.py's AutoShardedBot):
+    several processes, each with its own shard ids, serve one bot between them."""
 
 
 async def create_bot(settings: Settings, *, clock: Clock | None = None) -> SupportBot:
@@ -321,7 +359,20 @@ async def create_bot(settings: Settings, *, clock: Clock | None = None) -> Suppo
         point_discord_at(settings.discord_api_base)
     app = await SupportApp.open(settings, clock=clock, start=False)
     fake = settings.discord_api_base is not None
-    return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    if settings.shard_count is None:
+        return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    bot = ShardedSupportBot(app, guild_ready_timeout=0.05 if fake else 2.0, shard_count=settings.shard_count,
+                            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None)
+    bot.identify_gate = identify_gate_for(settings)
+    return bot
+
+
+def identify_gate_for(settings: Settings) -> IdentifyGate:
+    """A lock every process sees on PostgreSQL; with SQLite (one process) a lock in memory."""
+    url = str(getattr(settings, "database_url", "") or "")
+    if url.startswith(("postgresql", "postgres:")):
+        return PostgresIdentifyGate(url)
+    return LocalIdentifyGate()
 
 
 def modal_values(data: Any) -> dict[str, str]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     watch_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
     # Test-only: send all Discord traffic to this base URL (the local fake Discord).
     discord_api_base: str | None = None
+    # Sharding: how many gateway shards the whole bot runs (the same number in every process) and
+    # which of them this process runs. Unset: one unsharded connection, as a small bot needs.
+    shard_count: int | None = Field(default=None, ge=1, le=65_536)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None  # "0,1": parsed below, not as JSON
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -66,7 +70,7 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file",
-                     mode="before")
+                     "shard_count", "shard_ids", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -75,6 +79,39 @@ class Settings(BaseSettings):
     @classmethod
     def _loopback_only(cls, value: str | None) -> str | None:
         return None if value is None else loopback_base_url(value)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        """``SHARD_IDS=0,1`` (commas or spaces) as well as a list."""
+        if isinstance(value, str):
+            parts = [p for p in value.replace(",", " ").split() if p]
+            try:
+                return tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be shard numbers separated by commas, e.g. 0,1") from None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards, the same in every process)")
+        ids = self.shard_ids
+        if not ids or len(set(ids)) != len(ids) or any(not 0 <= i < self.shard_count for i in ids):
+            raise ValueError(f"SHARD_IDS must be distinct numbers from 0 to {self.shard_count - 1} (SHARD_COUNT - 1)")
+        self.shard_ids = tuple(sorted(ids))
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    @property
+    def owns_shard_zero(self) -> bool:
+        """Shard 0 gets DMs and is the one process that syncs commands and posts once per bot."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     def token(self) -> str:
         """The bot token, or :class:`SettingsError` with the one-sentence how-to."""
@@ -142,7 +179,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        if not first["loc"]:  # a rule across settings: its message names them (never echo the input)
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ") + ".") from None
+        name = str(first["loc"][0]).upper()
         value = first.get("input")
         shown = "" if "token" in name.lower() or "key" in name.lower() else f" (got {value!r})"
-        raise SettingsError(f"{name} is not valid: {first['msg']}{shown}.") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is not valid: {message}{shown}.") from None

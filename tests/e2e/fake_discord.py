@@ -1288,6 +1288,8 @@ class FakeDiscord:
         self._dms_closed: set[int] = set()
         self._left_users: set[int] = set()  # left a guild: DMs need a guild shared with the bot
         self.messages: dict[int, FakeMessage] = {}
+        self._nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id (enforce_nonce)
+        self.nonce_repeats = 0  # messages not created again because their nonce was already used
         self._attachments: dict[int, FakeFile] = {}
 
         self.global_commands: list[dict[str, Any]] = []
@@ -2547,9 +2549,18 @@ class FakeDiscord:
         if channel.is_dm and channel.recipient is not None and self._no_shared_guild(channel.recipient):
             raise _HTTPError(403, 50278)
         data = rec.json if isinstance(rec.json, dict) else {}
+        # enforce_nonce: a second message with the same nonce from the same author in the last few
+        # minutes is not created; Discord answers with the first one (idempotent retries).
+        nonce_key = (channel.id, str(data["nonce"])) if data.get("enforce_nonce") and data.get("nonce") else None
+        if nonce_key is not None and nonce_key in self._nonces:
+            self.nonce_repeats += 1
+            return 200, self.messages[self._nonces[nonce_key]].raw
         flags = int(data.get("flags") or 0) & (SUPPRESS_EMBEDS | COMPONENTS_V2 | (1 << 12))
         msg_type = 19 if data.get("message_reference") else 0
         message = self._new_message(channel.id, data, rec.files, msg_type=msg_type, flags=flags)
+        if nonce_key is not None:
+            self._nonces[nonce_key] = message.id
+            message.raw["nonce"] = nonce_key[1]
         if channel.guild_id is not None:
             message.raw["guild_id"] = str(channel.guild_id)
         return 200, message.raw
