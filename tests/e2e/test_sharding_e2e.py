@@ -1,0 +1,131 @@
+"""Sharded bot processes against the fake Discord: each process gets exactly its shards' guilds,
+only shard 0's process syncs commands, 4011 when a shard would hold too many guilds, identify
+spacing per bucket, and reminder DMs sent once per idempotency key.
+
+Each "process" is a bot with its own database file and client in this event loop; two of them
+against one fake is what two processes against Discord look like from the gateway's side."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.client import ShardedSupportBot, SupportBot, create_bot
+from bot.config import Settings
+from bot.sharding import shard_of
+from bot.ui import Reply
+from tests.conftest import CONTENT
+
+from .fake_discord import BotCrashed, FakeDiscord, running_client
+from .fake_shards import IdentifyLimiter
+
+TOKEN = "fake-bot-token"
+
+
+def settings_for(tmp_path: Path, fake: FakeDiscord, name: str, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=TOKEN,
+        database_path=tmp_path / name / "bot.sqlite3",
+        content_dir=CONTENT,
+        discord_api_base=fake.url,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def spread_guilds(fake: FakeDiscord, count: int) -> list[int]:
+    """Guilds whose ids fall on every shard (ids made in one millisecond would all share one)."""
+    return [fake.guild(f"Group {i}", guild_id=((1_000 + i) << 22) | 7).id for i in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def started(fake: FakeDiscord, bot: SupportBot, ready_within: float = 20.0) -> AsyncIterator[SupportBot]:
+    async with running_client(fake, bot, token=TOKEN, ready_timeout=ready_within):
+        yield bot
+
+
+def test_settings_refuse_shard_ids_outside_the_count() -> None:
+    from bot.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="SHARD_IDS must be distinct numbers from 0 to 3"):
+        load_settings(_env_file=None, shard_count=4, shard_ids="3,4")
+    with pytest.raises(SettingsError, match="SHARD_IDS needs SHARD_COUNT"):
+        load_settings(_env_file=None, shard_ids="0")
+    assert load_settings(_env_file=None, shard_count=4, shard_ids="3, 1").shard_ids == (1, 3)
+
+
+async def test_two_processes_get_disjoint_guild_sets_that_cover_every_guild(tmp_path: Path) -> None:
+    async with FakeDiscord(max_concurrency=2, identify_window=5.0) as fake:
+        guilds = spread_guilds(fake, 12)
+        dev = guilds[0]
+        first = await create_bot(settings_for(tmp_path, fake, "a", shard_count=2, shard_ids="0", dev_guild_id=dev))
+        second = await create_bot(settings_for(tmp_path, fake, "b", shard_count=2, shard_ids="1", dev_guild_id=dev))
+        assert isinstance(first, ShardedSupportBot) and isinstance(second, ShardedSupportBot)
+        async with started(fake, first), started(fake, second):
+            mine = {g.id for g in first.guilds}
+            theirs = {g.id for g in second.guilds}
+            assert mine and theirs and not mine & theirs
+            assert mine | theirs == set(guilds)
+            assert all(shard_of(g, 2) == 0 for g in mine) and all(shard_of(g, 2) == 1 for g in theirs)
+            assert {tuple(p["shard"]) for p in fake.identify_payloads} == {(0, 2), (1, 2)}
+            # Commands are synced by the process that owns shard 0 only.
+            assert len(fake.requests_to("PUT /applications/{a}/guilds/{g}/commands")) == 1
+            assert first.owns_shard_zero and not second.owns_shard_zero
+            assert first.owns_guild(None) and not second.owns_guild(None)  # DMs are shard 0's
+        fake.assert_clean()
+
+
+async def test_an_unsharded_bot_with_too_many_guilds_is_closed_with_4011(tmp_path: Path) -> None:
+    async with FakeDiscord(max_guilds_per_shard=3) as fake:
+        spread_guilds(fake, 5)
+        bot = await create_bot(settings_for(tmp_path, fake, "solo"))
+        assert type(bot) is SupportBot
+        with pytest.raises(BotCrashed) as crashed:
+            async with started(fake, bot, ready_within=10.0):
+                pass
+        closed = crashed.value.__cause__
+        assert isinstance(closed, discord.ConnectionClosed) and closed.code == 4011
+        assert any(what == "sharding_required" for _, what, _ in fake.gateway_log)
+
+
+async def test_the_same_bot_sharded_in_two_fits_and_gets_every_guild(tmp_path: Path) -> None:
+    async with FakeDiscord(max_guilds_per_shard=3, max_concurrency=2, identify_window=5.0) as fake:
+        guilds = spread_guilds(fake, 5)
+        bot = await create_bot(settings_for(tmp_path, fake, "pair", shard_count=2))
+        async with started(fake, bot):
+            assert {g.id for g in bot.guilds} == set(guilds)
+            assert sorted(bot.shards) == [0, 1]
+
+
+@pytest.mark.slow
+async def test_identifies_in_one_bucket_are_five_seconds_apart(tmp_path: Path) -> None:
+    # One bucket (max_concurrency 1) and a fake that refuses a second IDENTIFY within 5 s: both
+    # shards must be accepted first time, 5 s apart.
+    async with FakeDiscord(max_concurrency=1, identify_window=5.0) as fake:
+        spread_guilds(fake, 4)
+        bot = await create_bot(settings_for(tmp_path, fake, "spaced", shard_count=2))
+        async with started(fake, bot, ready_within=20.0):
+            limiter: IdentifyLimiter = fake.identify_limiter
+            assert limiter.rejected == 0 and len(limiter.log) == 2
+            gap = limiter.min_gap()
+            assert gap is not None and gap >= 5.0
+
+
+async def test_a_repeated_reminder_key_makes_one_dm(tmp_path: Path) -> None:
+    async with FakeDiscord() as fake:
+        guild = fake.guild("Fibro Friends")
+        alice = fake.user("alice", guild=guild)
+        bot = await create_bot(settings_for(tmp_path, fake, "dm"))
+        async with started(fake, bot):
+            outbox = bot.app.outbox
+            reply = Reply(content="Your check-in reminder", ephemeral=False)
+            results = await asyncio.gather(*(outbox.to_member(alice.id, reply, nonce="k1") for _ in range(2)))
+            await outbox.to_member(alice.id, reply, nonce="k2")
+            assert all(r.value == "sent" for r in results)
+            assert len(fake.dms_for(alice)) == 2 and fake.nonce_repeats == 1
+        fake.assert_clean()
