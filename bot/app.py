@@ -156,7 +156,7 @@ class SupportApp:
         lock = RunLock(settings.database_path)
         lock.share()  # `supportbot keys rotate` waits for no one: it refuses while this is held
         try:
-            db = await Database.open(settings.database_path, migrate=False)
+            db = await Database.open(settings.database, migrate=False)
         except BaseException:
             lock.release()
             raise

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.db.url import DatabaseUrl, parse_database_url
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 TOKEN_HELP = (
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     database_path: Path = Path("data/supportbot.sqlite3")
+    # Which database: ``sqlite:///path`` (then it replaces DATABASE_PATH) or ``postgresql://…``.
+    # Unset: SQLite at DATABASE_PATH. With PostgreSQL, DATABASE_PATH's folder still holds the
+    # key file (unless DATA_KEY or DATA_KEY_FILE say otherwise) and the console's files.
+    database_url: str | None = None
     content_dir: Path = Path("content")
     dev_guild_id: int | None = Field(default=None, gt=0)
     log_level: LogLevel = "INFO"
@@ -70,7 +76,7 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file",
-                     "shard_count", "shard_ids", mode="before")
+                     "database_url", "shard_count", "shard_ids", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -112,6 +118,30 @@ class Settings(BaseSettings):
     def owns_shard_zero(self) -> bool:
         """Shard 0 gets DMs and is the one process that syncs commands and posts once per bot."""
         return self.shard_ids is None or 0 in self.shard_ids
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_database_url(value)  # DatabaseUrlError is a ValueError: one line naming the variable
+        return value
+
+    @model_validator(mode="after")
+    def _sqlite_url_sets_path(self) -> Settings:
+        if self.database_url is not None:
+            url = parse_database_url(self.database_url)
+            if url.dialect == "sqlite":
+                self.database_path = Path(url.target)
+        return self
+
+    @property
+    def database(self) -> DatabaseUrl:
+        """The database to open: DATABASE_URL when set, else SQLite at DATABASE_PATH."""
+        if self.database_url is not None:
+            url = parse_database_url(self.database_url)
+            if url.dialect == "postgresql":
+                return url
+        return DatabaseUrl("sqlite", str(self.database_path))
 
     def token(self) -> str:
         """The bot token, or :class:`SettingsError` with the one-sentence how-to."""

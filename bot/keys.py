@@ -232,7 +232,7 @@ async def rotate_keys(settings: Settings) -> str:
     lock = RunLock(settings.database_path)
     lock.exclusive()
     try:
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
     except BaseException:
         lock.release()
         raise

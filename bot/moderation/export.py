@@ -104,11 +104,11 @@ async def export_command_async(settings: Settings, out_dir: Path, guild_id: int 
         print("Which server's revisions should be written? Set HOME_GUILD_ID (the server whose moderators own "
               "the content files) or pass --guild ID. Nothing was written.", file=out)
         return 1
-    database_path = Path(settings.database_path)
-    if not await asyncio.to_thread(database_path.exists):
+    database_path = settings.database.path
+    if database_path is not None and not await asyncio.to_thread(database_path.exists):
         print(f"There is no database at {database_path}, so there is nothing to export.", file=out)
         return 1
-    db = await Database.open(database_path)
+    db = await Database.open(settings.database)
     try:
         paths = await export_revisions(db, out_dir, guild, content_dir=Path(settings.content_dir))
         retired = [r.entry_id for r in await approved_revisions(db, guild) if r.kind == "retire"]
