@@ -369,9 +369,9 @@ async def create_bot(settings: Settings, *, clock: Clock | None = None) -> Suppo
 
 def identify_gate_for(settings: Settings) -> IdentifyGate:
     """A lock every process sees on PostgreSQL; with SQLite (one process) a lock in memory."""
-    url = str(getattr(settings, "database_url", "") or "")
-    if url.startswith(("postgresql", "postgres:")):
-        return PostgresIdentifyGate(url)
+    database = settings.database
+    if database.dialect == "postgresql":
+        return PostgresIdentifyGate(database.target)
     return LocalIdentifyGate()
 
 

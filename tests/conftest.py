@@ -13,6 +13,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ui import Actor
 
+# A throwaway PostgreSQL server for the tests marked ``postgresql`` (started only if one asks).
+pytest_plugins = ("tests.postgres_server",)
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 

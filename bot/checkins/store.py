@@ -261,7 +261,7 @@ class CheckinStore:
     @property
     def _skip_locked(self) -> str:
         """The row-locking clause of a queue claim; SQLite has none (and needs none)."""
-        return " FOR UPDATE SKIP LOCKED" if getattr(self.db, "dialect", "sqlite") == "postgresql" else ""
+        return " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
 
     async def checked_in(self, wanted: dict[int, date]) -> set[int]:
         """Which of these members already checked in on the given local day (one query)."""

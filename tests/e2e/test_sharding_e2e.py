@@ -8,6 +8,7 @@ against one fake is what two processes against Discord look like from the gatewa
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from bot.client import ShardedSupportBot, SupportBot, create_bot
 from bot.config import Settings
-from bot.sharding import shard_of
+from bot.sharding import PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 from tests.conftest import CONTENT
 
@@ -129,3 +130,22 @@ async def test_a_repeated_reminder_key_makes_one_dm(tmp_path: Path) -> None:
             assert all(r.value == "sent" for r in results)
             assert len(fake.dms_for(alice)) == 2 and fake.nonce_repeats == 1
         fake.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+async def test_processes_on_one_postgresql_database_take_turns_to_identify(tmp_path: Path, postgres_url: str) -> None:
+    # Two processes, one bucket: each identifies as soon as it can. Alone, each would identify
+    # at once and the fake would refuse the second; the advisory lock spaces them 5 s apart.
+    async with FakeDiscord(max_concurrency=1, identify_window=5.0) as fake:
+        spread_guilds(fake, 6)
+        shared = {"database_url": postgres_url, "data_key": base64.urlsafe_b64encode(bytes(range(32))).decode()}
+        first = await create_bot(settings_for(tmp_path, fake, "a", shard_count=2, shard_ids="0", **shared))
+        second = await create_bot(settings_for(tmp_path, fake, "b", shard_count=2, shard_ids="1", **shared))
+        assert isinstance(first.identify_gate, PostgresIdentifyGate)
+        async with started(fake, first), started(fake, second):
+            limiter: IdentifyLimiter = fake.identify_limiter
+            assert limiter.rejected == 0 and len(limiter.log) == 2
+            gap = limiter.min_gap()
+            assert gap is not None and gap >= 5.0
+            assert {g.id for g in first.guilds} | {g.id for g in second.guilds} == set(fake.guilds)

@@ -136,3 +136,41 @@ def test_the_idempotency_key_is_stable_per_member_and_day_and_fits_discord() -> 
     key = reminder_nonce(123, day)
     assert key == reminder_nonce(123, day) and len(key) <= 25
     assert key != reminder_nonce(124, day) and key != reminder_nonce(123, day + timedelta(days=1))
+
+
+# -- the same on PostgreSQL, where processes really run side by side -------------------------------
+
+
+@pytest.mark.postgresql
+async def test_four_processes_on_postgresql_claim_with_skip_locked_and_send_each_once(postgres_url: str) -> None:
+    clock = ManualClock(DUE + timedelta(seconds=30))
+    outboxes = [Outbox() for _ in range(4)]
+    processes = [Process(await Database.open(postgres_url), clock, out, batch=7) for out in outboxes]
+    try:
+        assert processes[0].db.dialect == "postgresql"
+        users = await enroll(processes[0], 300)
+        await asyncio.gather(*(p.reminders.scan(clock.now()) for p in processes))
+        sent = [u for out in outboxes for u in sent_to(out)]
+        assert sorted(sent) == users
+        assert sum(1 for out in outboxes if sent_to(out)) >= 2  # the work was shared
+    finally:
+        for p in processes:
+            await p.db.close()
+
+
+@pytest.mark.postgresql
+async def test_on_postgresql_a_dead_process_rows_come_back_after_the_lease(postgres_url: str) -> None:
+    clock = ManualClock(DUE + timedelta(seconds=5))
+    discord = Outbox()
+    dead = Process(await Database.open(postgres_url), clock, discord)
+    alive = Process(await Database.open(postgres_url), clock, discord)
+    try:
+        users = await enroll(alive, 20)
+        await dead.store.claim_due_reminders(clock.now(), dead.reminders.worker, clock.now() + dead.reminders.lease)
+        await dead.db.close()
+        assert (await alive.reminders.scan(clock.now())).sent == 0
+        clock.advance(alive.reminders.lease + timedelta(seconds=1))
+        assert (await alive.reminders.scan(clock.now())).sent == 20
+        assert sorted(sent_to(discord)) == users
+    finally:
+        await alive.db.close()
