@@ -28,7 +28,6 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog", "bot.watch.cog",
 )
 
-REMINDER_SCAN_SECONDS = 30.0
 DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
 # Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
 # 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
@@ -218,7 +217,8 @@ class SupportBot(commands.Bot):
         await self.app.start()
         self.app.outbox = DiscordOutbox(self)
         await self.load_features()
-        self._background.append(asyncio.create_task(self._every(REMINDER_SCAN_SECONDS, self._scan_reminders)))
+        scan_every = self.app.settings.reminder_scan_seconds
+        self._background.append(asyncio.create_task(self._every(scan_every, self._scan_reminders)))
         self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
         if self.owns_shard_zero:  # once per bot, not once per process
             self._background.append(asyncio.create_task(self._post_startup_problems()))

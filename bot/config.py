@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # which of them this process runs. Unset: one unsharded connection, as a small bot needs.
     shard_count: int | None = Field(default=None, ge=1, le=65_536)
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None  # "0,1": parsed below, not as JSON
+    # Reminders: how often each process looks for due reminders, and how long a claim on one lasts
+    # before another process may take it over (a process that died while sending). Keep the lease
+    # well under the few minutes Discord keeps a message's idempotency key.
+    reminder_scan_seconds: float = Field(default=30.0, ge=0.05, le=3600)
+    reminder_lease_seconds: float = Field(default=60.0, ge=1, le=120)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -109,7 +109,10 @@ class Reminders:
         who already checked in, the DMs, then one transaction moving the rows on."""
         result = ScanResult()
         while True:
-            due = await self.store.claim_due_reminders(now, self.worker, now + self.lease, self.batch)
+            # The lease runs from the claim, not from the scan's start: a long scan's later batches
+            # would otherwise be claimed already expired, and another process could take them.
+            lease_until = max(now, self.store.clock.now()) + self.lease
+            due = await self.store.claim_due_reminders(now, self.worker, lease_until, self.batch)
             if not due:
                 return result
             await self._handle(due, now, result)
@@ -135,7 +138,11 @@ class Reminders:
                 return member.user_id, await self.outbox.to_member(
                     member.user_id, reminder_reply(day), nonce=reminder_nonce(member.user_id, day))
 
-        outcomes = dict(await asyncio.gather(*(deliver(m, d) for m, d in sends)))
+        renewing = asyncio.create_task(self._renew([m.user_id for m in due]))
+        try:
+            outcomes = dict(await asyncio.gather(*(deliver(m, d) for m, d in sends)))
+        finally:
+            renewing.cancel()
         reminded = {m.user_id for m, _ in sends}
         finished = []
         for member, due_day, _, following in plans:
@@ -152,3 +159,14 @@ class Reminders:
             finished.append((member.user_id, member.next_reminder_at, due_day if member.user_id in reminded else None,
                              following))
         await self.store.finish_reminders(self.worker, finished)  # type: ignore[arg-type]
+
+    async def _renew(self, user_ids: list[int]) -> None:
+        """While a batch is being sent, keep its lease from running out (a slow Discord, a busy
+        machine): another process may take rows over only from a process that stopped."""
+        every = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.store.renew_claims(self.worker, user_ids, self.store.clock.now() + self.lease)
+            except Exception:  # a failed renewal only risks a retry, which the nonce makes harmless
+                log.warning("could not renew the claim on a batch of reminders")

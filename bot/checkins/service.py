@@ -103,7 +103,7 @@ class CheckinService:
     def __init__(self, app: SupportApp) -> None:
         self.app = app
         self.store = CheckinStore(app.db, app.clock, app.keyring)
-        self.reminders = Reminders(self.store, app)
+        self.reminders = Reminders(self.store, app, lease=timedelta(seconds=app.settings.reminder_lease_seconds))
 
     # -- helpers --------------------------------------------------------------------------------
 

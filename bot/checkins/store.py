@@ -258,6 +258,16 @@ class CheckinStore:
         )
         return [_member(r) for r in rows]
 
+    async def renew_claims(self, worker: str, user_ids: list[int], lease_until: datetime) -> int:
+        """Extend this worker's claims that it still holds; returns how many."""
+        if not user_ids:
+            return 0
+        marks = ", ".join("?" for _ in user_ids)
+        return await self.db.execute(
+            f"UPDATE checkin_members SET lease_until = ? WHERE claimed_by = ? AND user_id IN ({marks})",
+            (to_iso(lease_until), worker, *user_ids),
+        )
+
     @property
     def _skip_locked(self) -> str:
         """The row-locking clause of a queue claim; SQLite has none (and needs none)."""

@@ -131,6 +131,41 @@ async def test_a_reminder_sent_just_before_a_crash_is_not_sent_again(database: P
         await alive.db.close()
 
 
+class SlowDiscord(Outbox):
+    """DMs that wait until the test lets them through (a slow Discord, a busy machine)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def to_member(self, user_id: int, reply: object, *, nonce: str | None = None):  # type: ignore[override]
+        self.sending.set()
+        await self.go.wait()
+        return await super().to_member(user_id, reply, nonce=nonce)  # type: ignore[arg-type]
+
+
+async def test_a_slow_batch_keeps_its_lease_so_no_other_process_takes_it_over(database: Path) -> None:
+    clock = ManualClock(DUE + timedelta(seconds=5))
+    slow, other = SlowDiscord(), Outbox()
+    busy = await open_process(database, clock, slow)
+    busy.reminders.lease = timedelta(seconds=0.3)
+    idle = await open_process(database, clock, other)
+    try:
+        users = await enroll(busy, 5)
+        sending = asyncio.create_task(busy.reminders.scan(clock.now()))
+        await asyncio.wait_for(slow.sending.wait(), 5)
+        clock.advance(timedelta(seconds=0.31))  # the lease taken at the claim has run out...
+        await asyncio.sleep(0.35)  # ...but the busy process renewed it meanwhile
+        assert (await idle.reminders.scan(clock.now())).sent == 0
+        slow.go.set()
+        assert (await sending).sent == 5
+        assert sorted(sent_to(slow)) == users and sent_to(other) == []
+    finally:
+        await busy.db.close()
+        await idle.db.close()
+
+
 def test_the_idempotency_key_is_stable_per_member_and_day_and_fits_discord() -> None:
     day = DUE.date()
     key = reminder_nonce(123, day)
