@@ -28,6 +28,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog", "bot.watch.cog",
 )
 
+JOB_FINISH_SECONDS = 10.0  # at shutdown, how long a background job mid-run may take to finish
 DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
 # Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
 # 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
@@ -197,6 +198,7 @@ class SupportBot(commands.Bot):
         )
         self.app = app
         self._background: list[asyncio.Task[None]] = []
+        self._running_jobs: set[asyncio.Future[None]] = set()  # background jobs mid-run
         # Sharded processes wait their turn to IDENTIFY here (see bot/sharding/identify.py).
         self.identify_gate: IdentifyGate | None = None
         self._max_concurrency: int | None = None
@@ -324,19 +326,34 @@ class SupportBot(commands.Bot):
         await self.app.moderation.send_due_digests()
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
-        """Run a job forever; one failure is logged and never stops the loop."""
+        """Run a job forever; one failure is logged and never stops the loop. Stopping the loop
+        never stops a run half-way (see :meth:`close`)."""
         while True:
+            run = asyncio.ensure_future(job())
+            self._running_jobs.add(run)
+            run.add_done_callback(self._job_done)
             try:
-                await job()
+                await asyncio.shield(run)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("background job %s failed", getattr(job, "__name__", job))
             await asyncio.sleep(seconds)
 
+    def _job_done(self, run: asyncio.Future[None]) -> None:
+        self._running_jobs.discard(run)
+        if not run.cancelled():
+            run.exception()  # marks it retrieved: the loop logs it, if it was still waiting on the run
+
     async def close(self) -> None:
         for task in self._background:
             task.cancel()
+        if self._running_jobs and self.is_ready():  # before ready, every job is still waiting for it
+            # A reminder batch stopped between its DMs and recording them would be sent again by
+            # the next process (harmlessly, thanks to the nonce, but not needed): let it finish.
+            _, late = await asyncio.wait(set(self._running_jobs), timeout=JOB_FINISH_SECONDS)
+            for task in late:
+                task.cancel()
         try:
             await super().close()
         finally:

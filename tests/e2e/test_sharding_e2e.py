@@ -11,13 +11,16 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
 import pytest
 
 from bot.client import ShardedSupportBot, SupportBot, create_bot
+from bot.clock import ManualClock
 from bot.config import Settings
+from bot.db import Database
 from bot.sharding import PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 from tests.conftest import CONTENT
@@ -149,3 +152,31 @@ async def test_processes_on_one_postgresql_database_take_turns_to_identify(tmp_p
             gap = limiter.min_gap()
             assert gap is not None and gap >= 5.0
             assert {g.id for g in first.guilds} | {g.id for g in second.guilds} == set(fake.guilds)
+
+
+async def test_shutting_down_mid_batch_lets_the_reminder_batch_finish(tmp_path: Path) -> None:
+    # A deploy stops a process while a reminder DM is on its way (Discord answers 500 first, so
+    # discord.py retries after a second). The shutdown waits: the DM arrives once and the row is
+    # moved on, instead of being left claimed for another process to send again.
+    async with FakeDiscord() as fake:
+        guild = fake.guild("Fibro Friends")
+        alice = fake.user("alice", guild=guild)
+        clock = ManualClock(datetime(2026, 11, 23, 20, 0, 30, tzinfo=UTC))
+        settings = settings_for(tmp_path, fake, "stopping")
+        bot = await create_bot(settings, clock=clock)
+        async with started(fake, bot):
+            await bot.app.checkins.store.enroll(alice.id, guild.id, "Europe/London", "20:00",
+                                                datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
+            fake.fail("POST /channels/{channel_id}/messages", 500, times=1)
+            bot._background.append(asyncio.create_task(bot._every(3600, bot._scan_reminders)))
+            await fake.wait_until(lambda: bool(fake.requests_to("POST /channels/{channel_id}/messages")), 5,
+                                  "the first DM attempt")
+            assert not fake.dms_for(alice)  # still on its way when the shutdown begins (leaving this block)
+        assert len(fake.dms_for(alice)) == 1
+        db = await Database.open(settings.database_path)
+        try:
+            row = await db.fetchone("SELECT claimed_by, next_reminder_at FROM checkin_members WHERE user_id = ?",
+                                    (alice.id,))
+        finally:
+            await db.close()
+        assert row is not None and row["claimed_by"] is None and row["next_reminder_at"].startswith("2026-11-24")
