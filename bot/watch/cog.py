@@ -171,7 +171,8 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
             self._escalation = asyncio.create_task(self._escalations())
             self._tasks.append(self._escalation)
         for guild_id in await self.service.store.enabled_guild_ids():
-            self._schedule_sync(guild_id)
+            if self.bot.owns_guild(guild_id):  # with several processes, each repairs its own servers' rules
+                self._schedule_sync(guild_id)
 
     @commands.Cog.listener()
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
