@@ -298,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_automod = sub.add_parser("automod", help="what channel watch would put into Discord AutoMod")
     p_automod.add_argument("--rules", type=int, choices=range(1, 7), help="AutoMod rules to fill (default: WATCH_AUTOMOD_RULES)")
     p_automod.add_argument("--json", action="store_true", help="one JSON object")
+    p_db = sub.add_parser("db", help="the database: copy a deployment to another database")
+    db_sub = p_db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    p_copy = db_sub.add_parser("copy", help="copy every table into an empty database, verified by row counts and checksums")
+    p_copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                        help="where the data is now: sqlite:///path or postgresql://…")
+    p_copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                        help="an empty database to copy into: postgresql://… or sqlite:///path")
     p_sync = sub.add_parser("sync", help="register the slash commands with Discord")
     p_sync.add_argument("--guild", type=int, help="only this server (instant); default: global")
     return parser
@@ -330,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return automod_command(settings, args.rules, args.json)
         if args.command == "content" and args.content_command == "check":
             return content_check(args.directory or settings.content_dir, args.on)
+        if args.command == "db":
+            from bot.db.copy import copy_command
+
+            return copy_command(args.source, args.target)
         if args.command == "keys":
             from bot.crypto import generate_key
             from bot.keys import rotate_keys

@@ -1,8 +1,13 @@
-"""Shared fixtures: real settings, a real SQLite file with migrations, the real content pack."""
+"""Shared fixtures: real settings, a real database with migrations, the real content pack.
+
+The database is SQLite unless a test module (or test) is marked ``both_backends``: its tests then
+run twice, ``[sqlite]`` and ``[postgresql]``, the second on a fresh database of the throwaway
+PostgreSQL server (``tests/pg.py``), started once, on first use.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +17,7 @@ from bot.app import SupportApp
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ui import Actor
+from tests.pg import ThrowawayPostgres
 
 # A throwaway PostgreSQL server for the tests marked ``postgresql`` (started only if one asks).
 pytest_plugins = ("tests.postgres_server",)
@@ -20,11 +26,49 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize(
+            "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: which database this test runs on."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for SQLite (the file lives in the test's folder), else a fresh PostgreSQL database."""
+    if backend != "postgresql":
+        yield None
+        return
+    server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
+    server.require()
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_path=tmp_path / "data" / "test.sqlite3",
+        database_url=database_url,
         content_dir=CONTENT,
         discord_token=None,
     )

@@ -43,7 +43,7 @@ class Member:
 
 
 def _member(row: object) -> Member:
-    r = row  # aiosqlite.Row
+    r = row  # a Row: by column name on both backends
     return Member(
         user_id=int(r["user_id"]),  # type: ignore[index]
         guild_id=r["guild_id"],  # type: ignore[index]

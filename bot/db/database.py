@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
@@ -74,6 +74,7 @@ def pending_migrations(current: int, where: str) -> list[tuple[int, str, str]]:
 
 _PG_ID = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b")
 _PG_TYPES = ((re.compile(r"\bINTEGER\b"), "BIGINT"), (re.compile(r"\bBLOB\b"), "BYTEA"),
+             (re.compile(r"\bTEXT\b(?!\s+COLLATE)"), 'TEXT COLLATE "C"'),
              (re.compile(r"\s+AUTOINCREMENT\b"), ""))
 
 
@@ -82,8 +83,10 @@ def for_postgresql(name: str, sql: str) -> str:
 
     An override file ``NNN_name.postgresql.sql`` wins when present. Otherwise: an ``id INTEGER
     PRIMARY KEY`` (SQLite's row id) becomes an identity column, every ``INTEGER`` a ``BIGINT``
-    (Discord ids are 64-bit; SQLite's INTEGER already is) and ``BLOB`` a ``BYTEA``. Everything
-    else in the history is written to run unchanged on both."""
+    (Discord ids are 64-bit; SQLite's INTEGER already is), ``BLOB`` a ``BYTEA``, and ``TEXT``
+    compares byte by byte (``COLLATE "C"``) as SQLite's does, whatever locale the server was
+    created with: ISO timestamps, dates and ids then sort and compare the same on both.
+    Everything else in the history is written to run unchanged on both."""
     override = resources.files("bot.db.migrations") / name.replace(".sql", ".postgresql.sql")
     if override.is_file():
         return override.read_text(encoding="utf-8")
@@ -173,6 +176,19 @@ class Database:
 
     async def tables(self) -> list[str]:
         """The application's tables (not the engine's own), sorted."""
+        raise NotImplementedError
+
+    def batches(self, sql: str, params: Params = (), size: int = 1000) -> AsyncIterator[list[Any]]:
+        """The rows of one query, ``size`` at a time, without holding them all in memory. The
+        connection is busy until the iteration ends (tools such as ``db copy`` use it)."""
+        raise NotImplementedError
+
+    async def reset_identity(self, tx: Transaction, table: str) -> None:
+        """After rows were copied in with their ids, make the next generated id follow the
+        largest. SQLite's row ids already do; PostgreSQL's identity sequences need telling."""
+
+    async def columns(self, table: str) -> list[str]:
+        """The columns of one table, in their declared order."""
         raise NotImplementedError
 
     async def close(self) -> None:

@@ -93,8 +93,20 @@ def _numeric(text: str) -> int | float:
     return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
-async def _setup(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
+async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
+    try:
+        conn = await asyncpg.connect(
+            url.target, timeout=15,
+            server_settings={"timezone": "UTC", "application_name": "supportbot"},
+        )
+    except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
+        raise DatabaseError(f"cannot open the database at {url.shown}: {exc}") from exc
+    try:
+        await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 class PostgresDatabase(Database):
@@ -103,21 +115,24 @@ class PostgresDatabase(Database):
     def __init__(self, conn: asyncpg.Connection, url: DatabaseUrl) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._closed = False
         self.url = url
         self.path = url.shown
 
+    async def _live(self) -> asyncpg.Connection:
+        """The connection, opened again if the server dropped it (a restart, a failover). The
+        statement that saw the drop has already failed and is never retried here: it may have
+        committed. Called with the lock held."""
+        if self._conn.is_closed() and not self._closed:
+            log.warning("the database connection was lost; connecting again")
+            self._conn = await _connect(self.url)
+        return self._conn
+
     @classmethod
     async def connect(cls, url: DatabaseUrl, *, migrate: bool = True) -> PostgresDatabase:
+        db = cls(await _connect(url), url)
+        conn = db._conn
         try:
-            conn = await asyncpg.connect(
-                url.target, timeout=15,
-                server_settings={"timezone": "UTC", "application_name": "supportbot"},
-            )
-        except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
-            raise DatabaseError(f"cannot open the database at {url.shown}: {exc}") from exc
-        db = cls(conn, url)
-        try:
-            await _setup(conn)
             if migrate:
                 await db.migrate()
         except BaseException:
@@ -133,26 +148,27 @@ class PostgresDatabase(Database):
 
     async def version(self) -> int:
         async with self._lock:
-            return await self._version(self._conn)
+            return await self._version(await self._live())
 
     async def migrate(self) -> int:
         async with self._lock:
-            current = await self._version(self._conn)
+            conn = await self._live()
+            current = await self._version(conn)
             if not schema.pending_migrations(current, self.path):
                 return current
             try:
-                async with self._conn.transaction():
-                    await self._conn.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-                    current = await self._version(self._conn)  # another process may have done it
+                async with conn.transaction():
+                    await conn.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                    current = await self._version(conn)  # another process may have done it
                     pending = schema.pending_migrations(current, self.path)
                     if not pending:
                         return current
                     for _, name, sql in pending:
-                        await self._conn.execute(schema.for_postgresql(name, sql))
+                        await conn.execute(schema.for_postgresql(name, sql))
                     latest = pending[-1][0]
-                    await self._conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                    await self._conn.execute("DELETE FROM schema_version")
-                    await self._conn.execute("INSERT INTO schema_version (version) VALUES ($1)", latest)
+                    await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                    await conn.execute("DELETE FROM schema_version")
+                    await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", latest)
             except DatabaseError:
                 raise
             except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -165,24 +181,26 @@ class PostgresDatabase(Database):
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._lock:
-            return _count(await self._conn.execute(to_dollar(sql), *_args(params)))
+            return _count(await (await self._live()).execute(to_dollar(sql), *_args(params)))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         async with self._lock:
-            return int(await self._conn.fetchval(to_dollar(_returning_id(sql)), *_args(params)) or 0)
+            return int(await (await self._live()).fetchval(to_dollar(_returning_id(sql)), *_args(params)) or 0)
 
     async def fetchone(self, sql: str, params: Params = ()) -> asyncpg.Record | None:
         async with self._lock:
-            return await self._conn.fetchrow(to_dollar(sql), *_args(params))
+            return await (await self._live()).fetchrow(to_dollar(sql), *_args(params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
         async with self._lock:
-            return list(await self._conn.fetch(to_dollar(sql), *_args(params)))
+            return list(await (await self._live()).fetch(to_dollar(sql), *_args(params)))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._lock, self._conn.transaction():
-            yield PostgresTransaction(self._conn)
+        async with self._lock:
+            conn = await self._live()
+            async with conn.transaction():
+                yield PostgresTransaction(conn)
 
     async def scrub(self, tables: Iterable[str] = SCRUBBED_TABLES) -> bool:
         """``VACUUM`` the tables that hold member data: deleted rows are removed from the tables
@@ -191,11 +209,12 @@ class PostgresDatabase(Database):
         is why health text is stored encrypted on both backends."""
         async with self._lock:
             try:
-                present = {r[0] for r in await self._conn.fetch(
+                conn = await self._live()
+                present = {r[0] for r in await conn.fetch(
                     "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
                 for table in tables:
                     if table in present:
-                        await self._conn.execute(f'VACUUM "{table}"')
+                        await conn.execute(f'VACUUM "{table}"')
             except asyncpg.PostgresError as exc:
                 log.warning("vacuum after a deletion failed (%s); it will be retried", type(exc).__name__)
                 return False
@@ -204,7 +223,7 @@ class PostgresDatabase(Database):
     async def integrity_check(self) -> str:
         async with self._lock:
             try:
-                await self._conn.fetchval("SELECT 1")
+                await (await self._live()).fetchval("SELECT 1")
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 return f"not reachable: {exc}"
         return "ok"
@@ -215,7 +234,27 @@ class PostgresDatabase(Database):
             "AND tablename <> 'schema_version' ORDER BY tablename")
         return [str(r[0]) for r in rows]
 
+    async def batches(self, sql: str, params: Params = (), size: int = 1000) -> AsyncIterator[list[asyncpg.Record]]:
+        async with self._lock:
+            conn = await self._live()
+            async with conn.transaction():  # a server-side cursor lives in a transaction
+                cursor = await conn.cursor(to_dollar(sql), *_args(params))
+                while rows := await cursor.fetch(size):
+                    yield list(rows)
+
+    async def reset_identity(self, tx: Transaction, table: str) -> None:
+        """After rows were copied in with their ids: the next generated id follows the largest."""
+        await tx.fetchone(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                          f"COALESCE(MAX(id), 0) + 1, false) FROM \"{table}\"")
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position", (table,))
+        return [str(r[0]) for r in rows]
+
     async def close(self) -> None:
+        self._closed = True
         await self._conn.close()
 
 

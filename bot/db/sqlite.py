@@ -139,6 +139,15 @@ class SqliteDatabase(Database):
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         return [str(r[0]) for r in rows]
 
+    async def batches(self, sql: str, params: Params = (), size: int = 1000) -> AsyncIterator[list[aiosqlite.Row]]:
+        async with self._lock, self._conn.execute(sql, params) as cur:
+            while rows := list(await cur.fetchmany(size)):
+                yield rows
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall("SELECT name FROM pragma_table_info(?) ORDER BY cid", (table,))
+        return [str(r[0]) for r in rows]
+
     async def close(self) -> None:
         await self._conn.close()
 

@@ -128,12 +128,12 @@ class FaqStore:
     async def dismiss_unanswered(self, row_id: int, guild_id: int | None) -> int:
         """A moderator dismissed a question: it and every asking of the same words in that server go."""
         row = await self.db.fetchone("SELECT normalized FROM unanswered_questions WHERE id = ? AND "
-                                     "(guild_id = ? OR (? IS NULL AND guild_id IS NULL))", (row_id, guild_id, guild_id))
+                                     "guild_id IS NOT DISTINCT FROM ?", (row_id, guild_id))
         if row is None:
             return 0
         return await self.db.execute(
-            "DELETE FROM unanswered_questions WHERE normalized = ? AND (guild_id = ? OR (? IS NULL AND guild_id IS NULL))",
-            (row["normalized"], guild_id, guild_id),
+            "DELETE FROM unanswered_questions WHERE normalized = ? AND guild_id IS NOT DISTINCT FROM ?",
+            (row["normalized"], guild_id),
         )
 
     async def votes_export(self, user_id: int) -> list[dict[str, object]]:
@@ -172,7 +172,7 @@ class FaqStore:
         """Events of one server (``None``: direct messages) since ``since``, by kind."""
         await self.flush_events()
         rows = await self.db.fetchall(
-            "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND guild_id IS ? GROUP BY kind",
+            "SELECT kind, COUNT(*) AS n FROM faq_events WHERE at >= ? AND guild_id IS NOT DISTINCT FROM ? GROUP BY kind",
             (to_iso(since), guild_id),
         )
         return {r["kind"]: int(r["n"]) for r in rows}
@@ -182,7 +182,7 @@ class FaqStore:
         await self.flush_events()
         rows = await self.db.fetchall(
             "SELECT entry_id, COUNT(*) AS n FROM faq_events WHERE kind = 'answer' AND at >= ? "
-            "AND guild_id IS ? GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+            "AND guild_id IS NOT DISTINCT FROM ? GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
             (to_iso(since), guild_id, limit),
         )
         return [(r["entry_id"], int(r["n"])) for r in rows]

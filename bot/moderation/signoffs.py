@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.clock import from_iso, to_iso
 from bot.db import Database
+from bot.db.database import Row
 from bot.faq.review import SignOff
 
 _COLUMNS = ("id, guild_id, entry_id, review_hash, status, first_by_id, first_by_name, first_at, second_by_id, "
@@ -36,7 +35,7 @@ class SignOffRow:
     review_due: date
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> SignOffRow:
+    def from_row(cls, row: Row) -> SignOffRow:
         return cls(int(row["id"]), int(row["guild_id"]), row["entry_id"], row["review_hash"], row["status"],
                    int(row["first_by_id"]), row["first_by_name"], from_iso(row["first_at"]),
                    row["second_by_id"], row["second_by_name"], date.fromisoformat(row["reviewed_on"]),

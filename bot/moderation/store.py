@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.clock import from_iso, to_iso
 from bot.db import Database
-from bot.db.database import Transaction
+from bot.db.database import Row, Transaction
 from bot.faq.models import FaqEntry, FrontMatter
 from bot.faq.review import months_after
 
@@ -82,7 +80,7 @@ class Revision:
     reason: str | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Revision:
+    def from_row(cls, row: Row) -> Revision:
         return cls(
             id=int(row["id"]), entry_id=row["entry_id"], kind=row["kind"], status=row["status"],
             pack=row["pack"], front_matter=json.loads(row["front_matter"]), body=row["body"],

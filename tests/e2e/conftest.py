@@ -41,11 +41,13 @@ class World:
         return self.bot.app
 
 
-def e2e_settings(tmp_path: Path, fake: FakeDiscord, guild_id: int) -> Settings:
+def e2e_settings(tmp_path: Path, fake: FakeDiscord, guild_id: int, database_url: str | None = None) -> Settings:
+    """``database_url``: a PostgreSQL database for tests marked ``both_backends`` (else SQLite)."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=TOKEN,
         database_path=tmp_path / "e2e.sqlite3",
+        database_url=database_url,
         content_dir=CONTENT,
         dev_guild_id=guild_id,
         discord_api_base=fake.url,
@@ -117,14 +119,15 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder) -> AsyncIterator[World]:
+async def world(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder,
+                database_url: str | None) -> AsyncIterator[World]:
     guild = fake.guild("Fibro Friends", channels=["general", "mod-alerts", "mod-audit"], roles=["Moderators"])
     alice = fake.user("alice", guild=guild)
     bob = fake.user("bob", guild=guild)
     mod = fake.user("mia", guild=guild, roles=["Moderators"])
     admin = fake.user("ada", guild=guild, manage_guild=True)
     clock = ManualClock(datetime.now(UTC))
-    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id), clock=clock)
+    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id, database_url), clock=clock)
     async with running_client(fake, bot, token=TOKEN):
         yield World(fake, bot, guild, alice, bob, mod, admin, clock)
     fake.assert_clean()

@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import World
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]
 
 
 async def opt_in(world: World, user, reminder: str | None = None) -> None:

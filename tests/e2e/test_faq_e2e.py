@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import World
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]
 
 
 def no_pings(result) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import World
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]
 
 FORM = {
     "question": "Can a weighted blanket help with fibromyalgia?",

@@ -12,6 +12,8 @@ from bot.clock import ManualClock
 from bot.notify import Outbox
 from bot.ui import Actor
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def admin(member: Actor) -> Actor:

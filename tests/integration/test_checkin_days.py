@@ -7,12 +7,16 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.app import SupportApp
 from bot.clock import ManualClock
 from bot.ui import Actor
 from tests.integration.test_checkins import opt_in, table_rows
 
 # the fixture clock: Monday 23 November 2026, 18:00 UTC (18:00 in London)
+
+pytestmark = pytest.mark.both_backends
 
 
 async def streak(app: SupportApp, member: Actor) -> tuple[int, int]:

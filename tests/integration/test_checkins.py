@@ -14,6 +14,8 @@ from bot.app import SupportApp
 from bot.clock import ManualClock
 from bot.ui import Actor, Reply
 
+pytestmark = pytest.mark.both_backends
+
 
 async def opt_in(app: SupportApp, actor: Actor, zone: str = "Europe/London", reminder: str | None = None) -> Reply:
     offer = await app.call("checkins.start", actor, timezone=zone, reminder=reminder)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import SupportApp
 from bot.ui import Actor, Reply
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_form_text_is_screened_and_content_forms_only_get_a_note(app: SupportApp, member: Actor) -> None:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from bot.app import SupportApp
 from bot.client import SupportBot
 from bot.console.session import CONSOLE_GUILD_ID, Console, console_actor
@@ -25,6 +27,8 @@ ANSWERS = [
     "weighted blanket for fibro\\ndo weighted blankets help fibro pain\\nheavy blanket for sleep with fibromyalgia",
     "Fibromyalgia | NHS | 2022 | https://www.nhs.uk/conditions/fibromyalgia/",
 ]
+
+pytestmark = pytest.mark.both_backends
 
 
 async def console_bot(app: SupportApp) -> SupportBot:

@@ -17,6 +17,8 @@ from bot.crypto import DecryptError
 from bot.ui import Actor
 from tests.integration.test_checkins import opt_in
 
+pytestmark = pytest.mark.both_backends
+
 MODERATOR = Actor(user_id=310_000_000_000_000_009, display_name="Mia", guild_id=900_000_000_000_000_001,
                   channel_id=900_000_000_000_000_002, can_manage_guild=True)
 IDENTIFYING = ("I'm Sarah Jones, 42, from Leeds, mail sarah.jones@example.com or 07700 900123 - "
@@ -148,9 +150,7 @@ async def test_deleting_everything_covers_every_table_with_a_member_column(app: 
     await app.call("care.region", member, country="GB")
     await app.faq.vote(member, "pacing", helpful=True)
     await app.call("watch.quiet", member)
-    tables = [r[0] for r in await app.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    with_member = [t for t in tables
-                   if any(c[1] == "user_id" for c in await app.db.fetchall(f"PRAGMA table_info({t})"))]
+    with_member = [t for t in await app.db.tables() if "user_id" in await app.db.columns(t)]
     assert {"checkin_members", "checkins", "checkin_pauses", "member_regions"} <= set(with_member)
     for table in ("checkin_members", "checkins", "checkin_pauses", "member_regions"):
         assert await app.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (member.user_id,)) >= 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from bot.app import SupportApp
 from bot.faq.review import review_hash
 from bot.moderation.service import ModerationService
@@ -28,6 +30,8 @@ FLARES = ("A flare is a spell of worse pain and tiredness. Plan ahead: rest, hea
 SHOP = {**BLANKET, "question": "Which magnets cure fibromyalgia?",
         "sources": "Buy now | Magnet Shop | 2024 | https://magnets.example.com/buy",
         "aliases": "magnets for fibro\nbest magnet bracelet\ndo magnets cure fibro"}
+
+pytestmark = pytest.mark.both_backends
 
 
 async def call(app: SupportApp, name: str, actor: Actor, **kwargs: Any) -> Reply:

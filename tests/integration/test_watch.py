@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.console.session import CONSOLE_GUILD_ID, Console, channel_id_for, console_actor
 from bot.ui import Actor
 
+pytestmark = pytest.mark.both_backends
+
 GUILD = 900_000_000_000_000_001
 ALERTS = 900_000_000_000_000_050
 VENTING = 900_000_000_000_000_060
