@@ -19,9 +19,6 @@ from bot.config import Settings
 from bot.ui import Actor
 from tests.pg import ThrowawayPostgres
 
-# A throwaway PostgreSQL server for the tests marked ``postgresql`` (started only if one asks).
-pytest_plugins = ("tests.postgres_server",)
-
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
@@ -40,6 +37,17 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: ThrowawayPostgres) -> Iterator[str]:
+    """A fresh PostgreSQL database, for tests about several processes sharing one (PostgreSQL only)."""
+    postgres_server.require()
+    url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url)
 
 
 @pytest.fixture
