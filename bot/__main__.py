@@ -38,6 +38,7 @@ def _iso_day(text: str) -> date:
 # -- run / sync ------------------------------------------------------------------------------
 
 async def run_bot(settings: Settings) -> int:
+    """`supportbot run`: the bot on Discord until a signal stops it; the exit status."""
     import discord
 
     from bot.client import create_bot
@@ -81,6 +82,7 @@ async def run_bot(settings: Settings) -> int:
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """`supportbot sync`: register the slash commands globally or with one server."""
     import discord
 
     from bot.client import create_bot
@@ -116,6 +118,7 @@ def console_log_path(settings: Settings) -> Path:
 
 
 async def chat(settings: Settings, user: str, moderator: bool, stream: TextIO = sys.stdin) -> int:
+    """`supportbot chat`: the console, one member's session in this terminal."""
     from bot.app import SupportApp
     from bot.client import SupportBot
     from bot.console.session import HELP, Console, clean_line, console_actor
@@ -169,24 +172,35 @@ def _inputs(args: Sequence[str]) -> Iterator[str]:
         yield " ".join(args)
 
 
-def ask_command(settings: Settings, words: Sequence[str], as_json: bool) -> int:
+async def ask_command(settings: Settings, words: Sequence[str], as_json: bool, database: Path | None = None,
+                      guild: int | None = None) -> int:
+    """What ``/faq`` answers, through the very flow ``/faq`` runs (:meth:`FaqService.decide`),
+    over the database the bot serves from, so approved and retired revisions count. Writes
+    nothing: no statistics, no unanswered question, no migration (a missing database file
+    means the content files alone, and is not created)."""
+    from bot.app import SupportApp
     from bot.console.render import render
-    from bot.faq.library import FaqLibrary
-    from bot.faq.preview import preview_question
+    from bot.ui import Actor
 
-    library = FaqLibrary(settings.content_dir)
-    report = library.load()
-    if not report.entries:
-        print(f"No published entries could be loaded from {settings.content_dir}.", file=sys.stderr)
-        return 1
-    screen = _safety(settings)
-    for question in _inputs(words):
-        outcome = preview_question(library, question, screen)
-        if as_json:
-            print(json.dumps(outcome.as_json(), ensure_ascii=False), flush=True)
-        else:
-            text, _ = render(outcome.reply)
-            print(text, flush=True)
+    path = Path(database) if database is not None else Path(settings.database_path)
+    reading = settings.model_copy(update={"database_path": path if path.exists() else Path(":memory:")})
+    guild_id = guild if guild is not None else settings.home_guild_id
+    app = await SupportApp.open(reading, start=False)
+    try:
+        await app.start_reading()
+        if not app.library.published():
+            print(f"No published entries could be loaded from {settings.content_dir}.", file=sys.stderr)
+            return 1
+        actor = Actor(user_id=0, display_name="supportbot ask", guild_id=guild_id)
+        for question in _inputs(words):
+            decision = await app.faq.decide(actor, question)
+            if as_json:
+                print(json.dumps(decision.as_json(), ensure_ascii=False), flush=True)
+            else:
+                text, _ = render(decision.reply)
+                print(text, flush=True)
+    finally:
+        await app.close()
     return 0
 
 
@@ -203,27 +217,8 @@ def _load_safety(settings: Settings) -> Any:
     return triager, directory
 
 
-def _safety(settings: Settings, country: str | None = None) -> Any:
-    """Crisis and urgent text never gets an FAQ answer, on the command line either."""
-    from bot.care.triage import Level
-
-    triager, directory = _load_safety(settings)
-
-    def check(text: str) -> Any:
-        from bot.care.replies import crisis_reply, urgent_reply
-
-        triage = triager.classify(text)
-        extra = {"layer": triage.layer, "confidence": triage.confidence}
-        if triage.level is Level.CRISIS:
-            return triage.level.value, triage.rule, crisis_reply(directory.for_country(country)), extra
-        if triage.level is Level.URGENT:
-            return triage.level.value, triage.rule, urgent_reply(triage, directory.for_country(country)), extra
-        return None
-
-    return check
-
-
 def triage_command(settings: Settings, words: Sequence[str], as_json: bool, country: str | None) -> int:
+    """`supportbot triage`: how the safety triage reads each text, as text or JSON (a documented contract)."""
     from bot.care.report import triage_json
 
     triager, directory = _load_safety(settings)
@@ -268,6 +263,7 @@ def content_check(directory: Path, on: date | None = None) -> int:
 # -- entry point -----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: every subcommand and its options."""
     parser = argparse.ArgumentParser(prog="supportbot", description="A Discord bot for patient support groups.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot on Discord (needs DISCORD_TOKEN)")
@@ -276,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_chat.add_argument("--moderator", action="store_true", help="play a moderator (Manage Server)")
     p_ask = sub.add_parser("ask", help="try a question against the FAQ content")
     p_ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    p_ask.add_argument("--database", type=Path, metavar="PATH",
+                       help="the database the bot serves from (default: DATABASE_PATH)")
+    p_ask.add_argument("--guild", type=int, help="answer as this server is served (default: HOME_GUILD_ID)")
     p_ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     p_triage = sub.add_parser("triage", help="classify text as crisis, urgent, clinician or none")
     p_triage.add_argument("--json", action="store_true", help="one JSON object per text")
@@ -311,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `supportbot` entry point; returns the process exit status."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -322,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             return asyncio.run(chat(settings, args.user, args.moderator))
         if args.command == "ask":
-            return ask_command(settings, args.question, args.json)
+            return asyncio.run(ask_command(settings, args.question, args.json, args.database, args.guild))
         if args.command == "triage":
             return triage_command(settings, args.text, args.json, args.country)
         if args.command == "doctor":

@@ -6,7 +6,6 @@ import asyncio
 import gc
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -16,20 +15,21 @@ from discord.ext import commands
 from bot.app import SupportApp
 from bot.clock import Clock
 from bot.config import Settings
-from bot.discord_render import NO_PINGS, actor_from, choice_list, message_kwargs, send_reply
+from bot.core import Core
+from bot.discord_render import NO_PINGS, actor_from, message_kwargs, send_reply
 from bot.endpoint import point_discord_at
+from bot.errors import reply_for
+from bot.feature import Job
+from bot.frontend import FriendlyCheckFailure
 from bot.notify import Delivery, Outbox
 from bot.sharding import IdentifyGate, LocalIdentifyGate, PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = (
-    "bot.faq.cog", "bot.care.cog", "bot.checkins.cog", "bot.moderation.cog", "bot.watch.cog",
-)
+__all__ = ["FriendlyCheckFailure", "SupportBot", "create_bot"]
 
 JOB_FINISH_SECONDS = 10.0  # at shutdown, how long a background job mid-run may take to finish
-DIGEST_CHECK_SECONDS = 3600.0  # the weekly digest's time is claimed in the database
 # Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
 # 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
 DMS_CLOSED_CODES = frozenset({50007, 50278})
@@ -40,29 +40,6 @@ ERROR_REPLY = (
 )
 COOLDOWN_REPLY = "Let's take that a little slower — please try again in {seconds:.0f} seconds."
 INPUT_REPLY = "I couldn't read that: {detail} Please check it and try again."
-
-
-class FriendlyCheckFailure(app_commands.CheckFailure):
-    """A check that failed with a message written for the member (e.g. "moderators only")."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def require(check_name: str) -> Callable[[Any], Any]:
-    """A real permission check (``default_permissions`` is only a hint to Discord): runs the
-    app's named check and refuses kindly. Commands also name the check in ``extras["check"]`` so
-    the console enforces the same rule."""
-
-    async def predicate(interaction: discord.Interaction) -> bool:
-        app: SupportApp = interaction.client.app  # type: ignore[attr-defined]
-        refusal = await app.check(check_name, actor_from(interaction))
-        if refusal is not None:
-            raise FriendlyCheckFailure(refusal)
-        return True
-
-    return app_commands.check(predicate)
 
 
 def error_code() -> str:
@@ -98,7 +75,7 @@ class SupportTree(app_commands.CommandTree["SupportBot"]):
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, FriendlyCheckFailure):
-            await reply_safely(interaction, Reply.text(error.message))
+            await reply_safely(interaction, reply_for(error.error))
             return
         if isinstance(error, app_commands.CommandOnCooldown):
             await reply_safely(interaction, Reply.text(COOLDOWN_REPLY.format(seconds=max(1, error.retry_after))))
@@ -180,9 +157,6 @@ class DiscordOutbox(Outbox):
         return Delivery.SENT
 
 
-AUTO_DEFER_SECONDS = 1.0  # a handler still running after this is deferred (Discord allows 3 s)
-
-
 class SupportBot(commands.Bot):
     """Receives the app (settings, database, services) through its constructor: no globals."""
 
@@ -215,15 +189,21 @@ class SupportBot(commands.Bot):
             return guild_id is not None or self.owns_shard_zero
         return shard_of(guild_id, settings.shard_count) in settings.shard_ids
 
+    @property
+    def core(self) -> Core:
+        """The app's shared dependencies (the permission check reads guild settings from here)."""
+        return self.app.core
+
     async def setup_hook(self) -> None:
+        """Start the app, hand it this client's outbox, load every feature's commands and jobs."""
         await self.app.start()
-        self.app.outbox = DiscordOutbox(self)
+        self.app.core.use_outbox(DiscordOutbox(self))
         await self.load_features()
-        scan_every = self.app.settings.reminder_scan_seconds
-        self._background.append(asyncio.create_task(self._every(scan_every, self._scan_reminders)))
-        self._background.append(asyncio.create_task(self._every(DIGEST_CHECK_SECONDS, self._send_digests)))
-        if self.owns_shard_zero:  # once per bot, not once per process
-            self._background.append(asyncio.create_task(self._post_startup_problems()))
+        for feature in self.app.features:
+            for job in feature.jobs():
+                if job.once_per_bot and not self.owns_shard_zero:
+                    continue  # with several processes, only shard 0's runs it
+                self._background.append(asyncio.create_task(self._run_job(job)))
         # The content, search index, rules and libraries loaded above live as long as the
         # process. Measured: a full garbage collection over them takes ~75 ms, which showed up as
         # the slowest 1 % of answers under load. Freezing moves them out of the collector's sight.
@@ -236,44 +216,10 @@ class SupportBot(commands.Bot):
             log.info("synced %d commands to the development server", len(synced))
 
     async def load_features(self) -> None:
-        for extension in EXTENSIONS:
-            await self.load_extension(extension)
-
-    async def run_handler(self, interaction: discord.Interaction, **kwargs: Any) -> None:
-        """The body of every slash command: call the handler named in the command's extras."""
-        command = interaction.command
-        if command is None:
-            raise RuntimeError("run_handler used outside a command")
-        name = command.extras["handler"]
-        ephemeral = command.extras.get("ephemeral", True)
-        if command.extras.get("defer"):
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply = await self.app.call(name, actor_from(interaction), **kwargs)
-        else:
-            # Any other handler that turns out slow (a busy database, a burst) is deferred before
-            # Discord's 3-second deadline instead of leaving "the application did not respond".
-            task = asyncio.ensure_future(self.app.call(name, actor_from(interaction), **kwargs))
-            done, _ = await asyncio.wait({task}, timeout=AUTO_DEFER_SECONDS)
-            if not done and not interaction.response.is_done():
-                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply = await task
-        await send_reply(interaction, reply)
-
-    async def run_completer(
-        self, interaction: discord.Interaction, option: str, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """The body of every autocomplete: the completer named in the command's extras."""
-        command = interaction.command
-        if command is None:
-            return []
-        name = command.extras.get("complete", {}).get(option)
-        if name is None:
-            return []
-        try:
-            return choice_list(await self.app.complete(name, actor_from(interaction), current))
-        except Exception:
-            log.exception("autocomplete %s failed", name)  # the member just sees no suggestions
-            return []
+        """Add every feature's cogs, in the app's feature order (the console uses this too)."""
+        for feature in self.app.features:
+            for cog in feature.cogs(self):
+                await self.add_cog(cog)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Buttons and forms: route by custom_id (the same router the console uses)."""
@@ -307,29 +253,13 @@ class SupportBot(commands.Bot):
             log.warning("could not read max_concurrency from Discord; identifying one shard at a time")
             return 1
 
-    async def _scan_reminders(self) -> None:
+    async def _run_job(self, job: Job) -> None:
+        """Run a feature's job once the client is ready: once, or forever every ``job.every``
+        seconds; one failure is logged and never stops the loop. Stopping the loop never stops a run
+        half-way (see :meth:`close`)."""
         await self.wait_until_ready()
-        result = await self.app.checkins.reminders.scan(self.app.clock.now())
-        if result.sent or result.dms_closed:
-            log.info("reminders: %d sent, %d skipped, %d with DMs closed", result.sent, result.skipped, result.dms_closed)
-        await self.app.retention.due(self.app.clock.now())  # retention rides on the reminder schedule
-
-    async def _post_startup_problems(self) -> None:
-        await self.wait_until_ready()
-        try:
-            await self.app.moderation.post_startup_problems()
-        except Exception:
-            log.exception("could not post the start-up content problems")
-
-    async def _send_digests(self) -> None:
-        await self.wait_until_ready()
-        await self.app.moderation.send_due_digests()
-
-    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
-        """Run a job forever; one failure is logged and never stops the loop. Stopping the loop
-        never stops a run half-way (see :meth:`close`)."""
         while True:
-            run = asyncio.ensure_future(job())
+            run = asyncio.ensure_future(job.run())
             self._running_jobs.add(run)
             run.add_done_callback(self._job_done)
             try:
@@ -337,8 +267,10 @@ class SupportBot(commands.Bot):
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("background job %s failed", getattr(job, "__name__", job))
-            await asyncio.sleep(seconds)
+                log.exception("background job %s failed", job.name)
+            if job.every is None:
+                return
+            await asyncio.sleep(job.every)
 
     def _job_done(self, run: asyncio.Future[None]) -> None:
         self._running_jobs.discard(run)

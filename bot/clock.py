@@ -38,4 +38,5 @@ def to_iso(moment: datetime) -> str:
 
 
 def from_iso(text: str) -> datetime:
+    """A stored ISO timestamp back as an aware datetime."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

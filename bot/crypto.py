@@ -55,10 +55,12 @@ def parse_key(text: str) -> bytes:
 
 
 def key_id(key: bytes) -> str:
+    """A short, non-secret fingerprint of a key, for logs and key files."""
     return hashlib.sha256(b"supportbot data key id\x00" + key).hexdigest()[:8]
 
 
 def is_encrypted(value: object) -> bool:
+    """Whether a stored value is a ciphertext this module wrote."""
     return isinstance(value, str) and value.startswith(PREFIX)
 
 

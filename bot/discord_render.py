@@ -60,6 +60,7 @@ STYLES = {
 
 
 def actor_from(interaction: discord.Interaction) -> Actor:
+    """The plain :class:`~bot.ui.Actor` behind a Discord interaction."""
     user = interaction.user
     roles = frozenset(r.id for r in getattr(user, "roles", ()) if not r.is_default())
     perms = interaction.permissions
@@ -75,6 +76,7 @@ def actor_from(interaction: discord.Interaction) -> Actor:
 
 
 def build_embed(card: Card) -> discord.Embed:
+    """A card as a Discord embed, within every embed limit."""
     embed = discord.Embed(
         title=clip(card.title, EMBED_TITLE_MAX) if card.title else None,
         description=clip(card.description, EMBED_DESCRIPTION_MAX) if card.description else None,
@@ -158,6 +160,7 @@ def build_view(buttons: list[Button]) -> discord.ui.View | None:
 
 
 def build_modal(modal: Modal) -> discord.ui.Modal:
+    """A form as a Discord modal; submissions come back through the router."""
     form = discord.ui.Modal(title=clip(modal.title, MODAL_TITLE_MAX), custom_id=modal.custom_id, timeout=None)
     for field in modal.fields[:5]:
         form.add_item(
@@ -177,10 +180,12 @@ def build_modal(modal: Modal) -> discord.ui.Modal:
 
 
 def build_files(reply: Reply) -> list[discord.File]:
+    """A reply's attachments as Discord files."""
     return [discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description) for a in reply.files]
 
 
 def message_kwargs(reply: Reply) -> dict[str, object]:
+    """A reply as ``send``/``edit`` keyword arguments, never allowing a ping."""
     kwargs: dict[str, object] = {
         "content": clip(reply.content, CONTENT_MAX) if reply.content else None,
         "embeds": build_embeds(reply.cards),
@@ -233,6 +238,7 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
 
 
 def choice_list(choices: list[object]) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices in Discord's form, clipped to its limits."""
     from bot.ui import CHOICE_NAME_MAX, CHOICES_MAX, Choice
 
     out: list[discord.app_commands.Choice[str]] = []

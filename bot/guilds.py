@@ -10,6 +10,8 @@ from bot.db import Database
 
 @dataclass(slots=True, frozen=True)
 class GuildSettings:
+    """One server's settings (country, moderator role, channels, check-in rules)."""
+
     guild_id: int
     default_country: str | None = None
     moderator_role_id: int | None = None
@@ -23,6 +25,8 @@ _COLUMNS = tuple(f.name for f in fields(GuildSettings) if f.name != "guild_id")
 
 
 class GuildSettingsStore:
+    """Every server's settings, read and changed per server only."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock

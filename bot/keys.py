@@ -94,6 +94,7 @@ def write_key_file(path: Path, keys: list[str]) -> None:
 
 
 def read_key_file(path: Path) -> Keyring:
+    """The keyring in a key file; a missing or unreadable file stops start-up."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise DataKeyError(f"the data key file {path} can be read by other users (mode {mode:o}); "

@@ -14,6 +14,8 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{23,28}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-
 
 
 class RedactTokens(logging.Filter):
+    """A log filter that removes anything shaped like a Discord token."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if TOKEN_SHAPE.search(message):

@@ -13,6 +13,8 @@ from bot.ui import Button, Reply
 
 
 class Delivery(StrEnum):
+    """What became of one bot-initiated message."""
+
     SENT = "sent"
     DMS_CLOSED = "dms_closed"  # Discord error 50007 or 50278: DMs closed, or no server shared any more
     FAILED = "failed"

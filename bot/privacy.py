@@ -1,8 +1,9 @@
 """/mydata: what the bot stores about a member, in every feature, their export, their retention
 choice, and real deletion of all of it.
 
-Each feature registers a :class:`DataHolder`; adding a feature that stores personal data means
-adding a holder here (with an ``export`` so the member can take it elsewhere); a test in
+Every feature answers for its own data (``describe_member``, ``export_member``, ``member_files``,
+``delete_member`` on :class:`bot.feature.Feature`, usually through :class:`DataHolder` objects), and
+this service calls them all, so there is no registry a new feature could forget to join; a test in
 ``tests/integration/test_privacy_choices.py`` checks every table with a member column is emptied.
 
 Deleting is real: after the holders delete their rows the database log is checkpointed and
@@ -15,14 +16,26 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from bot.customid import Family, Kind, OneOf
 from bot.ui import Actor, Attachment, Button, Card, Colour, Field, Reply, Style
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MydataButton:
+    """A ``/mydata`` button: ``export``, ``ask`` (to delete), ``confirm`` or ``cancel``."""
+
+    action: str
+
+
+MYDATA = Kind(MydataButton, "mydata:{action}", action=OneOf("export", "ask", "confirm", "cancel"))
+MYDATA_IDS = Family("mydata", [MYDATA], "That button has expired. Please run /mydata again.")
 
 QUESTIONS_NOTE = (
     "Questions the FAQ couldn't answer are kept without who asked (so they can't be shown or deleted "
@@ -33,6 +46,8 @@ QUESTIONS_NOTE = (
 
 @dataclass(slots=True)
 class DataHolder:
+    """One kind of data a feature stores about a member, and how to describe, export and delete it."""
+
     name: str
     describe: Callable[[int], Awaitable[str | None]]  # None: nothing stored
     delete: Callable[[int], Awaitable[int]]
@@ -82,23 +97,32 @@ class MemberFiles:
 Retention = Callable[[Actor, str | None], Awaitable[Reply]]
 
 
+class MemberData(Protocol):
+    """The ``/mydata`` part of a feature (see :class:`bot.feature.Feature`)."""
+
+    async def describe_member(self, user_id: int) -> list[tuple[str, str]]: ...
+    async def export_member(self, user_id: int) -> dict[str, Any]: ...
+    async def member_files(self, user_id: int) -> list[Attachment]: ...
+    async def delete_member(self, user_id: int) -> int: ...
+
+
 class PrivacyService:
-    def __init__(self, scrub: Callable[[], Awaitable[bool]] | None = None, question_days: int = 90) -> None:
-        self.holders: list[DataHolder] = []
+    """``/mydata`` over every feature: show, export, delete, and the check-ins retention choice."""
+
+    def __init__(self, features: Callable[[], Sequence[MemberData]], scrub: Callable[[], Awaitable[bool]] | None = None,
+                 question_days: int = 90, retention: Retention | None = None,
+                 today: Callable[[], str] = lambda: "today") -> None:
+        self.features = features
         self.scrub = scrub
         self.question_days = question_days
-        self.retention: Retention | None = None  # installed by check-ins
-        self.today: Callable[[], str] = lambda: "today"
-
-    def add(self, holder: DataHolder) -> None:
-        self.holders.append(holder)
+        self.retention = retention
+        self.today = today
 
     async def describe(self, user_id: int) -> list[tuple[str, str]]:
+        """(name, description) of everything every feature stores about the member."""
         found: list[tuple[str, str]] = []
-        for holder in self.holders:
-            text = await holder.describe(user_id)
-            if text:
-                found.append((holder.name, text))
+        for feature in self.features():
+            found.extend(await feature.describe_member(user_id))
         return found
 
     async def mydata(self, actor: Actor, action: str = "show", keep: str | None = None) -> Reply:
@@ -118,8 +142,8 @@ class PrivacyService:
                 content=("This deletes everything listed below, for good, and it can't be undone. "
                          "Are you sure?"),
                 cards=[self._card(found)],
-                buttons=[Button("Yes, delete everything", "mydata:confirm", Style.DANGER),
-                         Button("Cancel", "mydata:cancel", Style.SECONDARY)],
+                buttons=[Button("Yes, delete everything", MYDATA("confirm"), Style.DANGER),
+                         Button("Cancel", MYDATA("cancel"), Style.SECONDARY)],
             )
         if not found:
             return Reply.text("I don't store anything about you. " + QUESTIONS_NOTE.format(days=self.question_days))
@@ -127,8 +151,8 @@ class PrivacyService:
             content=("Here is everything I store about you. Only you can see this. `/mydata action:export` "
                      "gives you all of it as files."),
             cards=[self._card(found)],
-            buttons=[Button("Export all of it", "mydata:export", Style.SECONDARY),
-                     Button("Delete all of it", "mydata:ask", Style.DANGER)],
+            buttons=[Button("Export all of it", MYDATA("export"), Style.SECONDARY),
+                     Button("Delete all of it", MYDATA("ask"), Style.DANGER)],
         )
 
     def _card(self, found: list[tuple[str, str]]) -> Card:
@@ -138,12 +162,8 @@ class PrivacyService:
     async def export_data(self, user_id: int) -> dict[str, Any]:
         """Everything every feature stores about the member, as one JSON-ready object."""
         data: dict[str, Any] = {}
-        for holder in self.holders:
-            if holder.export is None:
-                continue
-            value = await holder.export(user_id)
-            if value:
-                data[holder.name] = value
+        for feature in self.features():
+            data.update(await feature.export_member(user_id))
         return data
 
     async def export(self, actor: Actor) -> Reply:
@@ -155,9 +175,8 @@ class PrivacyService:
         files = [Attachment(f"mydata-{self.today()}.json",
                             json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
                             description="Everything the bot stores about you (JSON)")]
-        for holder in self.holders:
-            if holder.files is not None:
-                files.extend(await holder.files(actor.user_id))
+        for feature in self.features():
+            files.extend(await feature.member_files(actor.user_id))
         extra = ", and your check-ins as CSV for a spreadsheet" if len(files) > 1 else ""
         return Reply(content=f"Here is everything I store about you: one JSON file with all of it{extra}. "
                              "Only you can see this.",
@@ -165,15 +184,16 @@ class PrivacyService:
 
     async def delete_all(self, user_id: int) -> int:
         removed = 0
-        for holder in self.holders:
-            removed += await holder.delete(user_id)
+        for feature in self.features():
+            removed += await feature.delete_member(user_id)
         if self.scrub is not None:
             await self.scrub()
         log.info("a member deleted all their data")
         return removed
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        action = args[0] if args else ""
+    async def handle_button(self, actor: Actor, pressed: MydataButton, values: dict[str, str]) -> Reply:
+        """A button of :data:`MYDATA_IDS`, already parsed by its codec."""
+        action = pressed.action
         if action == "ask":
             return await self.mydata(actor, "delete")
         if action == "export":
@@ -183,4 +203,4 @@ class PrivacyService:
             return Reply(content="Done. Everything I stored about you has been deleted, for real.", update=True)
         if action == "cancel":
             return Reply(content="Cancelled — nothing was deleted.", update=True)
-        return Reply.text("That button has expired. Please run /mydata again.")
+        raise TypeError(f"not a /mydata button: {pressed!r}")

@@ -22,7 +22,9 @@ from bot.faq.redact import redact
 from bot.faq.text import normalise_question
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.checkins.store import CheckinStore
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ EVERY = timedelta(hours=1)
 
 @dataclass(slots=True)
 class PurgeResult:
+    """How many check-ins and unanswered questions one retention run deleted."""
+
     checkins: int = 0
     questions: int = 0
 
@@ -40,8 +44,12 @@ class PurgeResult:
 
 
 class RetentionJob:
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
+    """Deletes what is past its promised keeping time, then scrubs the database log."""
+
+    def __init__(self, core: Core, checkins: CheckinStore, faq_store: FaqStore) -> None:
+        self.core = core
+        self.checkins = checkins
+        self.faq_store = faq_store
         self.last_run: datetime | None = None
 
     async def due(self, now: datetime) -> PurgeResult | None:
@@ -53,11 +61,11 @@ class RetentionJob:
     async def run(self, now: datetime) -> PurgeResult:
         self.last_run = now
         result = PurgeResult(
-            checkins=await checkin_retention.purge(self.app.checkins.store, now),
-            questions=await self.app.faq_store.purge_unanswered(self.app.settings.question_retention_days),
+            checkins=await checkin_retention.purge(self.checkins, now),
+            questions=await self.faq_store.purge_unanswered(self.core.settings.question_retention_days),
         )
         if result.total:
-            await self.app.db.scrub()
+            await self.core.db.scrub()
             log.info("retention: %d check-in(s) and %d unanswered question(s) deleted",
                      result.checkins, result.questions)
         return result
@@ -65,13 +73,13 @@ class RetentionJob:
     async def minimise_old_questions(self) -> int:
         """Questions stored by a version without minimisation (plain text): redact them, round
         their time to the day and encrypt them, in place."""
-        store = self.app.faq_store
+        store = self.faq_store
         changes = []
         for row_id, guild_id, question, asked_at in await store.plain_unanswered():
             words = redact(question)
             changes.append((row_id, guild_id, words, normalise_question(words) or "-", store.day_of(from_iso(asked_at))))
         if changes:
             await store.rewrite_unanswered(changes)
-            await self.app.db.scrub()
+            await self.core.db.scrub()
             log.info("minimised %d unanswered question(s) stored by an older version", len(changes))
         return len(changes)

@@ -15,6 +15,8 @@ from bot.ui import Actor, Reply
 
 @dataclass(slots=True, frozen=True)
 class SafetyOutcome:
+    """The triage's verdict on one text and the reply that goes with it."""
+
     level: str  # "crisis" | "urgent" | "clinician" | "gentle"
     rule: str | None
     reply: Reply

@@ -45,6 +45,8 @@ def clip(text: str, limit: int) -> str:
 
 
 class Style(StrEnum):
+    """A button's look."""
+
     PRIMARY = "primary"
     SECONDARY = "secondary"
     SUCCESS = "success"
@@ -78,6 +80,8 @@ class Button:
 
 @dataclass(slots=True)
 class Field:
+    """One name/value line of a card."""
+
     name: str
     value: str
     inline: bool = False
@@ -103,6 +107,8 @@ class Card:
 
 @dataclass(slots=True)
 class Attachment:
+    """A file sent with a reply."""
+
     filename: str
     data: bytes
     description: str | None = None
@@ -110,6 +116,8 @@ class Attachment:
 
 @dataclass(slots=True)
 class ModalField:
+    """One text input of a form."""
+
     custom_id: str
     label: str
     paragraph: bool = False
@@ -122,6 +130,8 @@ class ModalField:
 
 @dataclass(slots=True)
 class Modal:
+    """A form: its title, fields and the custom id its submission routes by."""
+
     custom_id: str
     title: str
     fields: list[ModalField]

@@ -13,6 +13,7 @@ from bot.care.resources import Directory
 
 
 def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
+    """The safety set in force, in lines a moderator reads (counts, model, verified dates)."""
     levels = Counter(rule.level.value for rule in triage.rules.rules)
     lines = [
         f"Rules: {len(triage.rules.rules)} ("

@@ -13,8 +13,12 @@ diagnoses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.care.buttons import ALERT, AskForSupport
 from bot.care.resources import Resources, Service
-from bot.care.triage import Triage
+from bot.care.triage import Level, Triage
+from bot.faq.buttons import OPEN
 from bot.ui import (
     DISCLAIMER,
     EMBED_DESCRIPTION_MAX,
@@ -35,7 +39,7 @@ from bot.ui import (
 
 NOT_A_COUNSELLOR = "I'm an automated bot, not a counsellor; the people on these lines are real."
 ALERT_LABEL = "Let a moderator know I'd like support"
-ALERT_ID = "care:alert"
+ALERT_ID = ALERT.build(AskForSupport())
 DIAGNOSIS_TOPICS = frozenset({"how-diagnosed", "self-test-questionnaires"})
 
 # What members call the hospital emergency department where they live.
@@ -362,7 +366,7 @@ def helping_reply(resources: Resources, entry_title: str | None) -> Reply:
     card = _card("Helping someone who may be in danger", description, fields, Colour.CRISIS)
     buttons = [_alert_button()]
     if entry_title:
-        buttons.append(Button(entry_title[:80], f"faq:open:{HELPING_SOMEONE}", Style.SECONDARY))
+        buttons.append(Button(entry_title[:80], OPEN(HELPING_SOMEONE), Style.SECONDARY))
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 
@@ -378,3 +382,25 @@ def gentle_reply(resources: Resources) -> Reply:
     parts = [_compact(s) for g in groups for s in g.crisis[:1]]
     parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
+
+
+def reply_for(triage: Triage, resources: Resources, question_of: Callable[[str], str | None]) -> Reply | None:
+    """The one choice of care reply for a triage result, wherever the text came from (``/faq``,
+    forms, check-in notes, channel watch, ``supportbot ask``); None when there is nothing to say.
+
+    ``question_of`` gives an FAQ entry's question by id (None when the pack lacks it): the
+    helping-someone entry for a crisis about someone else, the clinician tier's related entry.
+    """
+    if triage.level is Level.NONE:
+        return gentle_reply(resources) if triage.gentle else None
+    if triage.level is Level.CRISIS:
+        if triage.topic == HELPING_SOMEONE:
+            return helping_reply(resources, question_of(HELPING_SOMEONE))
+        return crisis_reply(resources)
+    if triage.level is Level.URGENT:
+        return urgent_reply(triage, resources)
+    title = question_of(triage.topic) if triage.topic else None
+    reply = clinician_reply(triage, title)
+    if title is not None and triage.topic:
+        reply.buttons.append(Button(title[:80], OPEN(triage.topic)))
+    return reply

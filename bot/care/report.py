@@ -37,6 +37,7 @@ def resource_list(triage: Triage, resources: Resources) -> list[dict[str, Any]]:
 
 
 def triage_json(triage: Triage, directory: Directory | None, country: str | None) -> dict[str, Any]:
+    """One triage result as the `supportbot triage --json` object (fields are only ever added)."""
     resources = directory.for_country(country) if directory is not None else None
     return {
         "level": triage.level.value,

@@ -82,6 +82,8 @@ class Contact(_Strict):
 
 
 class Service(_Strict):
+    """One crisis line or service in a country's reviewed resource file."""
+
     name: Short
     kind: Literal["crisis", "emergency", "non_emergency", "directory"]
     contacts: list[Contact] = Field(min_length=1)
@@ -109,6 +111,8 @@ def fold_country(text: str) -> str:
 
 
 class CountryEntry(_Strict):
+    """A country's reviewed crisis lines, as written in its resource file."""
+
     country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|INTL)$")]
     country_name: Short
     aliases: list[Short] = Field(default_factory=list)  # other names members type: UK, USA, Éire

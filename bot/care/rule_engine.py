@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bot.care.normalize import Normalizer
 from bot.care.rule_compiler import _mask
 from bot.care.rule_schema import _PRECEDENCE, NOTHING, Level, Triage, remembered
-from bot.problems import Problem, Severity
+from bot.problems import Problem
 
 # --------------------------------------------------------------------------------------------
 # Runtime
@@ -46,7 +45,7 @@ class Rule:
 
 @dataclass(slots=True)
 class Triager:
-    """Classifies member messages with the reviewed rules. Build it with :meth:`from_dir`."""
+    """Classifies member messages with the reviewed rules. Build it with :func:`bot.care.rule_loader.load_triager`."""
 
     rules: tuple[Rule, ...]
     normalizer: Normalizer
@@ -64,17 +63,6 @@ class Triager:
                 if word.endswith("*"):
                     by_length.setdefault(len(word) - 1, set()).add(word[:-1])
         self._prefixes = {n: frozenset(p) for n, p in by_length.items()}
-
-    @classmethod
-    def from_dir(cls, path: str | Path) -> Triager:
-        """Load every rule file, refusing to start on any error (use :func:`load_rules` to list them)."""
-        from bot.care.rule_loader import load_rules  # the loader builds Triagers: imported late
-
-        triager, problems = load_rules(path)
-        errors = [p for p in problems if p.severity is Severity.ERROR]
-        if errors or triager is None:
-            raise RulesError(errors or [Problem(str(path), "", "no usable safety rules")])
-        return triager
 
     def normalize(self, text: str) -> str:
         return self.normalizer.normalize(text)
@@ -130,7 +118,7 @@ class Triager:
 
 
 class RulesError(ValueError):
-    """Raised by :meth:`Triager.from_dir` when the rule files have errors."""
+    """Raised by :func:`bot.care.rule_loader.load_triager` when the rule files have errors."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.care.normalize import Lexicon, Normalizer, basic_form
 from bot.care.rule_compiler import Anchors, PatternError, _check_regex, _Compiler
-from bot.care.rule_engine import Rule, Triager
+from bot.care.rule_engine import Rule, RulesError, Triager
 from bot.care.rule_schema import Level, RuleSpec, SafetyFile
 from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
@@ -252,3 +252,12 @@ def _check_examples(
             problems.append(
                 Problem(rule.file, f"rules.{index}.not_examples.{i}", f"{text!r} matches this rule")
             )
+
+
+def load_triager(path: str | Path) -> Triager:
+    """Load every rule file, refusing to start on any error (use :func:`load_rules` to list them)."""
+    triager, problems = load_rules(path)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors or triager is None:
+        raise RulesError(errors or [Problem(str(path), "", "no usable safety rules")])
+    return triager

@@ -75,16 +75,22 @@ class _Strict(BaseModel):
 
 
 class LexiconSpec(_Strict):
+    """Spelling and slang a rule file normalises before matching."""
+
     replace: dict[str, Text] = {}
     fuzzy: dict[str, Annotated[int, Field(ge=1, le=2)]] = {}
 
 
 class TopicWhen(_Strict):
+    """Phrases that point a triage result at one FAQ topic."""
+
     topic: Slug
     when: list[Text] = Field(min_length=1)
 
 
 class RuleSpec(_Strict):
+    """One reviewed triage rule, as written in a safety file."""
+
     id: Slug
     level: Literal["crisis", "urgent", "clinician"]
     detail: Annotated[str, StringConstraints(min_length=3, max_length=120)]
@@ -122,6 +128,8 @@ class Reviewed(_Strict):
 
 
 class SafetyFile(Reviewed):
+    """A whole reviewed safety rule file (schema-checked before anything is compiled)."""
+
     classes: dict[ClassName, list[Text]] = {}
     idioms: list[Text] = []
     lexicon: LexiconSpec | None = None

@@ -59,6 +59,8 @@ Text = Annotated[str, StringConstraints(min_length=2, max_length=500)]
 
 
 class FamilySpec(_Strict):
+    """A family of paraphrased exemplar texts sharing one level and topic."""
+
     id: Slug
     level: Literal["crisis", "urgent", "clinician", "none"]
     topic: Slug | None = None
@@ -78,11 +80,15 @@ class FamilySpec(_Strict):
 
 
 class ExemplarFile(Reviewed):
+    """A reviewed exemplar file for the semantic layer."""
+
     families: list[FamilySpec] = Field(min_length=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Exemplar:
+    """One exemplar sentence with the level, family and file it came from."""
+
     text: str
     level: Level
     family: str

@@ -11,35 +11,30 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import (
-    HELPING_SOMEONE,
-    clinician_reply,
-    crisis_reply,
-    gentle_reply,
-    help_now_reply,
-    helping_reply,
-    urgent_reply,
-)
+from bot.care.replies import help_now_reply, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
 from bot.care.triage import Level, Triage, load_rules
+from bot.permissions import admins
 from bot.problems import Problem, Severity
 from bot.safety import SafetyOutcome
 from bot.semantic import DEFAULT_MODEL, EncoderError, load_encoder
-from bot.ui import Actor, Button, Choice, Reply
+from bot.ui import Actor, Choice, Reply
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.library import FaqLibrary
+    from bot.faq.service import FaqService
 
 log = logging.getLogger(__name__)
 
 REGION_LOOKUP_SECONDS = 0.25  # /help-now never waits on the database for longer than this
-ADMINS_ONLY = "Only server admins (Manage Server) can change these settings."
 CARE_TOPICS: dict[str, str] = {
     "gp": "when-to-see-gp",
     "rheumatologist": "rheumatologist",
@@ -101,10 +96,21 @@ def _errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.ERROR]
 
 
+class SetupHook(Protocol):
+    """What another feature adds to ``/setup`` (channel watch: its AutoMod rules and status)."""
+
+    async def after_setup(self, guild_id: int, alert_channel_changed: bool) -> list[str]: ...
+
+
 class CareService:
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.regions = RegionStore(app.db, app.clock)
+    """Safety triage, crisis lines, /help-now, /care and /setup."""
+
+    def __init__(self, core: Core, library: FaqLibrary, faq: FaqService) -> None:
+        self.core = core
+        self.library = library
+        self.faq = faq
+        self.setup_hooks: list[SetupHook] = []  # features that add lines to /setup
+        self.regions = RegionStore(core.db, core.clock)
         self.triager: SafetyTriage | None = None
         self.directory: Directory | None = None
         # (guild, member) -> when their last alert was posted. Kept in memory only: it says a
@@ -118,11 +124,11 @@ class CareService:
         a bot that cannot recognise crisis must not answer members at all. On a reload with errors
         the last good set keeps being served and the problems are returned for the moderator.
         """
-        triager, directory, problems = load_safety_content(self.app.settings.content_dir)
+        triager, directory, problems = load_safety_content(self.core.settings.content_dir)
         errors = _errors(problems)
         if errors or triager is None or directory is None:
             if strict or self.triager is None or self.directory is None:
-                raise SafetyLoadError(errors or [Problem(str(self.app.settings.content_dir), "", "no safety content")])
+                raise SafetyLoadError(errors or [Problem(str(self.core.settings.content_dir), "", "no safety content")])
             for problem in errors:
                 log.error("safety content problem (the last good set stays in force): %s", problem)
             return problems
@@ -154,26 +160,17 @@ class CareService:
         own = await self.regions.get(actor.user_id)
         if own:
             return own
-        return (await self.app.guilds.get(actor.guild_id)).default_country
+        return (await self.core.guilds.get(actor.guild_id)).default_country
 
     def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
-        if self.directory is None or (triage.level is Level.NONE and not triage.gentle):
+        """The care reply for ``triage`` in ``country`` (:func:`bot.care.replies.reply_for`)."""
+        if self.directory is None:
             return None
-        resources = self.directory.for_country(country)
-        if triage.level is Level.NONE:
-            return gentle_reply(resources)
-        if triage.level is Level.CRISIS:
-            if triage.topic == HELPING_SOMEONE:
-                entry = self.app.library.get(HELPING_SOMEONE)
-                return helping_reply(resources, entry.question if entry else None)
-            return crisis_reply(resources)
-        if triage.level is Level.URGENT:
-            return urgent_reply(triage, resources)
-        entry = self.app.library.get(triage.topic) if triage.topic else None
-        reply = clinician_reply(triage, entry.question if entry else None)
-        if entry is not None:
-            reply.buttons.append(Button(entry.question[:80], f"faq:open:{entry.id}"))
-        return reply
+        return reply_for(triage, self.directory.for_country(country), self._question_of)
+
+    def _question_of(self, entry_id: str) -> str | None:
+        entry = self.library.get(entry_id)
+        return entry.question if entry is not None else None
 
     async def screen(self, actor: Actor, text: str) -> SafetyOutcome | None:
         # In a worker thread: the semantic layer embeds the text (tens of milliseconds of CPU).
@@ -197,11 +194,11 @@ class CareService:
 
     async def alert(self, actor: Actor) -> Reply:
         """The member pressed "Let a moderator know": post their mention and request, nothing else."""
-        settings = await self.app.guilds.get(actor.guild_id)
+        settings = await self.core.guilds.get(actor.guild_id)
         if actor.guild_id is None or settings.alert_channel_id is None:
             return Reply.text(ALERT_NO_CHANNEL)
         key = (actor.guild_id, actor.user_id)
-        now = self.app.clock.now()
+        now = self.core.clock.now()
         last = self._alerted.get(key)
         if last is not None and now - last < ALERT_COOLDOWN:
             minutes = int((now - last).total_seconds() // 60)
@@ -211,7 +208,7 @@ class CareService:
         self._forget_old_alerts(now)
         post = Reply(content=f"<@{actor.user_id}> would like some support from a moderator. "
                              "(Sent with the bot's support button; nothing they wrote elsewhere is shared.)", ephemeral=False)
-        delivery = await self.app.outbox.to_channel(settings.alert_channel_id, post)
+        delivery = await self.core.outbox.to_channel(settings.alert_channel_id, post)
         if delivery.value != "sent":
             self._alerted.pop(key, None)  # nothing reached the moderators: the next press may try again
             return Reply.text(ALERT_NO_CHANNEL)
@@ -224,10 +221,10 @@ class CareService:
 
     async def care(self, actor: Actor, topic: str) -> Reply:
         entry_id = CARE_TOPICS.get(topic)
-        entry = self.app.library.view(actor.guild_id).get(entry_id) if entry_id else None
+        entry = self.library.view(actor.guild_id).get(entry_id) if entry_id else None
         if entry is None:
             return Reply.text("I don't have vetted guidance on that yet. Your GP or doctor is a good first step.")
-        return await self.app.faq.open(actor, entry.id)
+        return await self.faq.open(actor, entry.id)
 
     def _known(self) -> str:
         names = [name for _, name in self.directory.countries()] if self.directory else []
@@ -249,9 +246,7 @@ class CareService:
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,
                     alert_channel: int | None = None, audit_channel: int | None = None) -> Reply:
-        refusal = await self.admin_check(actor)
-        if refusal is not None:
-            return Reply.text(refusal)
+        await self.admin_check(actor)
         assert actor.guild_id is not None
         changes: dict[str, object] = {}
         if country is not None:
@@ -264,17 +259,15 @@ class CareService:
                            ("audit_channel_id", audit_channel)):
             if value is not None:
                 changes[key] = value
-        settings = await self.app.guilds.update(actor.guild_id, **changes)
+        settings = await self.core.guilds.update(actor.guild_id, **changes)
         lines = [
             f"Default country: {settings.default_country or 'not set (international lines)'}",
             f"Moderator role: {f'<@&{settings.moderator_role_id}>' if settings.moderator_role_id else 'not set (Manage Server only)'}",
             f"Alert channel: {f'<#{settings.alert_channel_id}>' if settings.alert_channel_id else 'not set'}",
             f"Audit channel: {f'<#{settings.audit_channel_id}>' if settings.audit_channel_id else 'not set'}",
         ]
-        if self.app.watch_commands is not None:
-            if alert_channel is not None:  # channel watch's AutoMod rules alert there
-                await self.app.watch.sync_guild(actor.guild_id)
-            lines += await self.app.watch_commands.setup_lines(actor.guild_id)
+        for hook in self.setup_hooks:
+            lines += await hook.after_setup(actor.guild_id, alert_channel is not None)
         head = "Saved. " if changes else ""
         text = head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines)
         if moderator_role is not None:
@@ -284,10 +277,9 @@ class CareService:
                      "`/faq-admin status` shows where this server stands.")
         return Reply.text(text)
 
-    async def admin_check(self, actor: Actor) -> str | None:
-        if actor.guild_id is None or not actor.can_manage_guild:
-            return ADMINS_ONLY
-        return None
+    async def admin_check(self, actor: Actor) -> None:
+        """Raise :class:`~bot.permissions.NotAdmin` unless the actor is a server admin."""
+        await admins(actor, self.core.guilds)
 
     async def complete_country(self, actor: Actor, text: str) -> list[Choice]:
         if self.directory is None:
@@ -298,7 +290,9 @@ class CareService:
         country = await self.regions.get(user_id)
         return f"Your country for crisis lines: {country}." if country else None
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        if args == ["alert"]:
-            return await self.alert(actor)
-        return Reply.text("That button has expired. `/help-now` works any time.")
+    async def handle_button(self, actor: Actor, pressed: AskForSupport, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.care.buttons.CARE_IDS`, already parsed by its codec."""
+        match pressed:
+            case AskForSupport():
+                return await self.alert(actor)
+        raise TypeError(f"not a care button: {pressed!r}")

@@ -7,6 +7,8 @@ from bot.db import Database
 
 
 class RegionStore:
+    """Each member's chosen country for crisis lines (one row per member, deletable)."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock

@@ -61,7 +61,7 @@ from __future__ import annotations
 # the stable import point for the rest of the bot.
 from bot.care.rule_compiler import PatternError
 from bot.care.rule_engine import Rule, RulesError, Triager
-from bot.care.rule_loader import load_rules
+from bot.care.rule_loader import load_rules, load_triager
 from bot.care.rule_schema import (
     CACHE_SIZE,
     CACHE_TEXT_MAX,
@@ -75,5 +75,5 @@ from bot.care.rule_schema import (
 
 __all__ = [
     "CACHE_SIZE", "CACHE_TEXT_MAX", "NOTHING", "URGENT_TOPICS", "Level", "PatternError", "Rule", "RuleSpec",
-    "RulesError", "SafetyFile", "Triage", "Triager", "load_rules",
+    "RulesError", "SafetyFile", "Triage", "Triager", "load_rules", "load_triager",
 ]

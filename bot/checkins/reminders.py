@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.checkins.buttons import BARE
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.timezones import local_day
 from bot.notify import Delivery, Outbox
@@ -42,6 +43,7 @@ REMINDER_TEXT = (
 
 
 def parse_hhmm(value: str) -> time:
+    """A stored reminder time ("HH:MM") as a clock time."""
     hour, minute = value.split(":")
     return time(int(hour), int(minute))
 
@@ -61,15 +63,18 @@ def next_reminder(zone: str, at: time, after: datetime) -> datetime:
 
 
 def reminder_reply(day: date) -> Reply:
+    """The reminder DM for ``day``, with its one-tap check-in button."""
     return Reply(
         content=REMINDER_TEXT,
-        buttons=[Button("Check in", f"ci:bare:{day.isoformat()}", Style.SUCCESS, emoji="✅")],
+        buttons=[Button("Check in", BARE(day), Style.SUCCESS, emoji="✅")],
         ephemeral=False,  # a DM is private already
     )
 
 
 @dataclass(slots=True)
 class ScanResult:
+    """What one reminder pass did: sent, skipped, and refused because DMs are closed."""
+
     sent: int = 0
     skipped: int = 0
     dms_closed: int = 0
@@ -92,10 +97,12 @@ def worker_name() -> str:
 
 
 class Reminders:
+    """Due reminder DMs: claimed in the database with a lease, then sent through the core's outbox."""
+
     def __init__(self, store: CheckinStore, outbox_source: object, *, lease: timedelta = LEASE,
                  batch: int = CLAIM_BATCH) -> None:
         self.store = store
-        self._outbox_source = outbox_source  # the app: its outbox is replaced by the Discord client
+        self._outbox_source = outbox_source  # the core: a front end hands it its own outbox
         self.lease = lease
         self.batch = batch
         self.worker = worker_name()

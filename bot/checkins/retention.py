@@ -24,6 +24,7 @@ NOT_ENROLLED = ("Retention applies to check-ins, and you haven't started them. `
 
 
 def describe(days: int | None) -> str:
+    """How long check-ins are kept, in words ("for 90 days")."""
     for value, words in CHOICES.values():
         if value == days:
             return words
@@ -31,6 +32,7 @@ def describe(days: int | None) -> str:
 
 
 async def set_retention(store: CheckinStore, actor: Actor, keep: str | None) -> Reply:
+    """`/mydata action:retention`: change how long the member's check-ins are kept."""
     member = await store.member(actor.user_id)
     if member is None:
         return Reply.text(NOT_ENROLLED)

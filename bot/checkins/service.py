@@ -9,10 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from bot.checkins.buttons import AGREE, ANSWER, Agree, Answer, BareCheckin
 from bot.checkins.charts import chart_alt_text, render_chart
 from bot.checkins.days import WINDOW_HELP, day_choices, parse_day
+from bot.checkins.errors import (
+    STOPPED_NOTICE,
+    CheckinsStopped,
+    NotEnrolled,
+    PauseLength,
+    UnknownTimeZone,
+    UnreadableTime,
+)
 from bot.checkins.export import appointment_summary, to_csv
 from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
@@ -23,7 +32,8 @@ from bot.checkins.timezones import canonical_zone, local_day, parse_clock, same_
 from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.privacy import MemberFiles
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +48,10 @@ CONSENT = (
     "Rest days are built in: missing up to {rest} days in any week never breaks your streak, and "
     "`/checkin pause` freezes it during a hard patch."
 )
-NOT_ENROLLED = (
-    "You haven't started check-ins. `/checkin start` explains what is stored and asks for your "
-    "agreement first — nothing is saved before that."
-)
 DM_CLOSED_NOTICE = (
     "A note first: Discord wouldn't let me send your reminder (your DMs from this server are closed, "
     "or we no longer share a server), so I've turned reminders off. You can turn them back on with "
     "`/checkin reminders` after allowing DMs."
-)
-STOPPED_NOTICE = (
-    "Your check-ins are stopped, so there are no reminders and nothing new is logged; what you kept "
-    "is still here, for you alone. `/checkin start` turns them back on."
 )
 OTHER_REAL_DAY = (
     "{day} already has a check-in from before you changed time zone, and for you that was a different "
@@ -76,14 +78,8 @@ def resolve_zone(text: str) -> str | None:
     return None
 
 
-def _zone_error(zone: str) -> Reply:
-    return Reply.text(
-        f"I don't recognise the time zone {zone[:60]!r}. Start typing your city (for example London or "
-        "New York) and pick it from the list."
-    )
-
-
 def streak_card(summary: StreakSummary) -> Card:
+    """The streak card: encouragement, streak counts and rest days left."""
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",
@@ -100,19 +96,22 @@ def streak_card(summary: StreakSummary) -> Card:
 
 
 class CheckinService:
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.store = CheckinStore(app.db, app.clock, app.keyring)
-        self.reminders = Reminders(self.store, app, lease=timedelta(seconds=app.settings.reminder_lease_seconds))
+    """Every check-in command's handler, for one member at a time."""
+
+    def __init__(self, core: Core, member_files: MemberFiles) -> None:
+        self.core = core
+        self.member_files = member_files
+        self.store = CheckinStore(core.db, core.clock, core.keyring)
+        self.reminders = Reminders(self.store, core, lease=timedelta(seconds=core.settings.reminder_lease_seconds))
 
     # -- helpers --------------------------------------------------------------------------------
 
     async def _rest_allowance(self, member: Member) -> int:
-        settings = await self.app.guilds.get(member.guild_id)
-        return settings.rest_days if settings.rest_days is not None else self.app.settings.checkin_rest_days
+        settings = await self.core.guilds.get(member.guild_id)
+        return settings.rest_days if settings.rest_days is not None else self.core.settings.checkin_rest_days
 
     async def summary(self, member: Member) -> StreakSummary:
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         return summarize(await self.store.days(member.user_id), today,
                          rest_allowance=await self._rest_allowance(member),
                          pauses=await self.store.pauses(member.user_id))
@@ -127,12 +126,12 @@ class CheckinService:
             return member, DM_CLOSED_NOTICE
         return member, None
 
-    async def _not_on(self, actor: Actor) -> Reply:
+    async def _not_on(self, actor: Actor) -> NoReturn:
         """Why a command that needs check-ins switched on cannot run: never started, or stopped."""
         member = await self.store.member(actor.user_id)
         if member is not None and not member.active:
-            return Reply.text(STOPPED_NOTICE)
-        return Reply.text(NOT_ENROLLED)
+            raise CheckinsStopped()
+        raise NotEnrolled()
 
     async def _kept_member(self, actor: Actor) -> tuple[Member | None, str | None]:
         """Like ``_member``, but also a member who stopped and kept their check-ins: reading
@@ -151,40 +150,40 @@ class CheckinService:
         return None
 
     def _next(self, zone: str, hhmm: str | None) -> object:
-        return next_reminder(zone, parse_hhmm(hhmm), self.app.clock.now()) if hhmm else None
+        return next_reminder(zone, parse_hhmm(hhmm), self.core.clock.now()) if hhmm else None
 
     # -- opt in ---------------------------------------------------------------------------------
 
     async def start(self, actor: Actor, timezone: str, reminder: str | None = None) -> Reply:
         zone = resolve_zone(timezone)
         if zone is None:
-            return _zone_error(timezone)
-        hhmm = "-"
+            raise UnknownTimeZone(timezone)
+        hhmm: str | None = None
         if reminder and reminder.strip():
             at = parse_clock(reminder)
             if at is None:
-                return Reply.text(f"I couldn't read {reminder[:30]!r} as a time. Try something like 8pm or 20:00.")
-            hhmm = at.strftime("%H%M")
+                raise UnreadableTime(reminder)
+            hhmm = at.strftime("%H:%M")
         existing = await self.store.member(actor.user_id)
-        rest = self.app.settings.checkin_rest_days
+        rest = self.core.settings.checkin_rest_days
         text = CONSENT.format(rest=rest)
         if existing is not None and existing.active:
             text = "You already have check-ins on. Agreeing again updates your time zone and reminder.\n\n" + text
-        when = f" and a reminder at {hhmm[:2]}:{hhmm[2:]}" if hhmm != "-" else " and no reminders"
+        when = f" and a reminder at {hhmm}" if hhmm else " and no reminders"
         return Reply(
             cards=[Card(title="Before you start", description=text, colour=Colour.CARE,
                         footer=f"You chose {zone}{when}.")],
             buttons=[
-                Button("I agree — start check-ins", f"ci:agree:{zone}:{hhmm}", Style.SUCCESS),
-                Button("No thanks", "ci:decline", Style.SECONDARY),
+                Button("I agree — start check-ins", AGREE(zone, hhmm), Style.SUCCESS),
+                Button("No thanks", ANSWER("decline"), Style.SECONDARY),
             ],
         )
 
-    async def agree(self, actor: Actor, zone: str, hhmm: str) -> Reply:
+    async def agree(self, actor: Actor, zone: str, reminder: str | None) -> Reply:
+        """Consent given: enrol with the zone and reminder ("HH:MM" or None) the button carried."""
         zone_ok = canonical_zone(zone)
         if zone_ok is None:
-            return _zone_error(zone)
-        reminder = None if hhmm in {"", "-"} else f"{hhmm[:2]}:{hhmm[2:]}"
+            raise UnknownTimeZone(zone)
         await self.store.enroll(actor.user_id, actor.guild_id, zone_ok, reminder, self._next(zone_ok, reminder))  # type: ignore[arg-type]
         log.info("a member opted in to check-ins")
         when = f"I'll remind you at {reminder} your time, only on days you haven't checked in." if reminder else \
@@ -209,7 +208,7 @@ class CheckinService:
             return await self._not_on(actor)
         note = note.strip() if note and note.strip() else None
         problems = validate(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare, note=note)
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         target = parse_day(day, today)
         if target is None:
             problems.append(WINDOW_HELP)
@@ -218,7 +217,7 @@ class CheckinService:
         advice: Reply | None = None
         crisis: Reply | None = None
         if note:
-            outcome = await self.app.screen(actor, note)
+            outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
                 # The scores are the member's and stay; the note is dropped, never stored.
                 crisis, note = outcome.reply, None
@@ -254,16 +253,12 @@ class CheckinService:
                 parts.insert(0, advice.content)
         return Reply(content="\n\n".join(parts), cards=cards, buttons=buttons)
 
-    async def bare(self, actor: Actor, day_text: str) -> Reply:
+    async def bare(self, actor: Actor, day: date) -> Reply:
         """The one-tap "Check in" button in a reminder DM."""
         member = await self.store.member(actor.user_id)
         if member is None or not member.active:
-            return Reply.text(NOT_ENROLLED)
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            return Reply.text("That button has expired. `/checkin log` works any time.")
-        today = local_day(member.timezone, self.app.clock.now())
+            raise NotEnrolled()
+        today = local_day(member.timezone, self.core.clock.now())
         if day not in {today, today - timedelta(days=1)}:
             return Reply.text("That reminder is from a while ago, so I can't use it now. `/checkin log` works any time.")
         refusal = await self._guard_day(member, day)
@@ -280,8 +275,8 @@ class CheckinService:
         if member is None:
             return await self._not_on(actor)
         if not 1 <= days <= MAX_PAUSE_DAYS:
-            return Reply.text(f"A pause can last from 1 to {MAX_PAUSE_DAYS} days.")
-        today = local_day(member.timezone, self.app.clock.now())
+            raise PauseLength()
+        today = local_day(member.timezone, self.core.clock.now())
         end = today + timedelta(days=days - 1)
         await self.store.add_pause(actor.user_id, today, end)
         text = (f"Your streak is paused until the end of {format_day(end)}. Take the time you need — "
@@ -292,7 +287,7 @@ class CheckinService:
         member, _ = await self._member(actor)
         if member is None:
             return await self._not_on(actor)
-        ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.app.clock.now()))
+        ended = await self.store.end_pauses(actor.user_id, local_day(member.timezone, self.core.clock.now()))
         return Reply.text("Welcome back — your pause has ended." if ended else "You don't have a pause running.")
 
     # -- stats and export -----------------------------------------------------------------------
@@ -300,9 +295,9 @@ class CheckinService:
     async def stats(self, actor: Actor, days: int = 28) -> Reply:
         member, notice = await self._kept_member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            raise NotEnrolled()
         days = max(7, min(days, 365))
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         start = today - timedelta(days=days - 1)
         rows = await self.store.checkins(actor.user_id, since=start)
         summary = await self.summary(member)
@@ -319,14 +314,14 @@ class CheckinService:
         summary for an appointment (notes only when the member asks for them)."""
         member, notice = await self._kept_member(actor)
         if member is None:
-            return Reply.text(NOT_ENROLLED)
+            raise NotEnrolled()
         kind = (format or "csv").strip().casefold()
         if kind not in {"csv", "pdf"}:
             return Reply.text("I can export your check-ins as csv (a spreadsheet) or pdf (a one-page summary).")
         rows = await self.store.checkins(actor.user_id)
         if not rows:
             return Reply.text("You don't have any check-ins to export yet.")
-        today = local_day(member.timezone, self.app.clock.now())
+        today = local_day(member.timezone, self.core.clock.now())
         if kind == "pdf":
             pdf = await asyncio.to_thread(render_summary_pdf, rows, today, include_notes=notes)
             which = "with your notes" if notes else "without your notes (add `notes:true` to include them)"
@@ -353,7 +348,7 @@ class CheckinService:
         if timezone:
             zone_ok = resolve_zone(timezone)
             if zone_ok is None:
-                return _zone_error(timezone)
+                raise UnknownTimeZone(timezone)
             zone = zone_ok
             await self.store.set_timezone(actor.user_id, zone, self._next(zone, member.reminder_time))  # type: ignore[arg-type]
         if off:
@@ -366,7 +361,7 @@ class CheckinService:
             return Reply.text(f"Your reminders are {current}. Use `time:` to change them or `off:true` to stop them.")
         at = parse_clock(time)
         if at is None:
-            return Reply.text(f"I couldn't read {time[:30]!r} as a time. Try something like 8pm or 20:00.")
+            raise UnreadableTime(time)
         hhmm = at.strftime("%H:%M")
         await self.store.set_reminder(actor.user_id, hhmm, self._next(zone, hhmm))  # type: ignore[arg-type]
         return Reply.text(f"I'll remind you at {hhmm} ({zone}) by DM, only on days you haven't checked in.")
@@ -380,14 +375,14 @@ class CheckinService:
         return Reply(
             content=(f"Check-ins and reminders are stopped. Your {plural(count, 'check-in')} are still saved "
                      "and only you can see them. Would you like me to delete them?"),
-            buttons=[Button("Delete my check-ins", "ci:delete", Style.DANGER),
-                     Button("Keep them", "ci:keep", Style.SECONDARY)],
+            buttons=[Button("Delete my check-ins", ANSWER("delete"), Style.DANGER),
+                     Button("Keep them", ANSWER("keep"), Style.SECONDARY)],
         )
 
     async def delete(self, actor: Actor) -> Reply:
         await self.store.delete_member(actor.user_id)
-        await self.app.member_files.delete(actor.user_id)  # saved charts and exports hold the same data
-        await self.app.db.scrub()  # no copy left in the database log either
+        await self.member_files.delete(actor.user_id)  # saved charts and exports hold the same data
+        await self.core.db.scrub()  # no copy left in the database log either
         log.info("a member deleted their check-ins")
         return Reply(content="Done — your check-ins, streak and reminder settings are deleted for good.", update=True)
 
@@ -395,26 +390,28 @@ class CheckinService:
         """The days that can be logged, in the member's own zone, with the date spelled out."""
         member = await self.store.member(actor.user_id)
         zone = member.timezone if member is not None and canonical_zone(member.timezone) else "UTC"
-        today = local_day(zone, self.app.clock.now())
+        today = local_day(zone, self.core.clock.now())
         return [Choice(label, value) for label, value in day_choices(text, today)]
 
     async def complete_zone(self, actor: Actor, text: str) -> list[Choice]:
         return [Choice(z, z) for z in zone_choices(text)]
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        action = args[0] if args else ""
-        if action == "agree" and len(args) == 3:
-            return await self.agree(actor, args[1], args[2])
-        if action == "decline":
-            return Reply(content="No problem — nothing was saved. `/checkin start` is there if you change your mind.",
-                         update=True)
-        if action == "bare" and len(args) == 2:
-            return await self.bare(actor, args[1])
-        if action == "delete":
-            return await self.delete(actor)
-        if action == "keep":
-            return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
-        return Reply.text("That button has expired. Please run the command again.")
+    async def handle_button(self, actor: Actor, pressed: Agree | BareCheckin | Answer,
+                            values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.checkins.buttons.CHECKIN_IDS`, already parsed by its codec."""
+        match pressed:
+            case Agree(zone, reminder):
+                return await self.agree(actor, zone, reminder)
+            case BareCheckin(day):
+                return await self.bare(actor, day)
+            case Answer("decline"):
+                return Reply(content="No problem — nothing was saved. `/checkin start` is there if you change your "
+                                     "mind.", update=True)
+            case Answer("delete"):
+                return await self.delete(actor)
+            case Answer("keep"):
+                return Reply(content="Kept. `/mydata` shows what's stored; you can delete it any time.", update=True)
+        raise TypeError(f"not a check-in button: {pressed!r}")
 
 
 def csv_file(rows: list[CheckIn], day: date) -> Attachment:

@@ -31,6 +31,8 @@ def _settle(future: asyncio.Future[bool], result: bool = False, error: BaseExcep
 
 @dataclass(slots=True, frozen=True)
 class Member:
+    """A member who agreed to check-ins: zone, reminder, state and retention."""
+
     user_id: int
     guild_id: int | None
     timezone: str

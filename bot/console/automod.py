@@ -15,6 +15,7 @@ from typing import Any
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A Discord AutoMod keyword (with its ``*`` wildcards) as a regex."""
     core = re.escape(keyword.strip("*").casefold())
     start = "" if keyword.startswith("*") else r"(?:(?<=\s)|^)"
     end = "" if keyword.endswith("*") else r"(?=\s|$)"
@@ -22,6 +23,8 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 class ConsoleAutomod:
+    """AutoMod simulated in memory, so channel watch works in the console."""
+
     def __init__(self) -> None:
         self.rules: dict[int, dict[int, dict[str, Any]]] = {}
         self._ids = itertools.count(700_000_000_000_000_001)

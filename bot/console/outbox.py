@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 
 class ConsoleOutbox(PrintingOutbox):
+    """The console's outbox: posts, alerts and DMs printed with where they would go."""
+
     def __init__(self, app: SupportApp, say: Callable[[str], None], guild_id: int,
                  names: dict[int, str] | None = None,
                  on_buttons: Callable[[list[Button]], None] | None = None) -> None:

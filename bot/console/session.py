@@ -1,8 +1,10 @@
 """The local console: the bot's real commands, handlers and database, without Discord.
 
 Commands are read from the same ``app_commands`` tree the Discord client syncs, so options,
-types, limits and choices are Discord's; the console then calls the handler named in the
-command's ``extras``, exactly as the Discord client does, and prints the reply.
+types, limits and choices are Discord's; the console then runs the command's checks and calls the
+command's own method with a :class:`~bot.frontend.ConsoleCall` in place of the interaction (the
+method calls its typed handler, as on Discord) and prints the reply. Autocomplete runs the
+command's own autocomplete method the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+import discord
 from discord import AppCommandOptionType, app_commands
 
 from bot.app import SupportApp
 from bot.console.automod import ConsoleAutomod
 from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render
+from bot.errors import reply_for
+from bot.frontend import ConsoleCall, FriendlyCheckFailure
 from bot.notify import Outbox
 from bot.ui import Actor, Button, Choice, Modal, Reply
 
@@ -57,6 +62,7 @@ def channel_id_for(name: str) -> int:
 
 
 def console_actor(name: str, *, moderator: bool = False) -> Actor:
+    """The actor a console name stands for (stable ids, so data persists)."""
     return Actor(
         user_id=user_id_for(name),
         display_name=name,
@@ -93,6 +99,8 @@ def _unquote(raw: str) -> str:
 
 @dataclass(slots=True)
 class ConsoleCommand:
+    """A slash command as the console lists and parses it."""
+
     path: str
     command: app_commands.Command[Any, ..., Any]
 
@@ -108,6 +116,7 @@ class ConsoleCommand:
 
 
 def collect_commands(tree: app_commands.CommandTree[Any]) -> dict[str, ConsoleCommand]:
+    """Every command in the tree, by its full name (``checkin log``)."""
     found: dict[str, ConsoleCommand] = {}
     for command in tree.walk_commands():
         if isinstance(command, app_commands.Command):
@@ -154,11 +163,12 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
     elif kind in (AppCommandOptionType.role, AppCommandOptionType.channel, AppCommandOptionType.user,
                   AppCommandOptionType.mentionable):
         digits = raw.strip("<@&#!>")
+        # A bare object with the id: the command method reads ``.id``, as from a Discord role or channel.
         if kind is AppCommandOptionType.channel and raw.startswith("#") and not digits.isdigit():
-            return channel_id_for(raw)
+            return discord.Object(channel_id_for(raw))
         if not digits.isdigit():
             raise UsageError(f"{param.name} takes an id number in the console (e.g. {param.name}:123456).")
-        return int(digits)
+        return discord.Object(int(digits))
     else:
         raise UsageError(f"{param.name} can't be given in the console.")
     if param.min_value is not None and value < param.min_value:
@@ -375,7 +385,7 @@ class Console:
 
     async def suggest(self, command: ConsoleCommand, rest: str) -> None:
         """``option:?`` lists that option's choices or its autocomplete suggestions."""
-        completers: dict[str, str] = command.command.extras.get("complete", {})
+        completers = autocompleted(command.command)
         params = {p.name: p for p in command.params}
         kwargs: dict[str, Any] = {}
         target: str | None = next(iter(completers), None)
@@ -395,7 +405,7 @@ class Console:
             choices = [Choice(str(c.name), str(c.value)) for c in param.choices
                        if needle in str(c.name).casefold() or needle in str(c.value).casefold()]
         elif target in completers:
-            choices = await self.app.complete(completers[target], self.actor, _unquote(partial))
+            choices = await self._autocomplete(command, target, _unquote(partial))
         else:
             raise UsageError(f"{target} has no list to choose from: {command.usage()}")
         if not choices:
@@ -406,15 +416,43 @@ class Console:
             self.say(f"  [{number}] {choice.name}")
         self.pending_choices = (command, target, choices, kwargs)
 
+    async def _autocomplete(self, command: ConsoleCommand, option: str, text: str) -> list[Choice]:
+        """Run the command's own autocomplete method for ``option``, as Discord would."""
+        callback = autocompleted(command.command)[option]
+        call = ConsoleCall(self.actor, self.app.core)
+        binding = command.command.binding
+        if getattr(callback, "pass_command_binding", False) and binding is not None:
+            found = await callback(binding, call, text)
+        else:
+            found = await callback(call, text)
+        return [Choice(str(c.name), str(c.value)) for c in found]
+
     async def invoke(self, command: ConsoleCommand, kwargs: dict[str, Any]) -> None:
+        """Run the command's checks, then the command's own method, and show what it replied."""
         self.pending_choices = None
-        handler = command.command.extras.get("handler")
-        if handler is None:
-            raise UsageError(f"/{command.path} is not available in the console.")
-        check = command.command.extras.get("check")
-        if check is not None:
-            refusal = await self.app.check(check, self.actor)
-            if refusal is not None:
-                await self.show(Reply.text(refusal))
+        call = ConsoleCall(self.actor, self.app.core)
+        for check in command.command.checks:
+            try:
+                allowed = await discord.utils.maybe_coroutine(check, call)
+            except FriendlyCheckFailure as refused:
+                await self.show(reply_for(refused.error))
                 return
-        await self.show(await self.app.call(handler, self.actor, **kwargs))
+            if not allowed:
+                await self.show(Reply.text("Sorry, you can't use that command here."))
+                return
+        binding = command.command.binding
+        if binding is None:
+            raise UsageError(f"/{command.path} is not available in the console.")
+        await command.command.callback(binding, call, **kwargs)  # type: ignore[arg-type]
+        for reply in call.replies:
+            await self.show(reply)
+
+
+def autocompleted(command: app_commands.Command[Any, ..., Any]) -> dict[str, Any]:
+    """The options of ``command`` that have an autocomplete method, in order, with that method.
+
+    discord.py keeps these on the command's parameters; the console calls them exactly as the
+    library does for Discord (with the cog bound), so there is no second list to keep in step.
+    """
+    params = command._params  # discord.py's own parameter objects, which hold the callbacks
+    return {name: param.autocomplete for name, param in params.items() if callable(param.autocomplete)}

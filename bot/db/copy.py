@@ -32,6 +32,8 @@ class CopyRefused(DatabaseError):
 
 @dataclass(frozen=True)
 class TableCopy:
+    """One table's copy: rows on each side and whether their checksums agree."""
+
     table: str
     source_rows: int
     target_rows: int
@@ -56,6 +58,7 @@ def _canonical(value: Any) -> str:
 
 
 def row_digest(row: Any) -> int:
+    """A checksum of one row's values, the same whichever backend the row came from."""
     text = "\x1f".join(_canonical(v) for v in tuple(row))
     return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), "big")
 
@@ -72,6 +75,7 @@ async def table_summary(db: Database, table: str, columns: list[str]) -> tuple[i
 
 
 def copy_order(tables: list[str]) -> list[str]:
+    """Tables in an order that copies parents before the rows that refer to them."""
     return [t for t in PARENTS_FIRST if t in tables] + [t for t in tables if t not in PARENTS_FIRST]
 
 

@@ -56,6 +56,7 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 def latest_version() -> int:
+    """The number of the newest migration in ``bot/db/migrations``."""
     return len(_migrations())
 
 

@@ -110,6 +110,8 @@ async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
 
 
 class PostgresDatabase(Database):
+    """The Database interface over one asyncpg connection."""
+
     dialect = "postgresql"
 
     def __init__(self, conn: asyncpg.Connection, url: DatabaseUrl) -> None:
@@ -259,6 +261,8 @@ class PostgresDatabase(Database):
 
 
 class PostgresTransaction(Transaction):
+    """Statements inside :meth:`PostgresDatabase.transaction`."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

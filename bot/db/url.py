@@ -27,6 +27,8 @@ class DatabaseUrlError(ValueError):
 
 @dataclass(frozen=True)
 class DatabaseUrl:
+    """Which backend, and where: parsed from ``DATABASE_URL`` or ``DATABASE_PATH``."""
+
     dialect: Dialect
     # SQLite: the file path (or ":memory:"). PostgreSQL: the DSN asyncpg connects with.
     target: str

@@ -38,6 +38,7 @@ def scaled(cosine: float) -> float:
 
 
 def blend(lexical: float, cosine: float) -> float:
+    """The answer confidence from a lexical score and a (rescaled) cosine."""
     return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * scaled(cosine)
 
 

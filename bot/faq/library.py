@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class ReloadReport:
+    """What a content load did: whether it applied, how many entries, which problems."""
+
     applied: bool
     entries: int
     problems: list[Problem] = field(default_factory=list)

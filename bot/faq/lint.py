@@ -40,6 +40,7 @@ def _checked_text(entry: FaqEntry) -> str:
 
 
 def lint_entry(entry: FaqEntry, *, label: str, today: date) -> list[Problem]:
+    """Warnings a reviewer should see for one entry (stale review, thin sources...)."""
     warn: list[Problem] = []
 
     def add(field: str, message: str) -> None:

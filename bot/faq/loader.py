@@ -32,6 +32,8 @@ def _is_faq_pack(name: str) -> bool:
 
 @dataclass(slots=True)
 class LoadResult:
+    """The entries that loaded and the problems of those that did not."""
+
     entries: dict[str, FaqEntry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     vocabulary: dict[str, str] = field(default_factory=dict)  # members' word -> the pack's word

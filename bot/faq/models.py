@@ -35,6 +35,8 @@ Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.p
 
 
 class Source(BaseModel):
+    """One cited source of an FAQ entry."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: Text

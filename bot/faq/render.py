@@ -40,10 +40,12 @@ def source_line(source: Source) -> str:
 
 
 def source_lines(entry: FaqEntry) -> list[str]:
+    """An entry's sources, one line each."""
     return [source_line(s) for s in entry.meta.sources]
 
 
 def description(entry: FaqEntry) -> str:
+    """An entry's answer text with its sources, for the answer card."""
     return f"**{entry.meta.summary}**\n\n{entry.body}"
 
 
@@ -68,6 +70,7 @@ def review_line(entry: FaqEntry, review: ReviewStatus | None) -> str:
 
 
 def footer(entry: FaqEntry, review: ReviewStatus | None = None) -> str:
+    """The answer card's footer: review state, disclaimer and the entry id."""
     return f"{review_line(entry, review)} {DISCLAIMER}"
 
 

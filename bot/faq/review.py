@@ -82,6 +82,8 @@ class SignOff:
 
 @dataclass(slots=True, frozen=True)
 class ReviewStatus:
+    """Where an entry's review stands (reviewed, due, overdue) in one server."""
+
     state: ReviewState
     by: str | None = None
     on: date | None = None

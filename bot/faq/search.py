@@ -56,6 +56,8 @@ AUTOCOMPLETE_MAX = 25
 
 @dataclass(slots=True, frozen=True)
 class Hit:
+    """One search result: the entry and the scores its answer is decided on."""
+
     entry_id: str
     score: float  # BM25 (phrasing + 0.3 x body)
     confidence: float  # what answers are decided on: lexical, or blended with the cosine

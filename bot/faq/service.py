@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.clock import Clock
+from bot.faq.buttons import OPEN, VOTE, OpenEntry, Vote
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
 from bot.faq.redact import redact
@@ -45,11 +48,45 @@ def with_note(reply: Reply, note: Reply) -> Reply:
                  files=reply.files, ephemeral=True)
 
 
+@dataclass(slots=True)
+class FaqDecision:
+    """What ``/faq`` decided for one question, before anything is recorded.
+
+    ``kind`` is ``answer``, ``no_match`` or ``safety`` (the triage's reply replaces the answer);
+    ``safety`` is that outcome, or the gentle note shown beside an answer.
+    """
+
+    kind: str
+    reply: Reply
+    entry: FaqEntry | None = None
+    score: float | None = None
+    related: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    safety: SafetyOutcome | None = None
+    question: str = ""  # kept only for an unanswered question, to be redacted before storing
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``supportbot ask --json`` contract (see the README): add fields, never rename."""
+        if self.kind == "safety" and self.safety is not None:
+            s = self.safety
+            return {"kind": "safety", "level": s.level, "rule": s.rule, "layer": s.layer, "confidence": s.confidence}
+        if self.kind == "answer" and self.entry is not None:
+            data: dict[str, Any] = {"kind": "answer", "id": self.entry.id, "question": self.entry.question,
+                                    "score": self.score, "related": self.related}
+            if self.safety is not None:  # the gentle note the member gets above the answer
+                data["note"] = self.safety.level
+            return data
+        return {"kind": "no_match", "suggestions": self.suggestions}
+
+
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
-    return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=f"faq:open:{entry.id}", row=row)
+    """A button that opens ``entry``."""
+    return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=OPEN(entry.id), row=row)
 
 
 class FaqService:
+    """/faq as a member meets it: safety first, then a vetted answer or an honest no-match."""
+
     def __init__(self, library: FaqLibrary, store: FaqStore, screen: SafetyScreen | None = None) -> None:
         self.library = library
         self.store = store
@@ -70,8 +107,8 @@ class FaqService:
         view = view or self.library.base
         buttons = [open_button(e, row=0) for e in (view.get(r) for r in related) if e is not None]
         buttons += [
-            Button("Helpful", f"faq:vote:up:{entry.id}", Style.SUCCESS, emoji="👍", row=1),
-            Button("Not helpful", f"faq:vote:down:{entry.id}", Style.SECONDARY, emoji="👎", row=1),
+            Button("Helpful", VOTE(True, entry.id), Style.SUCCESS, emoji="👍", row=1),
+            Button("Not helpful", VOTE(False, entry.id), Style.SECONDARY, emoji="👎", row=1),
         ]
         clock = self.store.clock if self.store is not None else Clock()  # rendering alone needs no store
         review = view.review_of(entry, clock.now().date())
@@ -80,57 +117,75 @@ class FaqService:
     async def ask(self, actor: Actor, question: str, private: bool | None = None) -> Reply:
         """Answer a member's question from vetted entries only; safety first for free text.
 
+        :meth:`decide` chooses the reply; this records what the moderators' statistics need
+        (an answer served, a safety reply, the redacted words of an unanswered question).
+        """
+        decision = await self.decide(actor, question, private)
+        await self.record(actor, decision)
+        return decision.reply
+
+    async def decide(self, actor: Actor, question: str, private: bool | None = None) -> FaqDecision:
+        """What ``/faq`` answers, writing nothing: the one flow behind Discord, the console and
+        ``supportbot ask``.
+
         Only an entry id (what autocomplete sends when a member picks an entry) skips the screen:
         it is the moderators' wording, not the member's. A typed question is screened even when it
         is word for word an entry's question. A gentle note answers privately, beside the answer.
         ``private`` None (the member did not choose): private for health questions, else public.
         """
-        picked = self.view(actor).get(question.strip())
+        view = self.view(actor)  # this server's content: the base pack plus its own revisions
+        picked = view.get(question.strip())
         note: SafetyOutcome | None = None
         if picked is None and self.screen is not None:
             safety = await self.screen(actor, question)
             if safety is not None and not safety.beside:
-                await self.store.record_event("safety", None, actor.guild_id)
-                return safety.reply
+                return FaqDecision("safety", safety.reply, safety=safety)
             note = safety
-        reply = await self._answer(actor, question, picked, private)
+        decision = await self._answer(view, question, picked, private)
         if note is not None:
-            return with_note(reply, note.reply)  # private already
-        if private is None and not reply.ephemeral and self.is_sensitive(question):
-            reply.ephemeral = True
-            reply.content = "\n\n".join(p for p in (reply.content, AUTO_PRIVATE) if p)
-        return reply
+            decision.reply = with_note(decision.reply, note.reply)  # private already
+            decision.safety = note
+        elif private is None and not decision.reply.ephemeral and self.is_sensitive(question):
+            decision.reply.ephemeral = True
+            decision.reply.content = "\n\n".join(p for p in (decision.reply.content, AUTO_PRIVATE) if p)
+        return decision
 
-    async def _answer(self, actor: Actor, question: str, picked: FaqEntry | None, private: bool | None) -> Reply:
-        view = self.view(actor)  # this server's content: the base pack plus its own revisions
+    async def record(self, actor: Actor, decision: FaqDecision) -> None:
+        """Count what was served; keep an unanswered question's words (redacted, never who asked)."""
+        if decision.kind == "safety":
+            await self.store.record_event("safety", None, actor.guild_id)
+        elif decision.kind == "answer" and decision.entry is not None:
+            await self.store.record_event("answer", decision.entry.id, actor.guild_id)
+        else:
+            words = redact(decision.question.strip()[:QUESTION_STORE_MAX])  # nothing identifying is stored
+            normalized = normalise_question(words)
+            if normalized:
+                await self.store.save_unanswered(words, normalized, actor.guild_id)
+            await self.store.record_event("no_match", None, actor.guild_id)
+
+    async def _answer(self, view: LibraryView, question: str, picked: FaqEntry | None,
+                      private: bool | None) -> FaqDecision:
         chosen = picked or view.exact(question)
         if chosen is not None:
-            await self.store.record_event("answer", chosen.id, actor.guild_id)
             related = await asyncio.to_thread(view.related_for, chosen)
-            return self.answer_reply(chosen, related, private=bool(private), view=view)
+            return FaqDecision("answer", self.answer_reply(chosen, related, private=bool(private), view=view),
+                               entry=chosen, score=1.0, related=related)
         # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
         # keeps answering other members meanwhile.
         result = await asyncio.to_thread(view.index.search, question)
         if result.kind == "answer" and result.best is not None:
             entry = view.get(result.best.entry_id)
             if entry is not None:
-                await self.store.record_event("answer", entry.id, actor.guild_id)
-                return self.answer_reply(entry, result.related, private=bool(private), view=view)
-        return await self._no_match(actor, question, result.suggestions)
-
-    async def _no_match(self, actor: Actor, question: str, suggestions: list[str]) -> Reply:
-        words = redact(question.strip()[:QUESTION_STORE_MAX])  # nothing identifying is ever stored
-        normalized = normalise_question(words)
-        if normalized:
-            await self.store.save_unanswered(words, normalized, actor.guild_id)
-        await self.store.record_event("no_match", None, actor.guild_id)
-        view = self.view(actor)
-        entries = [e for e in (view.get(s) for s in suggestions) if e is not None]
+                reply = self.answer_reply(entry, result.related, private=bool(private), view=view)
+                return FaqDecision("answer", reply, entry=entry, score=result.best.confidence,
+                                   related=list(result.related))
+        entries = [e for e in (view.get(s) for s in result.suggestions) if e is not None]
         text = NO_MATCH
         if entries:
             text += f"\n\n{NO_MATCH_SUGGEST}"
         text += f"\n\n{NO_MATCH_CARE}"
-        return Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
+        reply = Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
+        return FaqDecision("no_match", reply, suggestions=[e.id for e in entries], question=question)
 
     async def open(self, actor: Actor, entry_id: str) -> Reply:
         """A related or suggested entry, opened by a button: private to whoever pressed it."""
@@ -157,10 +212,11 @@ class FaqService:
     async def complete(self, actor: Actor, text: str) -> list[Choice]:
         return self.autocomplete(text, actor.guild_id)
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        """Routes ``faq:open:<id>`` and ``faq:vote:<up|down>:<id>``."""
-        if len(args) == 2 and args[0] == "open":
-            return await self.open(actor, args[1])
-        if len(args) == 3 and args[0] == "vote" and args[1] in {"up", "down"}:
-            return await self.vote(actor, args[2], args[1] == "up")
-        return Reply.text("That button no longer works. Try the command again.")
+    async def handle_button(self, actor: Actor, pressed: OpenEntry | Vote, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.faq.buttons.FAQ_IDS`, already parsed by its codec."""
+        match pressed:
+            case OpenEntry(entry):
+                return await self.open(actor, entry)
+            case Vote(helpful, entry):
+                return await self.vote(actor, entry, helpful)
+        raise TypeError(f"not an FAQ button: {pressed!r}")

@@ -22,6 +22,8 @@ EVENT_MAX_AGE_S = 2.0
 
 
 class FaqStore:
+    """FAQ statistics, answer ratings (under a one-way code) and unanswered questions."""
+
     def __init__(self, db: Database, clock: Clock, salt: Callable[[], Awaitable[bytes]], keyring: Keyring) -> None:
         self.db = db
         self.clock = clock

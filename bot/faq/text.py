@@ -87,6 +87,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
+    """The Snowball stem of one folded word (cached: search stems every query word)."""
     return _stemmer.stemWord(word)
 
 

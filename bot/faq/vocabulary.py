@@ -68,6 +68,7 @@ def parse_vocabulary(text: str, label: str) -> tuple[dict[str, str], list[Proble
 
 
 def load_vocabulary(pack_dir: Path, root: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The pack's reviewed synonyms, with any problems found in their file."""
     path = pack_dir / FILE_NAME
     if not path.exists():
         return {}, []

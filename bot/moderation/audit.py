@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, PREFIX, day, fit_cards, join_lines, when
+from bot.moderation.buttons import DRAFT, HISTORY
+from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, day, fit_cards, join_lines, when
 from bot.moderation.store import ModerationStore, Revision
 from bot.problems import Problem
 from bot.ui import (
@@ -21,14 +22,18 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 log = logging.getLogger(__name__)
 
 
 class AuditMixin:
-    app: SupportApp
+    """Audit posts, start-up problems and /faq-admin history."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     # -- audit ------------------------------------------------------------------------------
@@ -37,7 +42,7 @@ class AuditMixin:
         """Tell every server's audit channel which FAQ files failed to load at start-up (they are
         not served until fixed); returns how many channels were told. The files are the base pack
         every server shares, so every server hears of it. Nothing is posted when all files loaded."""
-        problems = self.app.startup_problems
+        problems = self.startup_problems
         if not problems:
             return 0
         lines = [self._problem_line(p) for p in problems]
@@ -47,7 +52,7 @@ class AuditMixin:
         told = 0
         for guild_id, channel in await self.store.audit_channels():
             try:
-                await self.app.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
+                await self.core.outbox.to_channel(channel, Reply(cards=[card], ephemeral=False))
                 told += 1
             except Exception:
                 log.warning("start-up problems post to server %s failed", guild_id, exc_info=True)
@@ -55,7 +60,7 @@ class AuditMixin:
 
     def _file_label(self, path: str) -> str:
         """A content file as moderators know it: relative to the content folder."""
-        content_dir = self.app.library.content_dir
+        content_dir = self.library.content_dir
         try:
             return str(Path(content_dir.name) / Path(path).relative_to(content_dir))
         except ValueError:
@@ -74,13 +79,13 @@ class AuditMixin:
         guild_id = actor.guild_id
         if guild_id is None:
             return
-        channel = (await self.app.guilds.get(guild_id)).audit_channel_id
+        channel = (await self.core.guilds.get(guild_id)).audit_channel_id
         if channel is None:
             return
         card = Card(title=clip(title, 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     colour=colour, footer=f"By {actor.display_name} ({actor.user_id}) · {when(self.now())}")
         try:
-            await self.app.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]), ephemeral=False))
+            await self.core.outbox.to_channel(channel, Reply(cards=fit_cards([card, *(cards or [])]), ephemeral=False))
         except Exception:
             log.warning("audit post to server %s failed", guild_id, exc_info=True)
 
@@ -146,11 +151,11 @@ class AuditMixin:
         footer = f"Page {page + 1} of {pages} · {len(revisions)} revision(s); nothing is ever deleted."
         card = Card(title=clip(f"History of {entry_id}", 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     footer=footer, colour=Colour.NEUTRAL)
-        buttons = [Button(f"Diff #{r.id}", f"{PREFIX}:show:{r.id}", Style.SECONDARY, row=i // 5)
+        buttons = [Button(f"Diff #{r.id}", DRAFT("show", r.id), Style.SECONDARY, row=i // 5)
                    for i, r in enumerate(shown)]
         if page + 1 < pages:
-            buttons.append(Button("Older", f"{PREFIX}:hist:{page + 1}:{entry_id}", Style.PRIMARY, row=2))
+            buttons.append(Button("Older", HISTORY(page + 1, entry_id), Style.PRIMARY, row=2))
         if page > 0:
-            buttons.append(Button("Newer", f"{PREFIX}:hist:{page - 1}:{entry_id}", Style.PRIMARY, row=2))
+            buttons.append(Button("Newer", HISTORY(page - 1, entry_id), Style.PRIMARY, row=2))
         return Reply(cards=[card], buttons=buttons)
 

@@ -45,10 +45,12 @@ PROTECTED_RETIRE = (
 
 
 def when(moment: datetime) -> str:
+    """A moment as moderators read it in history and audit posts."""
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
 def day(value: date) -> str:
+    """A date as moderators read it."""
     return f"{value.day} {value:%b %Y}"
 
 
@@ -82,6 +84,7 @@ def fit_cards(cards: list[Card]) -> list[Card]:
 
 
 def no_pending(ref: str) -> Reply:
+    """The reply when nothing waits for review under ``ref``."""
     return Reply.text(f"There is no draft waiting for review for `{clip(ref, 80)}`. "
                       "`/faq-admin review` lists them.")
 

@@ -12,11 +12,15 @@ from bot.moderation.store import ModerationStore
 from bot.ui import CHOICE_NAME_MAX, CHOICES_MAX, Actor, Choice, clip
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 class CompletionMixin:
-    app: SupportApp
+    """/faq-admin suggestions; empty for anyone who may not moderate."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     # -- autocomplete -----------------------------------------------------------------------

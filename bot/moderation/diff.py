@@ -39,6 +39,7 @@ def content_hash(entry: FaqEntry | None) -> str | None:
 
 
 def entry_text(entry: FaqEntry | None) -> str:
+    """An entry as comparable text (empty for none), for diffs and hashes."""
     return "" if entry is None else dump_entry(entry)
 
 

@@ -36,6 +36,7 @@ class ExportError(Exception):
 
 
 async def approved_revisions(db: Database, guild_id: int) -> list[Revision]:
+    """The latest approved revision of each entry in one server."""
     return await ModerationStore(db).latest_approved(guild_id)
 
 

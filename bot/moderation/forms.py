@@ -52,6 +52,7 @@ def category_code(category: str | None) -> str:
 
 
 def category_from(code: str) -> str | None:
+    """The category a form's short code stands for, or None."""
     if code.isdigit() and int(code) < len(CATEGORY_ORDER):
         return CATEGORY_ORDER[int(code)]
     return None
@@ -70,6 +71,8 @@ def slugify(question: str) -> str:
 
 @dataclass(slots=True)
 class FormResult:
+    """A proposal form read back: the entry, or the problems to show the moderator."""
+
     entry: FaqEntry | None
     problems: list[str]
 
@@ -164,6 +167,7 @@ def friendly_field(loc: tuple[Any, ...] | list[Any], alias_lines: list[int] | No
 
 
 def friendly_message(err: Mapping[str, Any]) -> str:
+    """One pydantic validation error as a sentence a moderator can act on."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")

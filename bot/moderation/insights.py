@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.faq.models import ALIAS_MAX
+from bot.moderation.buttons import GAP, KEEP, OPEN_EDIT
 from bot.moderation.common import (
     DIGEST_EVERY,
     DIGEST_SLACK,
     KIND_WORDS,
-    PREFIX,
     day,
     fit_cards,
 )
@@ -36,7 +36,8 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,10 @@ GAP_GONE = "That question is no longer available. Run `/faq-admin gaps` again."
 
 
 class InsightsMixin:
-    app: SupportApp
+    """Gaps, stats, due reviews and the weekly digest."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     # -- gaps, stats, due -------------------------------------------------------------------
@@ -75,8 +79,8 @@ class InsightsMixin:
             for i, g in enumerate(gaps, start=1):
                 row = (i - 1) // 2
                 # Labels carry the entry number only: a question's words stay in this private reply.
-                buttons += [Button(f"Answer #{g.row_id}", f"{PREFIX}:gap:{g.row_id}", Style.PRIMARY, row=row),
-                            Button(f"Dismiss #{g.row_id}", f"{PREFIX}:dismiss:{g.row_id}", Style.SECONDARY, row=row)]
+                buttons += [Button(f"Answer #{g.row_id}", GAP("gap", g.row_id), Style.PRIMARY, row=row),
+                            Button(f"Dismiss #{g.row_id}", GAP("dismiss", g.row_id), Style.SECONDARY, row=row)]
         if votes:
             lines = []
             for v in votes:
@@ -84,7 +88,7 @@ class InsightsMixin:
                 question = f" — {clip(entry.question, 120)}" if entry is not None else ""
                 lines.append(f"`{v.entry_id}`{question}: 👎 {v.not_helpful} · 👍 {v.helpful}")
             cards.append(Card(title="Answers marked “Not helpful”", description="\n".join(lines), colour=Colour.NEUTRAL))
-            buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{v.entry_id}",
+            buttons += [Button(clip(f"Edit {v.entry_id}", BUTTON_LABEL_MAX), OPEN_EDIT(KEEP, v.entry_id),
                                Style.SECONDARY, row=4)
                         for v in votes if self.live(actor.guild_id, v.entry_id) is not None]
         return Reply(cards=fit_cards(cards), buttons=buttons)
@@ -97,11 +101,11 @@ class InsightsMixin:
 
     async def _opened(self, guild_id: int | None, rows: list[GapRow]) -> list[GapRow]:
         """Questions are stored encrypted: opened here, for a moderator's private reply only."""
-        return [dataclasses.replace(g, question=self.app.faq_store.open_question(g.question, guild_id)) for g in rows]
+        return [dataclasses.replace(g, question=self.faq_store.open_question(g.question, guild_id)) for g in rows]
 
     async def _unanswered(self, guild_id: int | None, row_id: int) -> tuple[str, str] | None:
         found = await self.store.unanswered(guild_id, row_id)
-        return None if found is None else (self.app.faq_store.open_question(found[0], guild_id), found[1])
+        return None if found is None else (self.faq_store.open_question(found[0], guild_id), found[1])
 
     async def _gap_form(self, actor: Actor, row_id: int) -> Reply:
         found = await self._unanswered(actor.guild_id, row_id)
@@ -118,8 +122,8 @@ class InsightsMixin:
         if found is None or actor.guild_id is None:
             return Reply.text(GAP_GONE)
         await self.store.dismiss_gap(actor.guild_id, found[1], actor.user_id, self.now())
-        removed = await self.app.faq_store.dismiss_unanswered(row_id, actor.guild_id)
-        await self.app.db.scrub()
+        removed = await self.faq_store.dismiss_unanswered(row_id, actor.guild_id)
+        await self.core.db.scrub()
         return Reply.text(f"Dismissed #{row_id} “{clip(found[0], 150)}”: {removed} asking(s) deleted; it no longer "
                           "shows in `/faq-admin gaps` here.")
 
@@ -165,8 +169,8 @@ class InsightsMixin:
             return refused
         days = max(1, min(int(days), 365))
         since = self.now() - timedelta(days=days)
-        counts = await self.app.faq_store.event_counts(since, actor.guild_id)
-        top = await self.app.faq_store.top_entries(since, 5, actor.guild_id)
+        counts = await self.faq_store.event_counts(since, actor.guild_id)
+        top = await self.faq_store.top_entries(since, 5, actor.guild_id)
         up, down = await self.store.votes_since(actor.guild_id, since)
         answers, misses, safety = counts.get("answer", 0), counts.get("no_match", 0), counts.get("safety", 0)
         asked = answers + misses
@@ -222,10 +226,10 @@ class InsightsMixin:
 
     async def weekly_digest(self, guild_id: int) -> bool:
         """Post the digest to the server's audit channel; False when it has none."""
-        channel = (await self.app.guilds.get(guild_id)).audit_channel_id
+        channel = (await self.core.guilds.get(guild_id)).audit_channel_id
         if channel is None:
             return False
-        await self.app.outbox.to_channel(channel, await self.digest_reply(guild_id))
+        await self.core.outbox.to_channel(channel, await self.digest_reply(guild_id))
         return True
 
     async def send_due_digests(self) -> int:

@@ -1,27 +1,19 @@
 """Who may moderate: the server's moderator role, or Manage Server.
 
 Discord's ``default_permissions`` only hides commands in the client, and a server admin can change
-it; this check is what actually protects health content. It is one function, used by the Discord
-command check, the console (``extras["check"]``) and every moderator button and form.
+it; this check is what actually protects health content. The rule itself lives in
+:mod:`bot.permissions` (one function, used by the command check on Discord and in the console, and
+by every moderator button and form); this module keeps the self-approval rule.
 """
 
 from __future__ import annotations
 
 from bot.guilds import GuildSettingsStore
+from bot.permissions import MODERATORS_ONLY as REFUSAL
+from bot.permissions import is_moderator
 from bot.ui import Actor
 
-CHECK_NAME = "moderation.is_moderator"
-REFUSAL = "This command is for moderators. If you think you should have it, ask a server admin."
-
-
-async def is_moderator(actor: Actor, guilds: GuildSettingsStore) -> bool:
-    """Manage Server, or the moderator role set for this server; never in DMs."""
-    if actor.guild_id is None:
-        return False
-    if actor.can_manage_guild:
-        return True
-    settings = await guilds.get(actor.guild_id)
-    return settings.moderator_role_id is not None and settings.moderator_role_id in actor.role_ids
+__all__ = ["REFUSAL", "is_moderator", "may_self_approve"]
 
 
 async def may_self_approve(actor: Actor, guilds: GuildSettingsStore, globally_allowed: bool) -> bool:

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from bot.faq.lint import lint_pack
 from bot.faq.models import FaqEntry
 from bot.faq.render import answer_card
+from bot.moderation.buttons import APPROVE, DRAFT
 from bot.moderation.common import (
     KIND_WORDS,
-    PREFIX,
     PROTECTED_SELF,
     REVIEW_PAGE,
     SELF_APPROVAL,
@@ -41,12 +41,16 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 
 class ReviewMixin:
-    app: SupportApp
+    """Proposals, review, approval, rejection and retirement."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
 
     def _warnings(self, guild_id: int | None, draft: FaqEntry) -> list[str]:
@@ -106,9 +110,9 @@ class ReviewMixin:
     @staticmethod
     def _decision_buttons(rev_id: int, row: int | None = None) -> list[Button]:
         """Approve, approve and sign off, or reject a waiting draft."""
-        return [Button(f"Approve #{rev_id}", f"{PREFIX}:approve:{rev_id}", Style.SUCCESS, row=row),
-                Button(f"Approve & sign off #{rev_id}", f"{PREFIX}:approve:{rev_id}:signed", Style.SUCCESS, row=row),
-                Button(f"Reject #{rev_id}", f"{PREFIX}:reject:{rev_id}", Style.DANGER, row=row)]
+        return [Button(f"Approve #{rev_id}", APPROVE(rev_id, False), Style.SUCCESS, row=row),
+                Button(f"Approve & sign off #{rev_id}", APPROVE(rev_id, True), Style.SUCCESS, row=row),
+                Button(f"Reject #{rev_id}", DRAFT("reject", rev_id), Style.DANGER, row=row)]
 
     async def review(self, actor: Actor, revision: int | None = None) -> Reply:
         """/faq-admin review: waiting drafts with a diff against the live text."""
@@ -130,7 +134,7 @@ class ReviewMixin:
             block = code_block(self._diff(draft), limit, more_hint=f"; press Full view #{draft.id}")
             cards.append(Card(title=title, description=f"{header}\n{block}", colour=Colour.INFO))
             buttons += [*self._decision_buttons(draft.id, row=row),
-                        Button(f"Full view #{draft.id}", f"{PREFIX}:show:{draft.id}", Style.SECONDARY, row=row)]
+                        Button(f"Full view #{draft.id}", DRAFT("show", draft.id), Style.SECONDARY, row=row)]
         cards = fit_cards(cards)
         buttons = [b for b in buttons if b.row is not None and b.row < len(cards)]
         more = (f" Showing the oldest {len(cards)}; decide these to see the rest, or open one with "
@@ -145,7 +149,7 @@ class ReviewMixin:
             return Reply.text(f"There is no draft #{rev_id}.")
         header = self._header(revision)
         block = code_block(self._diff(revision), EMBED_DESCRIPTION_MAX - len(header) - 2)
-        buttons = [Button("Preview as members see it", f"{PREFIX}:preview:{revision.id}", Style.SECONDARY)]
+        buttons = [Button("Preview as members see it", DRAFT("preview", revision.id), Style.SECONDARY)]
         if revision.status == "pending":
             buttons = [*self._decision_buttons(revision.id), *buttons]
         card = Card(title=self._title(revision), description=f"{header}\n{block}", colour=Colour.INFO)
@@ -207,7 +211,7 @@ class ReviewMixin:
         if revision.author_id == actor.user_id and self._protected(actor.guild_id, revision.entry_id):
             return Reply.text(PROTECTED_SELF.format(rev=revision.id, entry=revision.entry_id))
         if revision.author_id == actor.user_id and not await may_self_approve(
-            actor, self.app.guilds, self.app.settings.allow_self_approval
+            actor, self.core.guilds, self.core.settings.allow_self_approval
         ):
             return Reply.text(SELF_APPROVAL.format(rev=revision.id))
         now = self.now()

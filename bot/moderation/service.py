@@ -24,16 +24,18 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
+from bot.moderation import buttons as ids
 from bot.moderation.audit import AuditMixin
-from bot.moderation.common import KIND_WORDS, PREFIX, PROTECTED_RETIRE, STALE, fit_cards, join_lines
+from bot.moderation.common import KIND_WORDS, PROTECTED_RETIRE, STALE, fit_cards, join_lines
 from bot.moderation.completion import CompletionMixin
+from bot.moderation.components import ComponentsMixin
 from bot.moderation.diff import changed_fields, content_hash, entry_text
 from bot.moderation.forms import (
     F_QUESTION,
@@ -49,12 +51,12 @@ from bot.moderation.forms import (
     too_big_for_form,
 )
 from bot.moderation.insights import InsightsMixin
-from bot.moderation.permissions import CHECK_NAME, REFUSAL, is_moderator
 from bot.moderation.review import ReviewMixin
 from bot.moderation.signing import SigningMixin
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore, NewRevision, Revision
-from bot.problems import Severity
+from bot.permissions import MODERATORS_ONLY, allowed, moderators
+from bot.problems import Problem, Severity
 from bot.ui import (
     EMBED_DESCRIPTION_MAX,
     Actor,
@@ -62,48 +64,34 @@ from bot.ui import (
     Button,
     Card,
     Colour,
-    Modal,
-    ModalField,
     Reply,
     Style,
     clip,
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.care.service import CareService
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 
 log = logging.getLogger(__name__)
 
 
-def install(app: SupportApp) -> ModerationService:
-    """Create the moderation service and wire it into ``app``: handlers, completers, the
-    moderator check and the ``mod:`` router prefix. Safe to call twice (returns the same service).
-    Call ``await service.start()`` after ``app.library.load()`` to apply published revisions."""
-    existing = app.__dict__.get("moderation")
-    if isinstance(existing, ModerationService):
-        return existing
-    service = ModerationService(app)
-    for name, handler in service.handlers().items():
-        app.register(name, handler)
-    app.completers.update(service.completers())
-    app.checks[CHECK_NAME] = service.refusal
-    app.router.add(PREFIX, service.handle_component, content_forms=True)
-    app.moderation = service  # type: ignore[attr-defined]
-    return service
-
-
-
 # -- the service -----------------------------------------------------------------------------
 
-class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, CompletionMixin):
+class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, CompletionMixin):
     """Every method acts for the server of the actor (``actor.guild_id``): drafts, decisions,
     sign-offs, gaps and audit posts of one server are invisible and ineffective in another."""
 
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.store = ModerationStore(app.db)
-        self.signoffs = SignOffStore(app.db)
+    def __init__(self, core: Core, library: FaqLibrary, faq_store: FaqStore, care: CareService) -> None:
+        self.core = core
+        self.library = library
+        self.faq_store = faq_store
+        self.care = care
+        self.startup_problems: list[Problem] = []  # FAQ files that failed at start-up, posted once ready
+        self.store = ModerationStore(core.db)
+        self.signoffs = SignOffStore(core.db)
         # Per server: the revisions served now (by entry id), and approved revisions a newer file
         # on disk has replaced.
         self.applied: dict[int, dict[str, FaqEntry]] = {}
@@ -113,43 +101,23 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         # "Open the form again" shows it again. Kept in memory only: nothing was stored or promised.
         self._typed: dict[tuple[int, int], dict[str, str]] = {}
 
-    @property
-    def library(self) -> FaqLibrary:
-        return self.app.library
-
-    def handlers(self) -> dict[str, Any]:
-        return {
-            "moderation.propose": self.propose,
-            "moderation.edit": self.edit,
-            "moderation.review": self.review,
-            "moderation.approve": self.approve,
-            "moderation.reject": self.reject,
-            "moderation.retire": self.retire,
-            "moderation.history": self.history,
-            "moderation.reload": self.reload,
-            "moderation.gaps": self.gaps,
-            "moderation.stats": self.stats,
-            "moderation.due": self.due,
-            "moderation.sign_off": self.sign_off,
-            "moderation.review_due": self.review_due,
-            "moderation.status": self.status,
-            "moderation.alias": self.add_alias,
-        }
-
-    def completers(self) -> dict[str, Any]:
-        return {
-            "moderation.entries": self.complete_entries,
-            "moderation.pending": self.complete_pending,
-            "moderation.live": self.complete_live,
-            "moderation.gaps": self.complete_gaps,
-        }
-
     async def start(self) -> None:
         """Serve the published revisions (call after the content files are loaded)."""
         await self.refresh()
 
+    async def post_startup_problems_quietly(self) -> None:
+        """The background job: post the start-up problems; a failure is logged, never raised."""
+        try:
+            await self.post_startup_problems()
+        except Exception:
+            log.exception("could not post the start-up content problems")
+
+    async def send_due_digests_job(self) -> None:
+        """The background job: send the weekly digests that are due."""
+        await self.send_due_digests()
+
     def now(self) -> datetime:
-        return self.app.clock.now()
+        return self.core.clock.now()
 
     def today(self) -> date:
         return self.now().date()
@@ -157,12 +125,13 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
     # -- permissions ------------------------------------------------------------------------
 
     async def refusal(self, actor: Actor) -> str | None:
-        """The kind refusal for a non-moderator, or None (``app.checks[CHECK_NAME]``)."""
-        return None if await is_moderator(actor, self.app.guilds) else REFUSAL
+        """The refusal text for a non-moderator, or None (for suggestions, which stay empty)."""
+        return None if await allowed(moderators, actor, self.core.guilds) else MODERATORS_ONLY
 
     async def _guard(self, actor: Actor) -> Reply | None:
-        refusal = await self.refusal(actor)
-        return None if refusal is None else Reply.text(refusal)
+        """Raise :class:`~bot.permissions.NotModerator` unless the actor moderates here."""
+        await moderators(actor, self.core.guilds)
+        return None
 
     # -- overrides --------------------------------------------------------------------------
 
@@ -242,7 +211,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
     def _new_form(category: str, values: Mapping[str, str] | None = None,
                   title: str = "Propose an FAQ entry") -> Reply:
         """The proposal form for a new entry in ``category``, optionally pre-filled."""
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:new:{category_code(category)}", title, values))
+        return Reply(modal=proposal_modal(ids.SUBMIT_NEW(category_code(category)), title, values))
 
     async def edit(self, actor: Actor, id: str, category: str | None = None) -> Reply:
         """/faq-admin edit: the form pre-filled with the waiting draft, or else the live entry."""
@@ -267,7 +236,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         if category is not None and category not in CATEGORY_ORDER:
             category = None
         title = f"Edit draft #{pending.id}: {entry_id}" if pending is not None else f"Edit: {entry_id}"
-        return Reply(modal=proposal_modal(f"{PREFIX}:form:edit:{category_code(category)}:{entry_id}", title, values))
+        return Reply(modal=proposal_modal(ids.SUBMIT_EDIT(category_code(category), entry_id), title, values))
 
     async def submit(self, actor: Actor, mode: str, code: str, entry_id: str | None,
                      values: Mapping[str, str]) -> Reply:
@@ -333,7 +302,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
                            f"Proposed by {actor.display_name}. Review with `/faq-admin review`."],
                           colour=Colour.INFO)
         return Reply(content=text, cards=fit_cards(cards), buttons=[
-            Button("Preview as members see it", f"{PREFIX}:preview:{rev_id}", Style.SECONDARY),
+            Button("Preview as members see it", ids.DRAFT("preview", rev_id), Style.SECONDARY),
         ])
 
     def _form_problems(self, problems: list[str], values: Mapping[str, str], mode: str, code: str,
@@ -341,7 +310,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         """Nothing is stored; the moderator gets every problem at once and a copy of their text."""
         listing = "\n".join(f"• {p}" for p in problems)
         copy = "\n\n".join(f"{FORM_NAMES[key]}:\n{values.get(key, '').strip()}" for key in FORM)
-        again = f"{PREFIX}:again:{mode}:{code}" + (f":{entry_id}" if mode == "edit" and entry_id else "")
+        again = ids.AGAIN(mode, code, entry_id if mode == "edit" and entry_id else None)
         return Reply(
             content=clip("I couldn't save that yet, so nothing was stored. Please fix these and send the form "
                          "again: the button below opens it with what you wrote (also attached, to copy from):",
@@ -417,7 +386,7 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
         if (refused := await self._guard(actor)) is not None:
             return refused
         report = await asyncio.to_thread(self.library.load)
-        safety_problems = await asyncio.to_thread(self.app.care.load)
+        safety_problems = await asyncio.to_thread(self.care.load)
         safety_lines = [self._problem_line(p) for p in safety_problems if p.severity is Severity.ERROR]
         drift = await self.refresh()
         lines = [self._problem_line(p) for p in report.errors]
@@ -450,56 +419,5 @@ class ModerationService(ReviewMixin, SigningMixin, AuditMixin, InsightsMixin, Co
                      "rules, exemplars and crisis lines; fix them and reload again.")
             await self._audit(actor, "Safety files failed to reload", safety_lines[:10], colour=Colour.URGENT)
         else:
-            text += " Safety set reloaded: " + "; ".join(self.app.care.describe()[:3]) + "."
+            text += " Safety set reloaded: " + "; ".join(self.care.describe()[:3]) + "."
         return Reply(content=text, cards=fit_cards(cards))
-
-    # -- buttons and forms ------------------------------------------------------------------
-
-    async def handle_component(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        """Routes ``mod:…``. Every button and form re-checks the moderator right: a custom id is
-        not a permission."""
-        if (refused := await self._guard(actor)) is not None:
-            return refused
-        match args:
-            case ["open", "new", code]:
-                return self._new_form(category_from(code) or "basics")
-            case ["open", "edit", code, entry_id]:
-                return await self._edit_form(actor.guild_id, entry_id, category_from(code))
-            case ["again", mode, code, *rest] if mode in {"new", "edit"} and len(rest) <= 1:
-                return await self._open_again(actor, mode, code, rest[0] if rest else None)
-            case ["form", "new", code]:
-                return await self.submit(actor, "new", code, None, values)
-            case ["form", "edit", code, entry_id]:
-                return await self.submit(actor, "edit", code, entry_id, values)
-            case ["gap", row] if row.isdigit():
-                return await self._gap_form(actor, int(row))
-            case ["approve", rev, *signed] if rev.isdigit() and signed in ([], ["signed"]):
-                revision = await self.store.get(actor.guild_id, int(rev))
-                if revision is None:
-                    return Reply.text(STALE)
-                return await self._approve(actor, revision, reviewed=bool(signed))
-            case ["reject", rev] if rev.isdigit():
-                if await self.store.get(actor.guild_id, int(rev)) is None:
-                    return Reply.text(STALE)
-                return Reply(modal=Modal(custom_id=f"{PREFIX}:why:{rev}", title=f"Reject draft #{rev}", fields=[
-                    ModalField("reason", "Why? (kept in the history)", paragraph=True, max_length=500,
-                               min_length=3, placeholder="What should change before it can go live?"),
-                ]))
-            case ["why", rev] if rev.isdigit():
-                revision = await self.store.get(actor.guild_id, int(rev))
-                if revision is None:
-                    return Reply.text(STALE)
-                return await self._reject(actor, revision, values.get("reason", ""))
-            case ["show", rev] if rev.isdigit():
-                return await self._show(actor.guild_id, int(rev))
-            case ["preview", rev] if rev.isdigit():
-                return await self._preview(actor.guild_id, int(rev))
-            case ["hist", page, entry_id] if page.isdigit():
-                return await self._history(actor.guild_id, entry_id, int(page))
-            case ["dismiss", row] if row.isdigit():
-                return await self._dismiss_gap(actor, int(row))
-            case ["so", entry_id, fingerprint]:
-                return await self._sign_off_now(actor, entry_id, fingerprint)
-            case ["walk", after]:
-                return await self._walk(actor, after)
-        return Reply.text(STALE)

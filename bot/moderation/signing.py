@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from bot.faq.models import FaqEntry
 from bot.faq.render import answer_card
 from bot.faq.review import STATE_WORDS, ReviewStatus, is_protected, next_review, review_hash
-from bot.moderation.common import DUE_WINDOW, PREFIX, day, join_lines
+from bot.moderation.buttons import KEEP, OPEN_EDIT, SIGN_OFF, WALK
+from bot.moderation.common import DUE_WINDOW, day, join_lines
 from bot.moderation.signoffs import SignOffStore
 from bot.moderation.store import ModerationStore
 from bot.ui import (
@@ -33,7 +34,8 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.core import Core
+    from bot.faq.store import FaqStore
 
 FINGERPRINT = 10  # characters of the review hash carried in a button: what the moderator saw
 CHANGED = ("`{entry}` changed since you opened it, so that sign-off would not cover what members are served "
@@ -43,7 +45,10 @@ INTEGRATIONS = ("Server Settings → Integrations → {bot} → Manage → `/faq
 
 
 class SigningMixin:
-    app: SupportApp
+    """Sign-offs: a server's moderators mark an entry as reviewed here."""
+
+    core: Core
+    faq_store: FaqStore
     store: ModerationStore
     signoffs: SignOffStore
 
@@ -93,7 +98,7 @@ class SigningMixin:
         states = self.review_states(actor.guild_id)
         entries = self.due_entries(actor.guild_id, states)
         drafted = sum(1 for _, s in states if s.state == "drafted")
-        walk = Button("Review them one by one", f"{PREFIX}:walk:-", Style.PRIMARY)
+        walk = Button("Review them one by one", WALK("-"), Style.PRIMARY)
         drafted_text = (f"{drafted} entr{'ies are' if drafted != 1 else 'y is'} still drafted: written from sources, "
                         "not yet reviewed by this server's moderators." if drafted else "")
         if not entries:
@@ -119,8 +124,8 @@ class SigningMixin:
             note += " Protected entry: two moderators must sign it off."
         fingerprint = review_hash(entry)[:FINGERPRINT]
         buttons = [
-            Button("I checked the text and sources: sign off", f"{PREFIX}:so:{entry.id}:{fingerprint}", Style.SUCCESS),
-            Button(clip(f"Edit {entry.id} first", BUTTON_LABEL_MAX), f"{PREFIX}:open:edit:k:{entry.id}",
+            Button("I checked the text and sources: sign off", SIGN_OFF(entry.id, fingerprint), Style.SUCCESS),
+            Button(clip(f"Edit {entry.id} first", BUTTON_LABEL_MAX), OPEN_EDIT(KEEP, entry.id),
                    Style.SECONDARY),
         ]
         return Reply(content=note, cards=[card], buttons=buttons)
@@ -148,7 +153,7 @@ class SigningMixin:
         await self._audit(actor, f"FAQ entry signed off: {entry.id}",
                           [f"**{entry.question}**", text], colour=Colour.SUCCESS)
         return Reply(content=text, cards=[answer_card(entry, status)],
-                     buttons=[Button("Next entry to review", f"{PREFIX}:walk:{entry.id}", Style.PRIMARY)])
+                     buttons=[Button("Next entry to review", WALK(entry.id), Style.PRIMARY)])
 
     async def _record_sign_off(self, actor: Actor, entry: FaqEntry, also: tuple[int, str] | None = None) -> str:
         """Store a sign-off by ``actor`` (``also``: a second moderator who vouched for the same text,
@@ -201,7 +206,7 @@ class SigningMixin:
                               "review here; `/faq-admin review-due` starts again from the top.")
         entry = rest[0]
         reply = self._sign_off_card(actor.guild_id, entry, f"To review ({len(rest)} left)")
-        reply.buttons.append(Button("Skip for now", f"{PREFIX}:walk:{entry.id}", Style.SECONDARY))
+        reply.buttons.append(Button("Skip for now", WALK(entry.id), Style.SECONDARY))
         return reply
 
     # -- /faq-admin status ------------------------------------------------------------------
@@ -219,7 +224,7 @@ class SigningMixin:
         own = view.served_from_revisions()
         retired = sum(1 for e in view.overrides().values() if e.meta.status == "retired")
         pending = await self.store.pending_count(actor.guild_id)
-        settings = await self.app.guilds.get(actor.guild_id)
+        settings = await self.core.guilds.get(actor.guild_id)
         fields = [
             Field("Entries served here", f"{len(states)} ({own} from revisions approved here, {retired} retired here)",
                   inline=False),

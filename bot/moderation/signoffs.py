@@ -21,6 +21,8 @@ _COLUMNS = ("id, guild_id, entry_id, review_hash, status, first_by_id, first_by_
 
 @dataclass(slots=True, frozen=True)
 class SignOffRow:
+    """One server's sign-off of one entry's text."""
+
     id: int
     guild_id: int
     entry_id: str
@@ -47,6 +49,8 @@ class SignOffRow:
 
 
 class SignOffStore:
+    """Sign-offs per server (what text was reviewed, by whom, when)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 

@@ -43,6 +43,8 @@ def build_entry(front_matter: Mapping[str, Any], body: str, pack: str) -> FaqEnt
 
 @dataclass(slots=True, frozen=True)
 class NewRevision:
+    """A revision about to be stored (a proposal or a retirement)."""
+
     entry_id: str
     kind: RevisionKind
     pack: str
@@ -59,6 +61,8 @@ class NewRevision:
 
 @dataclass(slots=True, frozen=True)
 class Revision:
+    """One stored revision of an entry in one server, with its decision."""
+
     id: int
     entry_id: str
     kind: RevisionKind
@@ -109,12 +113,16 @@ class GapRow:
 
 @dataclass(slots=True, frozen=True)
 class VoteCount:
+    """Helpful and unhelpful ratings of one entry."""
+
     entry_id: str
     helpful: int
     not_helpful: int
 
 
 class ModerationStore:
+    """Revisions, decisions and gaps, each scoped to one server."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def text_key(model: str, text: str) -> str:
+    """The cache key of one text under one model."""
     return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
 
 

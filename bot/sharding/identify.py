@@ -118,6 +118,6 @@ class PostgresIdentifyGate:
 
 
 def _asyncpg_dsn(url: str) -> str:
-    """asyncpg takes ``postgresql://``; SQLAlchemy-style ``postgresql+asyncpg://`` works too."""
+    """The URL as asyncpg takes it (``postgresql://``), also from SQLAlchemy-style ``postgresql+asyncpg://``."""
     scheme, sep, rest = url.partition("://")
     return ("postgresql" + sep + rest) if scheme.startswith("postgres") else url

@@ -1,7 +1,7 @@
 """What channel watch shows: the moderators' alert card, the member's outreach DM, the privacy note.
 
 The card never carries message text: the member's mention, a jump link, the level and why (a
-crisis rule id or "semantic"), and what moderators have done. Custom ids are ``watch:<action>:<id>``.
+crisis rule id or "semantic"), and what moderators have done. Custom ids are built by :mod:`bot.watch.buttons`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.ui import Button, Card, Colour, Field, Reply, Style
+from bot.watch.buttons import ALERT_ACTION
 from bot.watch.store import Alert
 
 OUTREACH = {
@@ -47,6 +48,7 @@ def _ts(moment: datetime) -> str:
 
 
 def jump_link(alert: Alert) -> str | None:
+    """A link to the flagged message, when Discord gave its ids."""
     if alert.channel_id is None:
         return None
     if alert.message_id is None:
@@ -55,6 +57,7 @@ def jump_link(alert: Alert) -> str | None:
 
 
 def alert_card(alert: Alert) -> Reply:
+    """The moderators' alert card with claim and outcome buttons."""
     why = "semantic (the safety check's meaning match)" if alert.reason == "semantic" else f"rule `{alert.reason}`"
     via = "Discord AutoMod" if alert.source == "automod" else "message check"
     link = jump_link(alert)
@@ -83,9 +86,9 @@ def alert_card(alert: Alert) -> Reply:
     buttons: list[Button] = []
     if alert.is_open:
         if alert.state == "open":
-            buttons.append(Button("I'm reaching out", f"watch:claim:{alert.id}", Style.PRIMARY))
-        buttons.append(Button("Resolved", f"watch:resolve:{alert.id}", Style.SUCCESS))
-        buttons.append(Button("False alarm", f"watch:false:{alert.id}", Style.SECONDARY))
+            buttons.append(Button("I'm reaching out", ALERT_ACTION("claim", alert.id), Style.PRIMARY))
+        buttons.append(Button("Resolved", ALERT_ACTION("resolve", alert.id), Style.SUCCESS))
+        buttons.append(Button("False alarm", ALERT_ACTION("false", alert.id), Style.SECONDARY))
     return Reply(cards=[card], buttons=buttons, ephemeral=False)
 
 
@@ -111,6 +114,7 @@ def outreach_dm(lines: Reply, channel_id: int | None) -> Reply:
 
 
 def escalation(alerts: list[Alert], role_id: int | None, minutes: int) -> Reply:
+    """The one ping to the on-call role for alerts nobody claimed."""
     who = f"<@&{role_id}> " if role_id else ""
     if len(alerts) == 1:
         link = jump_link(alerts[0])

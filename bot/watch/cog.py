@@ -12,19 +12,19 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import require
+from bot.core import Core
+from bot.frontend import Invocation, require, respond
+from bot.permissions import admins
 from bot.ui import Reply
+from bot.watch.commands import WatchCommands
+from bot.watch.service import WatchService
 from bot.watch.sync import REASON, AutomodForbidden, AutomodRejected
-
-if TYPE_CHECKING:
-    from bot.client import SupportBot
-    from bot.watch.service import WatchService
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ MODES = [app_commands.Choice(name="AutoMod only (the bot never reads messages)",
 class DiscordAutomod:
     """:class:`bot.watch.sync.AutomodPort` over discord.py's HTTP client (Discord's own JSON)."""
 
-    def __init__(self, bot: SupportBot) -> None:
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     async def _call(self, coro: Any) -> Any:
@@ -78,11 +78,15 @@ class _Event:
 
 class WatchCog(commands.GroupCog, group_name="safety-watch",
                group_description="Notice crisis in channels and get a moderator to the member (admins)"):
-    def __init__(self, bot: SupportBot) -> None:
+    """/safety-watch, and the AutoMod and message events channel watch listens to."""
+
+    def __init__(self, bot: commands.Bot, core: Core, service: WatchService, handlers: WatchCommands) -> None:
         self.bot = bot
-        self.service: WatchService = bot.app.watch
+        self.core = core
+        self.service = service
+        self.handlers = handlers
         self.service.automod = DiscordAutomod(bot)
-        self.queue: asyncio.Queue[_Event] = asyncio.Queue(bot.app.settings.watch_queue_max)
+        self.queue: asyncio.Queue[_Event] = asyncio.Queue(core.settings.watch_queue_max)
         self.dropped: Counter[int] = Counter()
         self._tasks: list[asyncio.Task[None]] = []
         self._syncing: dict[int, asyncio.Task[None]] = {}
@@ -100,66 +104,63 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
     # -- commands ---------------------------------------------------------------------------
 
     @app_commands.command(name="on", description="Turn channel watch on (admins only)",
-                          extras={"handler": "watch.on", "check": "care.admin", "defer": True})
+                          extras={"defer": True})
     @app_commands.describe(mode="What the bot may look at")
     @app_commands.choices(mode=MODES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def turn_on(self, interaction: discord.Interaction, mode: str = "automod") -> None:
-        await self.bot.run_handler(interaction, mode=mode)
+    @require(admins)
+    async def turn_on(self, interaction: Invocation, mode: str = "automod") -> None:
+        await respond(interaction, self.handlers.turn_on, mode=mode)
 
     @app_commands.command(name="off", description="Turn channel watch off and remove its AutoMod rules",
-                          extras={"handler": "watch.off", "check": "care.admin", "defer": True})
+                          extras={"defer": True})
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def turn_off(self, interaction: discord.Interaction) -> None:
-        await self.bot.run_handler(interaction)
+    @require(admins)
+    async def turn_off(self, interaction: Invocation) -> None:
+        await respond(interaction, self.handlers.turn_off)
 
-    @app_commands.command(name="channel", description="Choose a channel for message mode",
-                          extras={"handler": "watch.channel", "check": "care.admin"})
+    @app_commands.command(name="channel", description="Choose a channel for message mode")
     @app_commands.describe(channel="A channel whose new messages the safety check reads",
                            watch="False stops checking it")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel, watch: bool = True) -> None:
-        await self.bot.run_handler(interaction, channel=channel.id, watch=watch)
+    @require(admins)
+    async def channel(self, interaction: Invocation, channel: discord.TextChannel, watch: bool = True) -> None:
+        await respond(interaction, self.handlers.channel, channel=channel.id, watch=watch)
 
     @app_commands.command(name="settings", description="On-call role, escalation, DM cooldown, AutoMod channel",
-                          extras={"handler": "watch.settings", "check": "care.admin", "defer": True})
+                          extras={"defer": True})
     @app_commands.describe(oncall_role="Pinged once when an alert waits unclaimed",
                            escalate_minutes="Minutes before the on-call role is pinged",
                            cooldown_minutes="Minutes in which repeat triggers update one alert and no new DM is sent",
                            automod_channel="Where Discord posts its own AutoMod notice (shows the text; keep it private)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def settings(self, interaction: discord.Interaction, oncall_role: discord.Role | None = None,
+    @require(admins)
+    async def settings(self, interaction: Invocation, oncall_role: discord.Role | None = None,
                        escalate_minutes: app_commands.Range[int, 1, 1440] | None = None,
                        cooldown_minutes: app_commands.Range[int, 0, 10080] | None = None,
                        automod_channel: discord.TextChannel | None = None) -> None:
-        await self.bot.run_handler(
-            interaction, oncall_role=oncall_role.id if oncall_role else None, escalate_minutes=escalate_minutes,
+        await respond(
+            interaction, self.handlers.configure, oncall_role=oncall_role.id if oncall_role else None, escalate_minutes=escalate_minutes,
             cooldown_minutes=cooldown_minutes, automod_channel=automod_channel.id if automod_channel else None,
         )
 
-    @app_commands.command(name="status", description="What channel watch covers here, and any problem",
-                          extras={"handler": "watch.status", "check": "care.admin"})
+    @app_commands.command(name="status", description="What channel watch covers here, and any problem")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def status(self, interaction: discord.Interaction) -> None:
-        await self.bot.run_handler(interaction)
+    @require(admins)
+    async def status(self, interaction: Invocation) -> None:
+        await respond(interaction, self.handlers.status)
 
-    @app_commands.command(name="report", description="Alerts and false alarms by rule and phrase",
-                          extras={"handler": "watch.report", "check": "care.admin"})
+    @app_commands.command(name="report", description="Alerts and false alarms by rule and phrase")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @require("care.admin")
-    async def report(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
-        await self.bot.run_handler(interaction, days=days)
+    @require(admins)
+    async def report(self, interaction: Invocation, days: app_commands.Range[int, 1, 365] = 30) -> None:
+        await respond(interaction, self.handlers.report, days=days)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -261,9 +262,9 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         dropped, self.dropped = self.dropped, Counter()
         for guild_id, count in dropped.items():
             log.warning("watch: %d event(s) could not be processed during a burst", count)
-            channel = (await self.bot.app.guilds.get(guild_id)).alert_channel_id
+            channel = (await self.core.guilds.get(guild_id)).alert_channel_id
             if channel is not None:
-                await self.bot.app.outbox.post(channel, Reply(
+                await self.core.outbox.post(channel, Reply(
                     content=f"During a burst of activity I could not check {count} message(s) or AutoMod "
                             "trigger(s). Please look over the recent messages in the watched channels.",
                     ephemeral=False))
@@ -278,6 +279,3 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
                 log.error("watch: escalation scan failed: %s", type(exc).__name__)
             await asyncio.sleep(ESCALATION_SCAN_SECONDS)
 
-
-async def setup(bot: SupportBot) -> None:
-    await bot.add_cog(WatchCog(bot))

@@ -7,15 +7,11 @@ console runs them as Discord does. Admin commands use the same real check as ``/
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.privacy import DataHolder
+from bot.permissions import admins
 from bot.ui import Actor, Card, Colour, Field, Reply
 from bot.watch import cards
 from bot.watch.service import WatchService
-
-if TYPE_CHECKING:
-    from bot.app import SupportApp
 
 MODES = ("automod", "messages", "both")
 NO_INTENT = (
@@ -32,13 +28,16 @@ def _counted(state: str) -> str:
 
 
 class WatchCommands:
+    """The handlers of /safety-watch, /care quiet and /care privacy."""
+
     def __init__(self, service: WatchService) -> None:
         self.service = service
-        self.app = service.app
+        self.core = service.core
 
     async def _refuse(self, actor: Actor) -> Reply | None:
-        refusal = await self.app.check("care.admin", actor)
-        return Reply.text(refusal) if refusal is not None else None
+        """Raise :class:`~bot.permissions.NotAdmin` unless the actor is a server admin."""
+        await admins(actor, self.core.guilds)
+        return None
 
     async def turn_on(self, actor: Actor, mode: str = "automod") -> Reply:
         if (refusal := await self._refuse(actor)) is not None:
@@ -127,7 +126,7 @@ class WatchCommands:
         if (refusal := await self._refuse(actor)) is not None:
             return refusal
         assert actor.guild_id is not None
-        since = self.app.clock.now() - timedelta(days=days)
+        since = self.core.clock.now() - timedelta(days=days)
         counts = await self.service.store.alert_counts(actor.guild_id, since)
         misfires = await self.service.store.false_alarm_counts(actor.guild_id, since)
         total = sum(counts.values())
@@ -178,19 +177,8 @@ class WatchCommands:
             parts.append("you asked not to get check-in messages (`/care quiet`)")
         return "; ".join(parts).capitalize() + "." if parts else None
 
-
-def install(app: SupportApp) -> WatchService:
-    """Create channel watch and wire its handlers, buttons (``watch:``) and /mydata entry into ``app``."""
-    service = WatchService(app)
-    commands = WatchCommands(service)
-    for name, handler in {
-        "watch.on": commands.turn_on, "watch.off": commands.turn_off, "watch.channel": commands.channel,
-        "watch.settings": commands.configure, "watch.status": commands.status, "watch.report": commands.report,
-        "watch.quiet": commands.quiet, "watch.privacy": commands.privacy,
-    }.items():
-        app.register(name, handler)
-    app.router.add("watch", service.handle_button)
-    app.privacy.add(DataHolder("Channel watch", commands.describe_member, service.store.delete_member,
-                               export=service.store.export_member))
-    app.watch_commands = commands
-    return service
+    async def after_setup(self, guild_id: int, alert_channel_changed: bool) -> list[str]:
+        """/setup's lines about channel watch; a new alert channel re-syncs the AutoMod rules."""
+        if alert_channel_changed:  # channel watch's AutoMod rules alert there
+            await self.service.sync_guild(guild_id)
+        return await self.setup_lines(guild_id)

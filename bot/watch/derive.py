@@ -68,6 +68,8 @@ class DeriveError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Gap:
+    """A run of ``lo`` to ``hi`` arbitrary words inside a pattern."""
+
     lo: int
     hi: int
 
@@ -194,7 +196,7 @@ def _alternation(alts: list[str], *, optional: bool) -> str:
 
 
 def _regex(phrase: str, classes: dict[str, list[str]]) -> str:
-    """One Rust-syntax regex for a phrase with word gaps, e.g. ``(?i)\\bwant\\b\\W*(?:\\w+\\W+){0,3}die\\b\\W*``."""
+    r"""One Rust-syntax regex for a phrase with word gaps, e.g. ``(?i)\bwant\b\W*(?:\w+\W+){0,3}die\b\W*``."""
     rx = r"(?i)\b" + _rx_body(phrase, classes)
     if len(rx) > REGEX_LEN_MAX:
         raise DeriveError(f"its regex would be {len(rx)} characters (Discord allows {REGEX_LEN_MAX})")
@@ -205,6 +207,8 @@ def _regex(phrase: str, classes: dict[str, list[str]]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CrisisPattern:
+    """One crisis phrase of one rule, as channel watch reads it."""
+
     rule_id: str
     index: int
     phrase: str
@@ -212,6 +216,8 @@ class CrisisPattern:
 
 @dataclass(slots=True)
 class CrisisRules:
+    """The crisis part of the safety rules that AutoMod rules are derived from."""
+
     patterns: list[CrisisPattern] = field(default_factory=list)
     excepts: dict[str, list[str]] = field(default_factory=dict)  # rule id -> except phrases
     idioms: list[str] = field(default_factory=list)
@@ -256,6 +262,7 @@ def read_rules(safety_dir: Path) -> CrisisRules:
 
 
 def priority(rule_order: Sequence[str]) -> list[str]:
+    """Rule ids in the order their phrases claim AutoMod's limited slots."""
     known = [r for r in RULE_PRIORITY if r in rule_order]
     rest = [r for r in rule_order if r not in RULE_PRIORITY and r not in LAST]
     return known + rest + [r for r in LAST if r in rule_order]
@@ -278,6 +285,8 @@ class AutomodRuleSpec:
 
 @dataclass(slots=True)
 class Plan:
+    """The AutoMod rules derived for one server, and what they leave out."""
+
     rules: list[AutomodRuleSpec]
     sources: dict[str, str]  # configured keyword or regex -> crisis rule id
     left_out: list[str]  # "rule-id: phrase (why)", for /setup

@@ -11,6 +11,7 @@ from bot.watch.derive import derive, read_rules
 
 
 def automod_command(settings: Settings, rules: int | None, as_json: bool) -> int:
+    """`supportbot automod`: the derived AutoMod rules and what they cover."""
     plan = derive(read_rules(settings.content_dir / "safety"), rule_slots=rules or settings.watch_automod_rules)
     summary = {
         "rules": len(plan.rules),

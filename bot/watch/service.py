@@ -21,6 +21,7 @@ from bot.moderation.permissions import is_moderator
 from bot.notify import Delivery
 from bot.ui import Actor, Button, Reply, Style
 from bot.watch import cards
+from bot.watch.buttons import ALERT_ACTION, AlertAction
 from bot.watch.derive import KEYWORD_RULES_MAX, CrisisRules, Plan, derive, read_rules
 from bot.watch.store import Alert, WatchSettings, WatchStore
 from bot.watch.sync import (
@@ -34,7 +35,8 @@ from bot.watch.sync import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SupportApp
+    from bot.care.service import CareService
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +62,16 @@ class Trigger:
 
 
 class WatchService:
-    def __init__(self, app: SupportApp) -> None:
-        self.app = app
-        self.store = WatchStore(app.db, app.clock)
+    """Channel watch: triage of flagged messages, alerts, outreach and AutoMod sync."""
+
+    def __init__(self, core: Core, care: CareService) -> None:
+        self.core = core
+        self.care = care
+        self.store = WatchStore(core.db, core.clock)
         self.automod: AutomodPort | None = None  # set by the Discord adapter
         self.bot_user_id: int | None = None
         self.channels: dict[int, set[int]] = {}  # message mode, per server, kept in memory
-        self.message_content = app.settings.watch_message_content
+        self.message_content = core.settings.watch_message_content
         self._rules: CrisisRules | None = None
         self._plans: dict[int, Plan] = {}
         self._locks: OrderedDict[tuple[int, int], asyncio.Lock] = OrderedDict()
@@ -82,7 +87,7 @@ class WatchService:
         self.channels = await self.store.all_channels()
 
     def load_rules(self) -> None:
-        self._rules = read_rules(self.app.settings.content_dir / "safety")
+        self._rules = read_rules(self.core.settings.content_dir / "safety")
         self._plans.clear()
 
     def plan(self, slots: int) -> Plan:
@@ -94,7 +99,7 @@ class WatchService:
         return self._plans[slots]
 
     def now(self) -> datetime:
-        return self.app.clock.now()
+        return self.core.clock.now()
 
     def _lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
         key = (guild_id, user_id)
@@ -134,7 +139,7 @@ class WatchService:
         if author_is_bot or author_id == self.bot_user_id or not self.watches(guild_id, watched):
             return None
         actor = Actor(user_id=author_id, guild_id=guild_id, channel_id=channel_id)
-        outcome = await self.app.screen(actor, text)
+        outcome = await self.core.screen(actor, text)
         if outcome is None or outcome.level != "crisis":
             return None
         layer = getattr(outcome, "layer", None)  # the layered triage names the deciding layer
@@ -180,20 +185,20 @@ class WatchService:
         if last is not None and self.now() - last < cooldown:
             return "cooldown"
         actor = Actor(user_id=trigger.user_id, guild_id=trigger.guild_id)
-        directory = self.app.care.directory
+        directory = self.care.directory
         if directory is None:
             lines = Reply()
         else:
-            lines = help_now_reply(directory.for_country(await self.app.care.country_for(actor)))
-        delivery = await self.app.outbox.to_member(trigger.user_id, cards.outreach_dm(lines, trigger.channel_id))
+            lines = help_now_reply(directory.for_country(await self.care.country_for(actor)))
+        delivery = await self.core.outbox.to_member(trigger.user_id, cards.outreach_dm(lines, trigger.channel_id))
         return {Delivery.SENT: "sent", Delivery.DMS_CLOSED: "dms_closed"}.get(delivery, "failed")
 
     async def _post_card(self, alert: Alert, *, save: bool = True) -> tuple[int, int] | None:
-        channel = (await self.app.guilds.get(alert.guild_id)).alert_channel_id
+        channel = (await self.core.guilds.get(alert.guild_id)).alert_channel_id
         if channel is None:
             log.warning("watch: alert %d in a server with no alert channel", alert.id)
             return None
-        message_id = await self.app.outbox.post(channel, cards.alert_card(alert))
+        message_id = await self.core.outbox.post(channel, cards.alert_card(alert))
         if message_id is None:
             return None
         if save:
@@ -202,7 +207,7 @@ class WatchService:
 
     async def _refresh_card(self, alert: Alert) -> None:
         if alert.card_channel_id is not None and alert.card_message_id is not None:
-            await self.app.outbox.edit(alert.card_channel_id, alert.card_message_id, cards.alert_card(alert))
+            await self.core.outbox.edit(alert.card_channel_id, alert.card_message_id, cards.alert_card(alert))
 
     # -- escalation -------------------------------------------------------------------------
 
@@ -221,21 +226,20 @@ class WatchService:
                 due.setdefault(alert.guild_id, []).append(alert)
         for guild_id, alerts in due.items():
             settings = settings_of[guild_id]
-            channel = alerts[0].card_channel_id or (await self.app.guilds.get(guild_id)).alert_channel_id
+            channel = alerts[0].card_channel_id or (await self.core.guilds.get(guild_id)).alert_channel_id
             if channel is not None:
-                await self.app.outbox.post(channel, cards.escalation(alerts, settings.oncall_role_id,
+                await self.core.outbox.post(channel, cards.escalation(alerts, settings.oncall_role_id,
                                                                      settings.escalate_minutes))
         return sum(len(a) for a in due.values())
 
     # -- moderators' buttons ----------------------------------------------------------------
 
-    async def handle_button(self, actor: Actor, args: list[str], values: dict[str, str]) -> Reply:
-        if len(args) != 2 or not args[1].isdigit():
-            return Reply.text(STALE)
-        action, alert = args[0], await self.store.alert(int(args[1]))
+    async def handle_button(self, actor: Actor, pressed: AlertAction, values: dict[str, str]) -> Reply:
+        """A button of :data:`bot.watch.buttons.WATCH_IDS`, already parsed by its codec."""
+        action, alert = pressed.action, await self.store.alert(pressed.alert)
         if alert is None or alert.guild_id != actor.guild_id:
             return Reply.text(STALE)
-        if not await is_moderator(actor, self.app.guilds):
+        if not await is_moderator(actor, self.core.guilds):
             return Reply.text(MODERATORS_ONLY)
         if action == "claim":
             if not await self.store.transition(alert.id, expect=("open",), state="claimed", actor_id=actor.user_id,
@@ -252,8 +256,8 @@ class WatchService:
                 return Reply.text(self._taken(alert))
             return Reply(content=f"Mark safety alert #{alert.id} as resolved? Only do this once the member has "
                                  "been reached or is safe.",
-                         buttons=[Button("Yes, it's resolved", f"watch:resolved:{alert.id}", Style.SUCCESS),
-                                  Button("Not yet", f"watch:keep:{alert.id}")])
+                         buttons=[Button("Yes, it's resolved", ALERT_ACTION("resolved", alert.id), Style.SUCCESS),
+                                  Button("Not yet", ALERT_ACTION("keep", alert.id))])
         if action == "keep":
             return Reply(content="Okay — the alert stays open.", update=True)
         if action in ("resolved", "false"):
@@ -276,9 +280,9 @@ class WatchService:
 
     async def _audit_post(self, alert: Alert, actor: Actor, what: str) -> None:
         """One line in the server's audit channel: who did what to which alert — never the member."""
-        channel = (await self.app.guilds.get(alert.guild_id)).audit_channel_id
+        channel = (await self.core.guilds.get(alert.guild_id)).audit_channel_id
         if channel is not None:
-            await self.app.outbox.to_channel(channel, Reply(
+            await self.core.outbox.to_channel(channel, Reply(
                 content=f"<@{actor.user_id}> {what} safety alert #{alert.id}.", ephemeral=False))
 
     @staticmethod
@@ -339,8 +343,8 @@ class WatchService:
             if rule_id not in by_id:  # deleted by a human: recreate below
                 await self.store.disown_rule(guild_id, slot)
                 del owned[slot]
-        channel = settings.automod_channel_id or (await self.app.guilds.get(guild_id)).alert_channel_id
-        wanted = self.app.settings.watch_automod_rules if settings.automod else 0
+        channel = settings.automod_channel_id or (await self.core.guilds.get(guild_id)).alert_channel_id
+        wanted = self.core.settings.watch_automod_rules if settings.automod else 0
         plan = self.plan(free_slots(remote, set(owned.values()), wanted))
         if settings.automod and channel is None:
             report.problems.append("Set an alert channel first (`/setup alert_channel:`): AutoMod needs one.")

@@ -15,6 +15,8 @@ from bot.db import Database
 
 @dataclass(slots=True, frozen=True)
 class WatchSettings:
+    """One server's channel-watch settings."""
+
     guild_id: int
     automod: bool = False
     messages: bool = False
@@ -34,6 +36,8 @@ _SETTING_COLUMNS = tuple(f.name for f in fields(WatchSettings) if f.name != "gui
 
 @dataclass(slots=True, frozen=True)
 class Alert:
+    """One safety alert: who, where, level and rule (never the message text)."""
+
     id: int
     guild_id: int
     user_id: int
@@ -75,6 +79,8 @@ def _alert(row: object) -> Alert:
 
 
 class WatchStore:
+    """Channel-watch settings, alerts and opt-outs, each scoped to a server or member."""
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
@@ -144,7 +150,7 @@ class WatchStore:
     # -- owned AutoMod rules ----------------------------------------------------------------
 
     async def owned_rules(self, guild_id: int) -> dict[int, int]:
-        """slot -> AutoMod rule id."""
+        """Slot -> AutoMod rule id."""
         rows = await self.db.fetchall(
             "SELECT slot, rule_id FROM watch_automod_rules WHERE guild_id = ? ORDER BY slot", (guild_id,)
         )

@@ -33,6 +33,8 @@ class AutomodRejected(Exception):
 
 
 class AutomodPort(Protocol):
+    """What channel watch needs from Discord's AutoMod API (real client or console)."""
+
     async def list_rules(self, guild_id: int) -> list[dict[str, Any]]: ...
     async def create_rule(self, guild_id: int, payload: dict[str, Any]) -> dict[str, Any]: ...
     async def edit_rule(self, guild_id: int, rule_id: int, payload: dict[str, Any]) -> dict[str, Any]: ...
@@ -42,6 +44,8 @@ class AutomodPort(Protocol):
 
 @dataclass(slots=True)
 class SyncReport:
+    """What one AutoMod sync did in one server, and any problem to show."""
+
     created: int = 0
     updated: int = 0
     deleted: int = 0
@@ -55,6 +59,7 @@ class SyncReport:
 
 
 def payload_for(spec: AutomodRuleSpec, alert_channel_id: int) -> dict[str, Any]:
+    """The AutoMod rule payload Discord expects for one derived rule."""
     return {
         "name": spec.name,
         "event_type": MESSAGE_SEND,
@@ -68,6 +73,7 @@ def payload_for(spec: AutomodRuleSpec, alert_channel_id: int) -> dict[str, Any]:
 
 
 def same_rule(remote: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a rule on Discord already matches the one wanted (no edit needed)."""
     meta = remote.get("trigger_metadata") or {}
     want = wanted["trigger_metadata"]
     actions = [(int(a.get("type", 0)), str((a.get("metadata") or {}).get("channel_id"))) for a in remote.get("actions") or []]

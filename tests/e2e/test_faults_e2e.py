@@ -91,7 +91,7 @@ async def test_unexpected_error_gets_a_kind_reply_with_a_code(world: World, monk
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire: secret note text")
 
-    monkeypatch.setitem(world.app.handlers, "faq.ask", broken)
+    monkeypatch.setattr(world.app.faq, "ask", broken)  # the cog calls the service method it holds
     result = await world.fake.slash("faq", question="anything", user=world.alice)
     assert result.ephemeral and "something went wrong on my side" in result.content
     assert "secret note" not in result.content and "Traceback" not in result.content

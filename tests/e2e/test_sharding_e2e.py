@@ -21,6 +21,7 @@ from bot.client import ShardedSupportBot, SupportBot, create_bot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db import Database
+from bot.feature import Job
 from bot.sharding import PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 from tests.conftest import CONTENT
@@ -168,7 +169,8 @@ async def test_shutting_down_mid_batch_lets_the_reminder_batch_finish(tmp_path: 
             await bot.app.checkins.store.enroll(alice.id, guild.id, "Europe/London", "20:00",
                                                 datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
             fake.fail("POST /channels/{channel_id}/messages", 500, times=1)
-            bot._background.append(asyncio.create_task(bot._every(3600, bot._scan_reminders)))
+            scan = Job("reminders", bot.app.checkins_feature.scan_reminders, every=3600)
+            bot._background.append(asyncio.create_task(bot._run_job(scan)))
             await fake.wait_until(lambda: bool(fake.requests_to("POST /channels/{channel_id}/messages")), 5,
                                   "the first DM attempt")
             assert not fake.dms_for(alice)  # still on its way when the shutdown begins (leaving this block)

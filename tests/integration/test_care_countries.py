@@ -31,7 +31,7 @@ def admin(member: Actor) -> Actor:
 async def test_every_way_of_naming_a_country(app: SupportApp, member: Actor, typed: str, code: str | None) -> None:
     assert app.care.directory is not None
     assert app.care.directory.resolve(typed) == code
-    reply = await app.call("care.region", member, country=typed or "x")
+    reply = await app.care.set_region(member, country=typed or "x")
     if code is None:
         assert "I don't have crisis lines for" in reply.all_text() and "United Kingdom" in reply.all_text()
         assert await app.care.regions.get(member.user_id) is None
@@ -41,9 +41,9 @@ async def test_every_way_of_naming_a_country(app: SupportApp, member: Actor, typ
 
 
 async def test_setup_and_the_triage_accept_names_too(app: SupportApp, admin: Actor, member: Actor) -> None:
-    saved = await app.call("care.setup", admin, country="United Kingdom")
+    saved = await app.care.setup(admin, country="United Kingdom")
     assert "Saved" in saved.all_text() and "GB" in saved.all_text()
-    refused = await app.call("care.setup", admin, country="Narnia")
+    refused = await app.care.setup(admin, country="Narnia")
     assert "nothing was changed" in refused.all_text()
     assert (await app.guilds.get(admin.guild_id)).default_country == "GB"
     assert app.care.directory is not None
@@ -52,7 +52,7 @@ async def test_setup_and_the_triage_accept_names_too(app: SupportApp, admin: Act
 
 async def test_autocomplete_finds_names_and_aliases(app: SupportApp, member: Actor) -> None:
     async def values(text: str) -> list[str]:
-        return [c.value for c in await app.complete("care.countries", member, text)]
+        return [c.value for c in await app.care.complete_country(member, text)]
 
     assert (await values("uk"))[0] == "GB"
     assert (await values("usa")) == ["US"]
@@ -65,7 +65,7 @@ async def test_autocomplete_finds_names_and_aliases(app: SupportApp, member: Act
 async def test_alert_button_has_a_cooldown(app: SupportApp, admin: Actor, member: Actor, clock: ManualClock) -> None:
     outbox = Outbox()
     app.outbox = outbox
-    await app.call("care.setup", admin, alert_channel=555)
+    await app.care.setup(admin, alert_channel=555)
     first = await app.router.dispatch(member, "care:alert")
     assert "let the moderators know" in first.all_text()
     for _ in range(14):

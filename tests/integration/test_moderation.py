@@ -15,7 +15,6 @@ from bot.app import SupportApp
 from bot.client import SupportBot
 from bot.console.session import CONSOLE_GUILD_ID, Console, console_actor
 from bot.moderation.permissions import REFUSAL
-from bot.moderation.service import install
 
 QUESTION = "Can a weighted blanket help with fibromyalgia?"
 ANSWERS = [
@@ -32,7 +31,7 @@ pytestmark = pytest.mark.both_backends
 
 
 async def console_bot(app: SupportApp) -> SupportBot:
-    await install(app).start()
+    await app.moderation.start()
     bot = SupportBot(app)
     await bot.load_features()
     if "bot.moderation.cog" not in bot.extensions:

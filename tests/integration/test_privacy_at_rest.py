@@ -52,8 +52,8 @@ def stored_notes(path: Path) -> list[str]:
 async def test_notes_are_encrypted_on_disk_and_read_back_for_the_member(app: SupportApp, member: Actor) -> None:
     note = unique_note()
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=6, note=note)
-    export = await app.call("checkins.export", member)
+    await app.checkins.log_checkin(member, pain=6, note=note)
+    export = await app.checkins.export(member)
     assert note.encode() in export.files[0].data  # the member gets their words back
     assert_nowhere(app.settings.database_path.parent, note, "knee flare")  # while the bot runs
     [stored] = stored_notes(app.settings.database_path)
@@ -65,7 +65,7 @@ async def test_a_copied_database_without_its_key_reveals_no_note_and_will_not_st
 ) -> None:
     note = unique_note()
     await opt_in(app, member)
-    await app.call("checkins.log", member, note=note)
+    await app.checkins.log_checkin(member, note=note)
     await app.close()
     copy = tmp_path / "stolen" / "copy.sqlite3"
     copy.parent.mkdir()
@@ -127,7 +127,7 @@ async def test_rotation_re_encrypts_in_place_and_the_old_key_opens_nothing(
 ) -> None:
     note = unique_note()
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=3, note=note)
+    await app.checkins.log_checkin(member, pain=3, note=note)
     await app.faq.vote(member, "pacing", helpful=True)
     await app.close()
     path = key_file_path(app.settings)
@@ -156,7 +156,7 @@ async def test_rotation_with_data_key_takes_the_new_key_first(app: SupportApp, m
     settings.data_key = SecretStr(first)
     opened = await SupportApp.open(settings, clock=clock)
     await opt_in(opened, member)
-    await opened.call("checkins.log", member, note="env note")
+    await opened.checkins.log_checkin(member, note="env note")
     await opened.close()
     assert "put a new key first" in await rotate_keys(settings)
     second = generate_key()
@@ -217,30 +217,30 @@ async def test_deletion_leaves_no_trace_in_the_database_its_log_or_the_data_fold
     note = unique_note()
     folder = app.settings.database_path.parent
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=7, note=note)
-    await app.call("checkins.log", member, day="yesterday", note=note + " again")
-    _, saved = render(await app.call("checkins.export", member), files_dir=app.member_files.of(member.user_id))
+    await app.checkins.log_checkin(member, pain=7, note=note)
+    await app.checkins.log_checkin(member, day="yesterday", note=note + " again")
+    _, saved = render(await app.checkins.export(member), files_dir=app.member_files.of(member.user_id))
     assert saved and saved[0].is_relative_to(folder)  # the console saves under the data folder
     ciphertexts = stored_notes(app.settings.database_path)
     assert len(ciphertexts) == 2
     assert_nowhere(folder / "test.sqlite3", note)  # before deletion: only ciphertext
-    assert "Saved files" in (await app.call("privacy.mydata", member)).all_text()
+    assert "Saved files" in (await app.privacy.mydata(member)).all_text()
     await app.router.dispatch(member, "mydata:confirm")
     # The bot is still running: the connection is open, nothing was closed or checkpointed by a stop.
     wal = folder / "test.sqlite3-wal"
     assert not wal.exists() or wal.stat().st_size == 0
     assert_nowhere(folder, note, *ciphertexts, *(c.split(":")[2][:24] for c in ciphertexts))
     assert not app.member_files.of(member.user_id).exists()
-    assert "don't store anything" in (await app.call("privacy.mydata", member)).all_text()
+    assert "don't store anything" in (await app.privacy.mydata(member)).all_text()
 
 
 async def test_stopping_check_ins_and_deleting_them_also_scrubs_the_log(app: SupportApp, member: Actor) -> None:
     await opt_in(app, member)
     note = unique_note()
-    await app.call("checkins.log", member, note=note)
-    render(await app.call("checkins.export", member), files_dir=app.member_files.of(member.user_id))
+    await app.checkins.log_checkin(member, note=note)
+    render(await app.checkins.export(member), files_dir=app.member_files.of(member.user_id))
     ciphertexts = stored_notes(app.settings.database_path)
-    await app.call("checkins.stop", member)
+    await app.checkins.stop(member)
     await app.router.dispatch(member, "ci:delete")
     assert_nowhere(app.settings.database_path.parent, note, *ciphertexts)
     assert not app.member_files.of(member.user_id).exists()

@@ -27,12 +27,12 @@ IDENTIFYING = ("I'm Sarah Jones, 42, from Leeds, mail sarah.jones@example.com or
 
 async def test_export_gives_everything_as_json_plus_the_csv(app: SupportApp, member: Actor) -> None:
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=6, fatigue=4, flare=True, note="export me")
-    await app.call("checkins.pause", member, days=2)
-    await app.call("care.region", member, country="GB")
+    await app.checkins.log_checkin(member, pain=6, fatigue=4, flare=True, note="export me")
+    await app.checkins.pause(member, days=2)
+    await app.care.set_region(member, country="GB")
     await app.faq.vote(member, "pacing", helpful=False)
-    await app.call("watch.quiet", member)
-    reply = await app.call("privacy.mydata", member, action="export")
+    await app.watch_commands.quiet(member)
+    reply = await app.privacy.mydata(member, action="export")
     assert reply.ephemeral
     names = [f.filename for f in reply.files]
     assert names[0].startswith("mydata-") and names[0].endswith(".json") and names[1].endswith(".csv")
@@ -49,29 +49,29 @@ async def test_export_gives_everything_as_json_plus_the_csv(app: SupportApp, mem
     rows = list(csv.reader(io.StringIO(reply.files[1].data.decode("utf-8"))))
     assert rows[0][0] == "date" and "export me" in rows[1]
     other = Actor(user_id=5, display_name="Someone", guild_id=member.guild_id)
-    assert "nothing to export" in (await app.call("privacy.mydata", other, action="export")).all_text()
+    assert "nothing to export" in (await app.privacy.mydata(other, action="export")).all_text()
 
 
 async def test_retention_is_chosen_shown_and_enforced_on_schedule(
     app: SupportApp, member: Actor, clock: ManualClock
 ) -> None:
-    assert "haven't started" in (await app.call("privacy.mydata", member, action="retention", keep="90d")).all_text()
+    assert "haven't started" in (await app.privacy.mydata(member, action="retention", keep="90d")).all_text()
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=2, note="old day")
-    assert "until you delete them" in (await app.call("privacy.mydata", member)).all_text()
-    done = await app.call("privacy.mydata", member, action="retention", keep="90d")
+    await app.checkins.log_checkin(member, pain=2, note="old day")
+    assert "until you delete them" in (await app.privacy.mydata(member)).all_text()
+    done = await app.privacy.mydata(member, action="retention", keep="90d")
     assert "kept for 90 days" in done.all_text()
-    assert "Kept for 90 days" in (await app.call("privacy.mydata", member)).all_text()
+    assert "Kept for 90 days" in (await app.privacy.mydata(member)).all_text()
     clock.advance(timedelta(days=89))
-    await app.call("checkins.log", member, pain=3)
+    await app.checkins.log_checkin(member, pain=3)
     assert (await app.retention.run(clock.now())).checkins == 0  # 89 days old: still inside 90
     clock.advance(timedelta(days=2))
     assert await app.retention.due(clock.now()) is not None  # the reminder loop's hourly run
     days = await app.checkins.store.days(member.user_id)
     assert len(days) == 1 and days[0] == (clock.now() - timedelta(days=2)).date()
     assert await app.retention.due(clock.now() + timedelta(minutes=10)) is None  # not again within the hour
-    assert "for 1 year" in (await app.call("privacy.mydata", member, keep="1y")).all_text()  # action implied
-    await app.call("privacy.mydata", member, action="retention", keep="forever")
+    assert "for 1 year" in (await app.privacy.mydata(member, keep="1y")).all_text()  # action implied
+    await app.privacy.mydata(member, action="retention", keep="forever")
     clock.advance(timedelta(days=400))
     await app.retention.run(clock.now())
     assert len(await app.checkins.store.days(member.user_id)) == 1
@@ -108,7 +108,7 @@ async def test_unanswered_questions_are_purged_after_the_retention_setting(
 async def test_gaps_keep_words_in_the_private_reply_and_a_moderator_can_dismiss(app: SupportApp, member: Actor) -> None:
     await app.faq.ask(member, IDENTIFYING)
     await app.faq.ask(member, IDENTIFYING)
-    gaps = await app.call("moderation.gaps", MODERATOR)
+    gaps = await app.moderation.gaps(MODERATOR)
     assert gaps.ephemeral and "teeth hurt" in gaps.all_text() and "Sarah" not in gaps.all_text()
     row_id = await app.db.fetchval("SELECT MAX(id) FROM unanswered_questions")
     labels = [b.label for b in gaps.buttons]
@@ -145,17 +145,17 @@ async def test_medicine_questions_are_private_unless_the_member_asks_for_public(
 
 async def test_deleting_everything_covers_every_table_with_a_member_column(app: SupportApp, member: Actor) -> None:
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=4, note="to be deleted")
-    await app.call("checkins.pause", member, days=2)
-    await app.call("care.region", member, country="GB")
+    await app.checkins.log_checkin(member, pain=4, note="to be deleted")
+    await app.checkins.pause(member, days=2)
+    await app.care.set_region(member, country="GB")
     await app.faq.vote(member, "pacing", helpful=True)
-    await app.call("watch.quiet", member)
+    await app.watch_commands.quiet(member)
     with_member = [t for t in await app.db.tables() if "user_id" in await app.db.columns(t)]
     assert {"checkin_members", "checkins", "checkin_pauses", "member_regions"} <= set(with_member)
     for table in ("checkin_members", "checkins", "checkin_pauses", "member_regions"):
         assert await app.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (member.user_id,)) >= 1
     await app.privacy.delete_all(member.user_id)
-    for table in with_member:  # a new table with a member column needs a DataHolder
+    for table in with_member:  # a new table with a member column needs its feature to delete it
         assert await app.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (member.user_id,)) == 0, table
     assert await app.faq_store.votes_by(member.user_id) == 0
     assert await app.privacy.export_data(member.user_id) == {}

@@ -35,7 +35,8 @@ pytestmark = pytest.mark.both_backends
 
 
 async def call(app: SupportApp, name: str, actor: Actor, **kwargs: Any) -> Reply:
-    return check_limits(await app.call(f"moderation.{name}", actor, **kwargs))
+    handler = app.moderation.add_alias if name == "alias" else getattr(app.moderation, name)
+    return check_limits(await handler(actor, **kwargs))
 
 
 async def press(app: SupportApp, actor: Actor, custom_id: str, values: dict[str, str] | None = None) -> Reply:
@@ -146,10 +147,10 @@ async def test_nothing_server_b_does_changes_server_a(app: SupportApp) -> None:
     hist = (await press(app, MALLORY, "mod:hist:0:flares")).all_text()
     assert "Alice" not in hist and "Bob" not in hist
     # Autocomplete offers none of A's drafts or gaps.
-    assert await app.complete("moderation.pending", MALLORY, "") == []
-    assert BLANKET_ID not in {c.value for c in await app.complete("moderation.entries", MALLORY, "blanket")}
-    assert await app.complete("moderation.gaps", MALLORY, "") == []
-    assert "opioids" in {c.value for c in await app.complete("moderation.live", MALLORY, "opioids")}
+    assert await app.moderation.complete_pending(MALLORY, "") == []
+    assert BLANKET_ID not in {c.value for c in await app.moderation.complete_entries(MALLORY, "blanket")}
+    assert await app.moderation.complete_gaps(MALLORY, "") == []
+    assert "opioids" in {c.value for c in await app.moderation.complete_live(MALLORY, "opioids")}
 
     # B's own changes stay in B: retire, sign off, an approved shop link, a vote, a dismissal.
     assert "is retired" in (await call(app, "retire", MALLORY, id="pacing", reason="we disagree")).all_text()

@@ -32,9 +32,9 @@ MEMBER = 111
 async def watch_app(settings: Settings, clock: ManualClock) -> AsyncIterator[SupportApp]:
     app = await SupportApp.open(settings.model_copy(update={"watch_message_content": True}), clock=clock)
     try:
-        await app.call("care.setup", ADMIN, alert_channel=ALERTS, country="GB")
-        await app.call("watch.on", ADMIN, mode="messages")
-        await app.call("watch.channel", ADMIN, channel=VENTING)
+        await app.care.setup(ADMIN, alert_channel=ALERTS, country="GB")
+        await app.watch_commands.turn_on(ADMIN, mode="messages")
+        await app.watch_commands.channel(ADMIN, channel=VENTING)
         yield app
     finally:
         await app.close()
@@ -76,11 +76,11 @@ async def test_two_moderators_claiming_at_once_only_one_wins(watch_app: SupportA
 
 async def test_mydata_shows_and_deletes_watch_data(watch_app: SupportApp) -> None:
     member = Actor(user_id=MEMBER, guild_id=GUILD)
-    await watch_app.call("watch.quiet", member)
+    await watch_app.watch_commands.quiet(member)
     await post(watch_app, "i want to kill myself")
-    shown = await watch_app.call("privacy.mydata", member)
+    shown = await watch_app.privacy.mydata(member)
     assert "Channel watch" in shown.all_text() and "1 safety alert" in shown.all_text()
-    await watch_app.privacy.holders[-1].delete(MEMBER)
+    await watch_app.feature("watch").delete_member(MEMBER)
     assert await watch_app.watch.store.alerts_about(MEMBER) == 0
     assert not await watch_app.watch.store.is_quiet(MEMBER)
 
@@ -110,7 +110,7 @@ async def test_repairs_that_keep_being_undone_stop_and_are_reported(watch_app: S
 
     port = ConsoleAutomod()
     watch_app.watch.automod = port
-    await watch_app.call("watch.on", ADMIN, mode="both")
+    await watch_app.watch_commands.turn_on(ADMIN, mode="both")
     assert port.rules[GUILD]
     reports = []
     for _ in range(12):
@@ -118,14 +118,14 @@ async def test_repairs_that_keep_being_undone_stop_and_are_reported(watch_app: S
         reports.append(await watch_app.watch.sync_guild(GUILD))
     assert reports[0].created and not reports[-1].created
     assert "keep being changed back" in reports[-1].problems[0]
-    status = await watch_app.call("watch.status", ADMIN)
+    status = await watch_app.watch_commands.status(ADMIN)
     assert "keep being changed back" in status.all_text()
 
 
 async def test_escalation_of_many_alerts_is_one_ping(watch_app: SupportApp, clock: ManualClock) -> None:
     from datetime import timedelta
 
-    await watch_app.call("watch.settings", ADMIN, oncall_role=77, escalate_minutes=5)
+    await watch_app.watch_commands.configure(ADMIN, oncall_role=77, escalate_minutes=5)
     for member in range(200, 205):
         await post(watch_app, "i want to kill myself", author=member, message_id=member)
     before = len(watch_app.outbox.channel_posts)

@@ -18,7 +18,7 @@ from bot.care.replies import (
     urgent_reply,
 )
 from bot.care.resources import Contact, Directory, Resources, Service, load_directory
-from bot.care.triage import Level, Triage, Triager
+from bot.care.triage import Level, Triage, load_triager
 from bot.ui import (
     BUTTON_LABEL_MAX,
     CUSTOM_ID_MAX,
@@ -152,7 +152,7 @@ def test_emergency_sentence_is_not_nested_bold(directory: Directory) -> None:
 
 def test_crisis_reply_for_every_crisis_case(directory: Directory) -> None:
     """Whatever triggered it, the crisis reply is the same safe text (it never echoes the member)."""
-    triager = Triager.from_dir(ROOT / "content" / "safety")
+    triager = load_triager(ROOT / "content" / "safety")
     assert triager.classify("I took too many pills").level is Level.CRISIS
     text = crisis_reply(directory.for_country("AU")).all_text()
     assert "pills" not in text.lower()

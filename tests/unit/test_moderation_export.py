@@ -15,7 +15,6 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.faq.loader import load_entries
 from bot.moderation.export import export_command_async, export_revisions
-from bot.moderation.service import install
 from tests.conftest import CONTENT
 from tests.unit.test_moderation_service import (
     ALICE,
@@ -169,7 +168,7 @@ async def test_published_revisions_survive_a_restart(settings: Settings, clock: 
         await first.close()
     second = await SupportApp.open(settings, clock=clock)
     try:
-        await install(second).start()
+        await second.moderation.start()
         assert second.library.view(GUILD).get(BLANKET_ID) is not None
         answer = await second.faq.ask(CAROL, "weighted blanket for fibro")
         assert answer.cards and answer.cards[0].title == BLANKET["question"]

@@ -160,7 +160,7 @@ async def test_weekly_digest_posts_once_a_week_even_across_restarts(app: Support
     row_id = await app.db.fetchval("SELECT id FROM unanswered_questions")
     assert "teeth" not in text and f"#{row_id} (1×)" in text and "1 asking(s) of 1 question(s)" in text
     assert await service.send_due_digests() == 0
-    restarted = ModerationService(app)  # a new process reads the last digest time from the database
+    restarted = ModerationService(app.core, app.library, app.faq_store, app.care)  # a new process reads the last digest time from the database
     assert await restarted.send_due_digests() == 0
     clock.advance(timedelta(days=6, hours=23))
     assert await restarted.send_due_digests() == 0

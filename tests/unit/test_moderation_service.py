@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import SupportApp
-from bot.moderation.service import ModerationService, install, slugify
+from bot.moderation.service import ModerationService, slugify
 from bot.ui import (
     BUTTON_LABEL_MAX,
     BUTTONS_PER_ROW,
@@ -77,15 +77,15 @@ def check_limits(reply: Reply) -> Reply:
 
 
 async def moderation(app: SupportApp) -> ModerationService:
-    """The service as the app wires it (``install`` is idempotent, so this works before and after
-    the app installs moderation itself)."""
-    service = install(app)
+    """The service as the app wires it, with published revisions applied."""
+    service = app.moderation
     await service.start()
     return service
 
 
 async def call(app: SupportApp, name: str, actor: Actor, **kwargs: Any) -> Reply:
-    return check_limits(await app.call(f"moderation.{name}", actor, **kwargs))
+    handler = app.moderation.add_alias if name == "alias" else getattr(app.moderation, name)
+    return check_limits(await handler(actor, **kwargs))
 
 
 async def press(app: SupportApp, actor: Actor, custom_id: str, values: dict[str, str] | None = None) -> Reply:
@@ -424,11 +424,11 @@ async def test_editing_an_unknown_entry_says_so(app: SupportApp, service: Modera
 
 async def test_completers_offer_entries_and_waiting_drafts(app: SupportApp, service: ModerationService) -> None:
     await propose(app, ALICE, BLANKET)
-    pending = await app.complete("moderation.pending", BOB, "blanket")
+    pending = await app.moderation.complete_pending(BOB, "blanket")
     assert [c.value for c in pending] == [BLANKET_ID]
-    entries = await app.complete("moderation.entries", BOB, "pacing")
+    entries = await app.moderation.complete_entries(BOB, "pacing")
     assert entries[0].value == "pacing"
-    assert BLANKET_ID in [c.value for c in await app.complete("moderation.entries", BOB, "weighted")]
-    live = await app.complete("moderation.live", BOB, "pacing")
+    assert BLANKET_ID in [c.value for c in await app.moderation.complete_entries(BOB, "weighted")]
+    live = await app.moderation.complete_live(BOB, "pacing")
     assert "pacing" in [c.value for c in live]
-    assert len(await app.complete("moderation.entries", BOB, "")) == 25
+    assert len(await app.moderation.complete_entries(BOB, "")) == 25

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.care.normalize import Lexicon, Normalizer, normalize
-from bot.care.triage import Level, RulesError, Triage, Triager, load_rules
+from bot.care.triage import Level, RulesError, Triage, Triager, load_rules, load_triager
 from bot.problems import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ CASES = [c for c in ALL_CASES if not c["family"].startswith(LAYERED_PREFIXES)]
 
 @pytest.fixture(scope="module")
 def triager() -> Triager:
-    return Triager.from_dir(RULES)
+    return load_triager(RULES)
 
 
 # -------------------------------------------------------------------------------------------
@@ -360,7 +360,7 @@ def test_broken_rule_is_reported_with_file_and_field(
     assert triager is not None
     assert triager.classify("i want to die").level is Level.CRISIS
     with pytest.raises(RulesError):
-        Triager.from_dir(rules_copy)
+        load_triager(rules_copy)
 
 
 def test_broken_file_header_is_reported(rules_copy: Path) -> None:
