@@ -182,3 +182,17 @@ async def test_shutting_down_mid_batch_lets_the_reminder_batch_finish(tmp_path: 
         finally:
             await db.close()
         assert row is not None and row["claimed_by"] is None and row["next_reminder_at"].startswith("2026-11-24")
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [0, 0], ["0", 2], [0]])
+async def test_an_invalid_shard_in_identify_is_closed_with_4010(shard: list[object]) -> None:
+    import aiohttp
+
+    async with FakeDiscord() as fake, aiohttp.ClientSession() as session, \
+            session.ws_connect(fake.gateway_url) as ws:
+        hello = await ws.receive_json()
+        assert hello["op"] == 10
+        await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}, "shard": shard}})
+        message = await ws.receive()
+        assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == 4010
+        assert fake.identify_count == 0
