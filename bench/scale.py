@@ -71,7 +71,9 @@ async def worker(report: Path) -> None:
         await bot.wait_until_ready()
         shards = sorted(getattr(bot, "shards", {}) or [0])
         text = json.dumps({"guilds": [g.id for g in bot.guilds], "shards": shards})
-        await asyncio.to_thread(report.write_text, text)
+        partial = report.with_suffix(".part")
+        await asyncio.to_thread(partial.write_text, text)
+        await asyncio.to_thread(partial.replace, report)  # appears whole or not at all
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
