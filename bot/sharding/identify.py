@@ -20,9 +20,10 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
-# Discord's window is 5 s. The IDENTIFY goes out right after the hook returns; a tenth of a second
-# more covers the time between the two (one websocket write) and clock jitter between processes.
-IDENTIFY_HOLD_SECONDS = 5.1
+# Discord's window is 5 s. The IDENTIFY goes out right after the hook returns, but a busy event
+# loop (another shard's thousands of GUILD_CREATEs) can delay that write: measured on a loaded
+# machine, 5.1 s of hold gave gaps of 5.08 s at the gateway. Half a second more keeps a margin.
+IDENTIFY_HOLD_SECONDS = 5.5
 # The first key of PostgreSQL's two-key advisory locks: names "identify bucket" for this bot, so
 # the second key (the bucket) cannot collide with another use of advisory locks.
 IDENTIFY_LOCK_CLASS = 0x5B1D  # arbitrary, fixed
