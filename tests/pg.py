@@ -38,7 +38,8 @@ _counter = itertools.count(1)
 
 def with_database(uri: str, name: str) -> str:
     """The same server URI, naming another database."""
-    return urlunsplit(urlsplit(uri)._replace(path=f"/{name}"))
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(path=parts.path[: parts.path.rfind("/") + 1] + name))  # the last segment
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
