@@ -161,7 +161,7 @@ async def test_deleting_a_member_scrubs_the_engine_files(app: SupportApp, member
     from tests.integration.test_checkins import opt_in
 
     await opt_in(app, member)
-    await app.call("checkins.log", member, pain=4, note="to be deleted")
+    await app.checkins.log_checkin(member, pain=4, note="to be deleted")
     await app.privacy.delete_all(member.user_id)
     assert await app.db.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (member.user_id,)) == 0
     if backend == "sqlite":
@@ -181,7 +181,7 @@ async def test_key_rotation_runs_on_either_backend(settings: Settings, clock: Ma
     app = await SupportApp.open(settings, clock=clock)
     try:
         await opt_in(app, member)
-        await app.call("checkins.log", member, pain=5, note="rotate me")
+        await app.checkins.log_checkin(member, pain=5, note="rotate me")
     finally:
         await app.close()
     assert "re-encrypted" in (await rotate_keys(settings)).lower()
