@@ -39,7 +39,7 @@ _counter = itertools.count(1)
 def with_database(uri: str, name: str) -> str:
     """The same server URI, naming another database."""
     parts = urlsplit(uri)
-    return urlunsplit(parts._replace(path=parts.path[: parts.path.rfind("/") + 1] + name))  # the last segment
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

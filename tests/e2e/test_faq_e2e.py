@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import World
 
-pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]
+pytestmark = pytest.mark.e2e
 
 
 def no_pings(result) -> None:

@@ -12,8 +12,6 @@ from bot.clock import ManualClock
 from bot.notify import Outbox
 from bot.ui import Actor
 
-pytestmark = pytest.mark.both_backends
-
 
 @pytest.fixture
 def admin(member: Actor) -> Actor:
@@ -40,6 +38,8 @@ async def test_every_way_of_naming_a_country(app: SupportApp, member: Actor, typ
         assert await app.care.regions.get(member.user_id) == code
 
 
+# The naming cases above are parsing: they run on SQLite only. The rest also on PostgreSQL.
+@pytest.mark.both_backends
 async def test_setup_and_the_triage_accept_names_too(app: SupportApp, admin: Actor, member: Actor) -> None:
     saved = await app.care.setup(admin, country="United Kingdom")
     assert "Saved" in saved.all_text() and "GB" in saved.all_text()
@@ -50,6 +50,7 @@ async def test_setup_and_the_triage_accept_names_too(app: SupportApp, admin: Act
     assert app.care.directory.for_country("Éire").country == "IE"
 
 
+@pytest.mark.both_backends
 async def test_autocomplete_finds_names_and_aliases(app: SupportApp, member: Actor) -> None:
     async def values(text: str) -> list[str]:
         return [c.value for c in await app.care.complete_country(member, text)]
@@ -62,6 +63,7 @@ async def test_autocomplete_finds_names_and_aliases(app: SupportApp, member: Act
     assert len(await values("")) == 6
 
 
+@pytest.mark.both_backends
 async def test_alert_button_has_a_cooldown(app: SupportApp, admin: Actor, member: Actor, clock: ManualClock) -> None:
     outbox = Outbox()
     app.outbox = outbox
