@@ -64,6 +64,13 @@ async def run_bot(settings: Settings) -> int:
         print("Discord refused the token in DISCORD_TOKEN: copy a fresh one from the Developer Portal "
               "(Bot → Reset Token) into .env.", file=sys.stderr)
         return 2
+    except discord.ConnectionClosed as exc:
+        if exc.code != 4011:
+            raise
+        print("Discord says this bot is in too many servers for one connection (2,500 per shard): set "
+              "SHARD_COUNT (and, across several processes, SHARD_IDS); see \"Many processes\" in the README.",
+              file=sys.stderr)
+        return 2
     except discord.PrivilegedIntentsRequired:
         print("Discord says this bot needs an intent it isn't allowed; supportbot needs none, "
               "so check you are using the right token.", file=sys.stderr)

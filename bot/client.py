@@ -25,11 +25,14 @@ from bot.frontend import AUTO_DEFER_SECONDS, FriendlyCheckFailure
 from bot.notify import Delivery, Outbox
 from bot.ops import metrics
 from bot.ops.systemd import notify, notify_socket
+from bot.sharding import IdentifyGate, LocalIdentifyGate, PostgresIdentifyGate, shard_of
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
 __all__ = ["FriendlyCheckFailure", "SupportBot", "create_bot"]
+
+JOB_FINISH_SECONDS = 10.0  # at shutdown, how long a background job mid-run may take to finish
 # Discord refuses a DM for good with 50007 ("Cannot send messages to this user": DMs closed) or
 # 50278 (no server shared with the member any more). Both mean retrying tomorrow fails again.
 DMS_CLOSED_CODES = frozenset({50007, 50278})
@@ -148,10 +151,11 @@ class DiscordOutbox(Outbox):
             return Delivery.FAILED
         return Delivery.SENT
 
-    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
+    async def to_member(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> Delivery:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(**message_kwargs(reply))
+            # discord.py sends a nonce with enforce_nonce: Discord then creates one message per key.
+            await dm.send(**message_kwargs(reply), nonce=nonce)
         except discord.Forbidden as exc:
             if exc.code in DMS_CLOSED_CODES:
                 return Delivery.DMS_CLOSED
@@ -192,6 +196,22 @@ class SupportBot(commands.Bot):
         self.app = app
         self._background: list[asyncio.Task[None]] = []
         self.metrics: metrics.MetricsServer | None = None
+        self._running_jobs: set[asyncio.Future[None]] = set()  # background jobs mid-run
+        # Sharded processes wait their turn to IDENTIFY here (see bot/sharding/identify.py).
+        self.identify_gate: IdentifyGate | None = None
+        self._max_concurrency: int | None = None
+
+    @property
+    def owns_shard_zero(self) -> bool:
+        """Shard 0 receives DMs; its process alone syncs commands and makes once-per-bot posts."""
+        return self.app.settings.owns_shard_zero
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        """Whether this process receives the events of this guild (None: a DM, shard 0's)."""
+        settings = self.app.settings
+        if guild_id is None or settings.shard_count is None or settings.shard_ids is None:
+            return guild_id is not None or self.owns_shard_zero
+        return shard_of(guild_id, settings.shard_count) in settings.shard_ids
 
     @property
     def core(self) -> Core:
@@ -205,6 +225,8 @@ class SupportBot(commands.Bot):
         await self.load_features()
         for feature in self.app.features:
             for job in feature.jobs():
+                if job.once_per_bot and not self.owns_shard_zero:
+                    continue  # with several processes, only shard 0's runs it
                 self._background.append(asyncio.create_task(self._run_job(job)))
         if self.app.settings.metrics_port is not None:  # off by default; 127.0.0.1 only
             self.metrics = metrics.MetricsServer(self.app.settings.metrics_port)
@@ -217,7 +239,7 @@ class SupportBot(commands.Bot):
         gc.collect()
         gc.freeze()
         guild = self.app.settings.dev_guild_id
-        if guild is not None:
+        if guild is not None and self.owns_shard_zero:
             self.tree.copy_global_to(guild=discord.Object(guild))
             synced = await self.tree.sync(guild=discord.Object(guild))
             log.info("synced %d commands to the development server", len(synced))
@@ -236,7 +258,7 @@ class SupportBot(commands.Bot):
             return
         data = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
-        if not self.app.router.owns(custom_id):
+        if not self.app.router.owns(custom_id) or not self.owns_guild(interaction.guild_id):
             return
         submitted = interaction.type is discord.InteractionType.modal_submit
         values = modal_values(data) if submitted else {}
@@ -248,16 +270,33 @@ class SupportBot(commands.Bot):
             await report_unexpected(interaction, exc)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        if self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
+        if self.identify_gate is not None:
+            if self._max_concurrency is None:
+                self._max_concurrency = await self._fetch_max_concurrency()
+            await self.identify_gate.before_identify(shard_id or 0, self._max_concurrency, initial=initial)
+        elif self.app.settings.discord_api_base is None:  # only the local fake skips Discord's pacing
             await super().before_identify_hook(shard_id, initial=initial)
+
+    async def _fetch_max_concurrency(self) -> int:
+        """How many IDENTIFYs Discord allows per 5 s (``GET /gateway/bot``); 1 if it cannot say."""
+        try:
+            _, _, limits = await self.http.get_bot_gateway()
+            return max(1, int(limits["max_concurrency"]))
+        except (discord.HTTPException, discord.GatewayNotFound, KeyError, TypeError, ValueError):
+            log.warning("could not read max_concurrency from Discord; identifying one shard at a time")
+            return 1
 
     async def _run_job(self, job: Job) -> None:
         """Run a feature's job once the client is ready: once, or forever every ``job.every``
-        seconds; one failure is logged and never stops the loop."""
+        seconds; one failure is logged and never stops the loop. Stopping the loop never stops a run
+        half-way (see :meth:`close`)."""
         await self.wait_until_ready()
         while True:
+            run = asyncio.ensure_future(job.run())
+            self._running_jobs.add(run)
+            run.add_done_callback(self._job_done)
             try:
-                await job.run()
+                await asyncio.shield(run)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -267,15 +306,33 @@ class SupportBot(commands.Bot):
                 return
             await asyncio.sleep(job.every)
 
+    def _job_done(self, run: asyncio.Future[None]) -> None:
+        self._running_jobs.discard(run)
+        if not run.cancelled():
+            run.exception()  # marks it retrieved: the loop logs it, if it was still waiting on the run
+
     async def close(self) -> None:
         for task in self._background:
             task.cancel()
         if self.metrics is not None:
             self.metrics.stop()
+        if self._running_jobs and self.is_ready():  # before ready, every job is still waiting for it
+            # A reminder batch stopped between its DMs and recording them would be sent again by
+            # the next process (harmlessly, thanks to the nonce, but not needed): let it finish.
+            _, late = await asyncio.wait(set(self._running_jobs), timeout=JOB_FINISH_SECONDS)
+            for task in late:
+                task.cancel()
         try:
             await super().close()
         finally:
+            if self.identify_gate is not None:
+                await self.identify_gate.close()
             await self.app.close()
+
+
+class ShardedSupportBot(SupportBot, commands.AutoShardedBot):
+    """The same bot over ``SHARD_IDS`` of ``SHARD_COUNT`` shards (discord.py's AutoShardedBot):
+    several processes, each with its own shard ids, serve one bot between them."""
 
 
 async def create_bot(settings: Settings, *, clock: Clock | None = None) -> SupportBot:
@@ -287,7 +344,20 @@ async def create_bot(settings: Settings, *, clock: Clock | None = None) -> Suppo
         point_discord_at(settings.discord_api_base)
     app = await SupportApp.open(settings, clock=clock, start=False)
     fake = settings.discord_api_base is not None
-    return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    if settings.shard_count is None:
+        return SupportBot(app, guild_ready_timeout=0.05 if fake else 2.0)
+    bot = ShardedSupportBot(app, guild_ready_timeout=0.05 if fake else 2.0, shard_count=settings.shard_count,
+                            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None)
+    bot.identify_gate = identify_gate_for(settings)
+    return bot
+
+
+def identify_gate_for(settings: Settings) -> IdentifyGate:
+    """A lock every process sees on PostgreSQL; with SQLite (one process) a lock in memory."""
+    database = settings.database
+    if database.dialect == "postgresql":
+        return PostgresIdentifyGate(database.target)
+    return LocalIdentifyGate()
 
 
 def modal_values(data: Any) -> dict[str, str]:

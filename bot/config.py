@@ -9,11 +9,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.db.url import DatabaseUrl, parse_database_url
 
@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     # Operations: the Prometheus metrics endpoint's port on 127.0.0.1 (off when unset).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Sharding: how many gateway shards the whole bot runs (the same number in every process) and
+    # which of them this process runs. Unset: one unsharded connection, as a small bot needs.
+    shard_count: int | None = Field(default=None, ge=1, le=65_536)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None  # "0,1": parsed below, not as JSON
+    # Reminders: how often each process looks for due reminders, and how long a claim on one lasts
+    # before another process may take it over (a process that died while sending). Keep the lease
+    # well under the few minutes Discord keeps a message's idempotency key.
+    reminder_scan_seconds: float = Field(default=30.0, ge=0.05, le=3600)
+    reminder_lease_seconds: float = Field(default=60.0, ge=1, le=120)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -74,7 +83,7 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @field_validator("dev_guild_id", "home_guild_id", "discord_api_base", "discord_token", "data_key", "data_key_file",
-                     "database_url", mode="before")
+                     "database_url", "shard_count", "shard_ids", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -88,6 +97,39 @@ class Settings(BaseSettings):
     @classmethod
     def _loopback_only(cls, value: str | None) -> str | None:
         return None if value is None else loopback_base_url(value)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        """``SHARD_IDS=0,1`` (commas or spaces) as well as a list."""
+        if isinstance(value, str):
+            parts = [p for p in value.replace(",", " ").split() if p]
+            try:
+                return tuple(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be shard numbers separated by commas, e.g. 0,1") from None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards, the same in every process)")
+        ids = self.shard_ids
+        if not ids or len(set(ids)) != len(ids) or any(not 0 <= i < self.shard_count for i in ids):
+            raise ValueError(f"SHARD_IDS must be distinct numbers from 0 to {self.shard_count - 1} (SHARD_COUNT - 1)")
+        self.shard_ids = tuple(sorted(ids))
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    @property
+    def owns_shard_zero(self) -> bool:
+        """Shard 0 gets DMs and is the one process that syncs commands and posts once per bot."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     @field_validator("database_url")
     @classmethod
@@ -179,7 +221,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        if not first["loc"]:  # a rule across settings: its message names them (never echo the input)
+            raise SettingsError(str(first["msg"]).removeprefix("Value error, ") + ".") from None
+        name = str(first["loc"][0]).upper()
         value = first.get("input")
         shown = "" if "token" in name.lower() or "key" in name.lower() else f" (got {value!r})"
-        raise SettingsError(f"{name} is not valid: {first['msg']}{shown}.") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is not valid: {message}{shown}.") from None

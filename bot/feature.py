@@ -51,6 +51,9 @@ class Job:
     name: str
     run: Callable[[], Awaitable[None]]
     every: float | None = None
+    # Once per bot, not once per process: with several sharded processes only the one that owns
+    # shard 0 runs it (a post to every server's audit channel, say).
+    once_per_bot: bool = False
 
 
 class Feature:

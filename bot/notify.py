@@ -29,6 +29,7 @@ class Outbox:
         self.closed_dms: set[int] = set()
         self._last_id = 0
         self.edits: list[tuple[int, int, Reply]] = []
+        self._nonces: set[tuple[int, str]] = set()
 
     async def to_channel(self, channel_id: int, reply: Reply) -> Delivery:
         self.channel_posts.append((channel_id, reply))
@@ -46,9 +47,15 @@ class Outbox:
         self.edits.append((channel_id, message_id, reply))
         return Delivery.SENT
 
-    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
+    async def to_member(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> Delivery:
+        """A DM. ``nonce`` is an idempotency key: Discord sends one message per key, however often
+        it is asked (a reminder retried after a crash); this in-memory outbox does the same."""
         if user_id in self.closed_dms:
             return Delivery.DMS_CLOSED
+        if nonce is not None:
+            if (user_id, nonce) in self._nonces:
+                return Delivery.SENT
+            self._nonces.add((user_id, nonce))
         self.member_posts.append((user_id, reply))
         return Delivery.SENT
 
@@ -91,8 +98,9 @@ class PrintingOutbox(Outbox):
         self._offer(reply)
         return Delivery.SENT
 
-    async def to_member(self, user_id: int, reply: Reply) -> Delivery:
-        result = await super().to_member(user_id, reply)
-        if result is Delivery.SENT:
+    async def to_member(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> Delivery:
+        before = len(self.member_posts)
+        result = await super().to_member(user_id, reply, nonce=nonce)
+        if result is Delivery.SENT and len(self.member_posts) > before:
             self._print(f"direct message to member {self.member_label(user_id)}", reply)
         return result

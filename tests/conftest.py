@@ -40,6 +40,17 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
 
 
 @pytest.fixture
+def postgres_url(postgres_server: ThrowawayPostgres) -> Iterator[str]:
+    """A fresh PostgreSQL database, for tests about several processes sharing one (PostgreSQL only)."""
+    postgres_server.require()
+    url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgresql``: which database this test runs on."""
     return str(getattr(request, "param", "sqlite"))

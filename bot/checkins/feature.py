@@ -18,8 +18,6 @@ from bot.ui import Attachment
 
 log = logging.getLogger(__name__)
 
-REMINDER_SCAN_SECONDS = 30.0
-
 
 class CheckinFeature(Feature):
     """Private daily check-ins; only the member ever sees them."""
@@ -39,8 +37,9 @@ class CheckinFeature(Feature):
         return [Route(CHECKIN_IDS, self.service.handle_button)]
 
     def jobs(self) -> Sequence[Job]:
-        """Due reminder DMs, every half minute."""
-        return [Job("reminders", self.scan_reminders, every=REMINDER_SCAN_SECONDS)]
+        """Due reminder DMs, every ``REMINDER_SCAN_SECONDS`` (half a minute by default), in every process:
+        the rows are claimed in the database, so processes share them."""
+        return [Job("reminders", self.scan_reminders, every=self.core.settings.reminder_scan_seconds)]
 
     async def scan_reminders(self) -> None:
         """Send the reminders that are due now."""

@@ -102,7 +102,7 @@ class CheckinService:
         self.core = core
         self.member_files = member_files
         self.store = CheckinStore(core.db, core.clock, core.keyring)
-        self.reminders = Reminders(self.store, core)
+        self.reminders = Reminders(self.store, core, lease=timedelta(seconds=core.settings.reminder_lease_seconds))
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -242,13 +242,38 @@ class CheckinStore:
 
     # -- reminders ------------------------------------------------------------------------------
 
-    async def due_reminders(self, now: datetime, limit: int = 500) -> list[Member]:
+    async def claim_due_reminders(self, now: datetime, worker: str, lease_until: datetime,
+                                  limit: int = 200) -> list[Member]:
+        """Claim up to ``limit`` due reminders for ``worker`` until ``lease_until``, in one statement.
+
+        Several processes may scan at once: on PostgreSQL the inner ``SELECT … FOR UPDATE SKIP
+        LOCKED`` lets each take rows no other is taking, without waiting; SQLite runs one writer
+        at a time, so the same statement is already exclusive there. A row whose lease has run
+        out (its process died between claim and send) is due again and claimed by someone else."""
+        moment = to_iso(now)
         rows = await self.db.fetchall(
-            "SELECT * FROM checkin_members WHERE next_reminder_at IS NOT NULL AND next_reminder_at <= ? "
-            "AND active = 1 ORDER BY next_reminder_at LIMIT ?",
-            (to_iso(now), limit),
+            "UPDATE checkin_members SET claimed_by = ?, lease_until = ? WHERE user_id IN ("
+            "SELECT user_id FROM checkin_members WHERE next_reminder_at IS NOT NULL AND next_reminder_at <= ? "
+            "AND active = 1 AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_reminder_at LIMIT ?"
+            f"{self._skip_locked}) RETURNING *",
+            (worker, to_iso(lease_until), moment, moment, limit),
         )
         return [_member(r) for r in rows]
+
+    async def renew_claims(self, worker: str, user_ids: list[int], lease_until: datetime) -> int:
+        """Extend this worker's claims that it still holds; returns how many."""
+        if not user_ids:
+            return 0
+        marks = ", ".join("?" for _ in user_ids)
+        return await self.db.execute(
+            f"UPDATE checkin_members SET lease_until = ? WHERE claimed_by = ? AND user_id IN ({marks})",
+            (to_iso(lease_until), worker, *user_ids),
+        )
+
+    @property
+    def _skip_locked(self) -> str:
+        """The row-locking clause of a queue claim; SQLite has none (and needs none)."""
+        return " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
 
     async def checked_in(self, wanted: dict[int, date]) -> set[int]:
         """Which of these members already checked in on the given local day (one query)."""
@@ -260,17 +285,20 @@ class CheckinStore:
                                       [v for user, day in pairs for v in (user, day.isoformat())])
         return {int(r[0]) for r in rows}
 
-    async def claim_reminders(self, claims: list[tuple[int, datetime, date | None, datetime | None]]) -> set[int]:
-        """Move reminders on, recording the day each member is reminded for, in one transaction.
-        Each claim is a compare-and-set on the old time, so only one scan can win a reminder and
-        it is recorded before any DM goes out: a reminder is never sent twice."""
+    async def finish_reminders(self, worker: str,
+                               done: list[tuple[int, datetime, date | None, datetime | None]]) -> set[int]:
+        """Move claimed reminders on and drop the claims, in one transaction: for each
+        ``(user, claimed time, day reminded or None, next time)``. Only a row this worker still
+        holds, at the time it claimed, changes; if the lease ran out and another process took the
+        row over, that process finishes it. Returns the members whose row moved on."""
         won: set[int] = set()
         async with self.db.transaction() as tx:
-            for user_id, expected_at, day, next_at in claims:
+            for user_id, expected_at, day, next_at in done:
                 changed = await tx.execute(
                     "UPDATE checkin_members SET next_reminder_at = ?, "
-                    "last_reminded_day = COALESCE(?, last_reminded_day) WHERE user_id = ? AND next_reminder_at = ?",
-                    (to_iso(next_at) if next_at else None, day.isoformat() if day else None, user_id,
+                    "last_reminded_day = COALESCE(?, last_reminded_day), claimed_by = NULL, lease_until = NULL "
+                    "WHERE user_id = ? AND claimed_by = ? AND next_reminder_at = ?",
+                    (to_iso(next_at) if next_at else None, day.isoformat() if day else None, user_id, worker,
                      to_iso(expected_at)),
                 )
                 if changed == 1:
@@ -280,7 +308,7 @@ class CheckinStore:
     async def mark_dms_closed(self, user_id: int) -> None:
         await self.db.execute(
             "UPDATE checkin_members SET dm_closed = 1, reminder_time = NULL, next_reminder_at = NULL, "
-            "updated_at = ? WHERE user_id = ?",
+            "claimed_by = NULL, lease_until = NULL, updated_at = ? WHERE user_id = ?",
             (to_iso(self.clock.now()), user_id),
         )
 

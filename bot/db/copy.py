@@ -32,7 +32,7 @@ class CopyRefused(DatabaseError):
 
 @dataclass(frozen=True)
 class TableCopy:
-    """One table's copy: rows read from the source, rows found in the target, and their checksums."""
+    """One table's copy: rows on each side and whether their checksums agree."""
 
     table: str
     source_rows: int
@@ -58,7 +58,7 @@ def _canonical(value: Any) -> str:
 
 
 def row_digest(row: Any) -> int:
-    """A row's checksum over canonical text of its values, equal on both backends for equal data."""
+    """A checksum of one row's values, the same whichever backend the row came from."""
     text = "\x1f".join(_canonical(v) for v in tuple(row))
     return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), "big")
 

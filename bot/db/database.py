@@ -117,6 +117,11 @@ class Transaction:
         raise NotImplementedError
 
 
+# The backends by dialect, filled in by the driver modules as ``bot.db`` imports them (so this
+# module needs no import of theirs, and they can import it).
+DRIVERS: dict[str, type[Database]] = {}
+
+
 class Database:
     """The interface the stores use; :meth:`open` picks the backend from the URL or path.
 
@@ -129,13 +134,15 @@ class Database:
     async def open(cls, target: Path | str | DatabaseUrl, *, migrate: bool = True) -> Database:
         """Open ``sqlite:///path``, a plain path, or ``postgresql://…``; migrate unless told not to."""
         url = target if isinstance(target, DatabaseUrl) else parse_database_url(target)
-        if url.dialect == "postgresql":
-            from bot.db.postgres import PostgresDatabase
+        driver = DRIVERS.get(url.dialect)
+        if driver is None:  # the drivers register themselves when ``bot.db`` is imported
+            raise DatabaseError(f"no database driver for {url.dialect}")
+        return await driver.connect(url, migrate=migrate)
 
-            return await PostgresDatabase.connect(url, migrate=migrate)
-        from bot.db.sqlite import SqliteDatabase
-
-        return await SqliteDatabase.connect(url, migrate=migrate)
+    @classmethod
+    async def connect(cls, url: DatabaseUrl, *, migrate: bool = True) -> Database:
+        """Open this backend's database (each driver implements it)."""
+        raise NotImplementedError
 
     async def version(self) -> int:
         raise NotImplementedError

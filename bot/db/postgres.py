@@ -110,7 +110,7 @@ async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
 
 
 class PostgresDatabase(Database):
-    """The Database interface over asyncpg: `?` placeholders translated, rows as mappings, UTC sessions."""
+    """The Database interface over one asyncpg connection."""
 
     dialect = "postgresql"
 
@@ -261,7 +261,7 @@ class PostgresDatabase(Database):
 
 
 class PostgresTransaction(Transaction):
-    """A transaction on the one connection: statements run in order, committed or rolled back whole."""
+    """Statements inside :meth:`PostgresDatabase.transaction`."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn

@@ -27,7 +27,7 @@ class DatabaseUrlError(ValueError):
 
 @dataclass(frozen=True)
 class DatabaseUrl:
-    """Which backend a DATABASE_URL names and what to connect to, with the password kept out of messages."""
+    """Which backend, and where: parsed from ``DATABASE_URL`` or ``DATABASE_PATH``."""
 
     dialect: Dialect
     # SQLite: the file path (or ":memory:"). PostgreSQL: the DSN asyncpg connects with.

@@ -39,7 +39,7 @@ class ModerationFeature(Feature):
 
     def jobs(self) -> Sequence[Job]:
         """The start-up content problems once, then the weekly digest check every hour."""
-        return [Job("startup problems", self.service.post_startup_problems_quietly),
+        return [Job("startup problems", self.service.post_startup_problems_quietly, once_per_bot=True),
                 Job("digests", self.service.send_due_digests_job, every=DIGEST_CHECK_SECONDS)]
 
     async def start(self) -> None:

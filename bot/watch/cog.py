@@ -171,8 +171,11 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         if self._escalation is None:
             self._escalation = asyncio.create_task(self._escalations())
             self._tasks.append(self._escalation)
+        # With several sharded processes, each repairs the rules of the servers on its own shards.
+        owns = getattr(self.bot, "owns_guild", None)
         for guild_id in await self.service.store.enabled_guild_ids():
-            self._schedule_sync(guild_id)
+            if owns is None or owns(guild_id):
+                self._schedule_sync(guild_id)
 
     @commands.Cog.listener()
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:

@@ -78,8 +78,10 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
 
 try:  # imported as part of the tests package
+    from .fake_shards import MAX_GUILDS_PER_SHARD, IdentifyLimiter, parse_shard, shard_of
     from .openapi_validator import CALLBACK_ROUTE, get_validator, message_payload, normalise_path
 except ImportError:  # run as a script: python tests/e2e/fake_discord.py
+    from fake_shards import MAX_GUILDS_PER_SHARD, IdentifyLimiter, parse_shard, shard_of  # type: ignore[no-redef]
     from openapi_validator import (  # type: ignore[no-redef]
         CALLBACK_ROUTE,
         get_validator,
@@ -1235,6 +1237,7 @@ class _Session:
     invalid: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     identify: dict[str, Any] = field(default_factory=dict)
+    shard: tuple[int, int] = (0, 1)  # (id, count) from IDENTIFY
 
 
 # ==================================================================================================
@@ -1263,6 +1266,9 @@ class FakeDiscord:
         default_timeout: float = 5.0,
         replay_window: int = 10000,
         app_permissions: int = BOT_PERMISSIONS,
+        max_concurrency: int = 1,
+        identify_window: float | None = None,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
     ) -> None:
         self.host = host
         self.port = port
@@ -1288,6 +1294,8 @@ class FakeDiscord:
         self._dms_closed: set[int] = set()
         self._left_users: set[int] = set()  # left a guild: DMs need a guild shared with the bot
         self.messages: dict[int, FakeMessage] = {}
+        self._nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id (enforce_nonce)
+        self.nonce_repeats = 0  # messages not created again because their nonce was already used
         self._attachments: dict[int, FakeFile] = {}
 
         self.global_commands: list[dict[str, Any]] = []
@@ -1312,7 +1320,13 @@ class FakeDiscord:
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_log: list[tuple[float, str, Any]] = []  # (perf_counter, what, detail)
         self._sessions: dict[str, _Session] = {}
-        self._session: _Session | None = None
+        self._session: _Session | None = None  # the latest IDENTIFY's session
+        # Sharding: the live session of each shard id, the identify limit per bucket (see
+        # fake_shards.py), and which guilds each shard was given in READY.
+        self.shard_sessions: dict[int, _Session] = {}
+        self.identify_limiter = IdentifyLimiter(max_concurrency, identify_window)
+        self.max_guilds_per_shard = max_guilds_per_shard
+        self.shard_guilds: dict[int, set[int]] = {}
         self._connections: set[_Connection] = set()
         self._gateway_open = asyncio.Event()
         self._gateway_open.set()
@@ -1417,12 +1431,14 @@ class FakeDiscord:
         roles: Mapping[str, int] | Sequence[str] = (),
         owner: FakeUser | None = None,
         member_count: int | None = None,
+        guild_id: int | None = None,
     ) -> FakeGuild:
-        """A guild (the same object for the same name). ``roles``: names, or ``{name: permissions}``."""
+        """A guild (the same object for the same name). ``roles``: names, or ``{name: permissions}``.
+        ``guild_id`` chooses the id (and so the shard: ids made in one millisecond share one)."""
         for existing in self.guilds.values():
             if existing.name == name:
                 return existing
-        guild = FakeGuild(self, self._snowflake(), name, (owner or self.owner).id)
+        guild = FakeGuild(self, guild_id or self._snowflake(), name, (owner or self.owner).id)
         guild.member_count = member_count
         for channel in channels:
             guild.add_channel(channel)
@@ -1430,7 +1446,8 @@ class FakeDiscord:
         for role_name, perms in role_items:
             guild.add_role(role_name, permissions=perms)
         self.guilds[guild.id] = guild
-        if self._session is not None and self._session.conn is not None:
+        session = self._session_for(guild.id)
+        if session is not None and session.conn is not None:
             self._spawn(self.dispatch("GUILD_CREATE", guild.to_create_payload(self.bot_user)))
         return guild
 
@@ -1687,11 +1704,26 @@ class FakeDiscord:
             await session.conn.send(_dumps({"op": 7, "d": None}))
         self._log("reconnect", None)
 
+    def _session_for(self, guild_id: int | None) -> _Session | None:
+        """The session that gets a guild's events (Discord's formula), or shard 0's for a DM."""
+        if self._session is None:
+            return None
+        count = self._session.shard[1]
+        return self.shard_sessions.get(0 if guild_id is None else shard_of(guild_id, count))
+
+    @staticmethod
+    def _event_guild(event: str, data: Any) -> int | None:
+        if not isinstance(data, dict):
+            return None
+        raw = data.get("id") if event.startswith("GUILD_") and "guild_id" not in data else data.get("guild_id")
+        return int(raw) if raw else None
+
     async def dispatch(
         self, event: str, data: Any, *, on_write: Callable[[float], None] | None = None
     ) -> int:
-        """Send a DISPATCH to the current session (kept for replay if the bot is disconnected)."""
-        session = self._session
+        """Send a DISPATCH to the session of the shard the event belongs to (kept for replay if
+        the bot is disconnected)."""
+        session = self._session_for(self._event_guild(event, data))
         if session is None:
             raise RuntimeError("the bot has not identified to the gateway yet")
         async with session.lock:
@@ -1787,12 +1819,28 @@ class FakeDiscord:
         if self.token is not None and data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return False
-        session = _Session(secrets.token_hex(16), identify=data)
+        shard = parse_shard(data.get("shard"))
+        if shard is None:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return False
+        shard_id, shard_count = shard
+        routed = [g for g in self.guilds.values() if shard_of(g.id, shard_count) == shard_id]
+        if len(routed) > self.max_guilds_per_shard:
+            self._log("sharding_required", shard)
+            await conn.ws.close(code=4011, message=b"Sharding required.")
+            return False
+        if not self.identify_limiter.admit(shard_id, shard_count, time.perf_counter()):
+            self._log("identify_rate_limited", shard)
+            await conn.send(_dumps({"op": 9, "d": False}))
+            return True
+        session = _Session(secrets.token_hex(16), identify=data, shard=shard)
         self._sessions[session.id] = session
         self.identify_count += 1
         self.identify_payloads.append(data)
-        old = self._session
+        old = self.shard_sessions.get(shard_id)
         self._session = session
+        self.shard_sessions[shard_id] = session
+        self.shard_guilds[shard_id] = {g.id for g in routed}
         if old is not None and old.conn is not None and old.conn is not conn:
             old.invalid = True
         async with session.lock:
@@ -1801,7 +1849,7 @@ class FakeDiscord:
             ready = {
                 "v": 10,
                 "user": self.bot_user.to_dict() | {"verified": True, "mfa_enabled": False, "email": None},
-                "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds.values()],
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in routed],
                 "session_id": session.id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
@@ -1813,10 +1861,10 @@ class FakeDiscord:
                 "geo_ordered_rtc_regions": [],
                 "user_settings": {},
                 "auth": {},
-                "shard": [0, 1],
+                "shard": [shard_id, shard_count],
             }
             events = [("READY", ready)]
-            events += [("GUILD_CREATE", g.to_create_payload(self.bot_user)) for g in self.guilds.values()]
+            events += [("GUILD_CREATE", g.to_create_payload(self.bot_user)) for g in routed]
             for name, payload in events:
                 session.seq += 1
                 frame = _dumps({"op": 0, "t": name, "s": session.seq, "d": payload})
@@ -1832,7 +1880,8 @@ class FakeDiscord:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return False
         oldest = session.events[0][0] if session and session.events else 1
-        if session is None or session.invalid or session is not self._session or client_seq < oldest - 1:
+        current = session is not None and self.shard_sessions.get(session.shard[0]) is session
+        if session is None or session.invalid or not current or client_seq < oldest - 1:
             self._log("resume_rejected", data.get("session_id"))
             await conn.send(_dumps({"op": 9, "d": False}))
             return True
@@ -2123,12 +2172,12 @@ class FakeDiscord:
     async def _get_gateway_bot(self, rec: RecordedRequest, params: dict[str, str]) -> tuple[int, Any]:
         return 200, {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": max(1, -(-len(self.guilds) // self.max_guilds_per_shard)),
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 999,
                 "reset_after": 14400000,
-                "max_concurrency": 1,
+                "max_concurrency": self.identify_limiter.max_concurrency,
             },
         }
 
@@ -2547,9 +2596,18 @@ class FakeDiscord:
         if channel.is_dm and channel.recipient is not None and self._no_shared_guild(channel.recipient):
             raise _HTTPError(403, 50278)
         data = rec.json if isinstance(rec.json, dict) else {}
+        # enforce_nonce: a second message with the same nonce from the same author in the last few
+        # minutes is not created; Discord answers with the first one (idempotent retries).
+        nonce_key = (channel.id, str(data["nonce"])) if data.get("enforce_nonce") and data.get("nonce") else None
+        if nonce_key is not None and nonce_key in self._nonces:
+            self.nonce_repeats += 1
+            return 200, self.messages[self._nonces[nonce_key]].raw
         flags = int(data.get("flags") or 0) & (SUPPRESS_EMBEDS | COMPONENTS_V2 | (1 << 12))
         msg_type = 19 if data.get("message_reference") else 0
         message = self._new_message(channel.id, data, rec.files, msg_type=msg_type, flags=flags)
+        if nonce_key is not None:
+            self._nonces[nonce_key] = message.id
+            message.raw["nonce"] = nonce_key[1]
         if channel.guild_id is not None:
             message.raw["guild_id"] = str(channel.guild_id)
         return 200, message.raw

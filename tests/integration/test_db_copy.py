@@ -41,7 +41,7 @@ async def _deployment(settings: Settings, clock: ManualClock, member: Actor) -> 
         await app.checkins.pause(member, days=2)
         await app.care.set_region(member, country="GB")
         await app.faq.vote(member, "pacing", helpful=True)
-        await app.faq.ask(member, question="best pizza in town")
+        await app.faq.ask(member, "best pizza in town")
         await app.watch_commands.quiet(member)
         await app.faq_store.flush_events()
     finally:
@@ -68,7 +68,7 @@ async def test_a_sqlite_deployment_moves_to_postgresql(settings: Settings, clock
         [row] = await app.checkins.store.checkins(member.user_id)
         assert row.note == "knee flare after the stairs" and row.pain == 4
         before = await app.db.fetchval("SELECT MAX(id) FROM faq_events")
-        await app.faq.ask(member, question="what is pacing")
+        await app.faq.ask(member, "what is pacing")
         await app.faq_store.flush_events()
         assert await app.db.fetchval("SELECT MAX(id) FROM faq_events") > before
     finally:
