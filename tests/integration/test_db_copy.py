@@ -119,7 +119,12 @@ async def test_a_dropped_connection_is_opened_again_for_the_next_statement(empty
             assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid) is True
         finally:
             await admin.close()
-        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
-            await db.fetchval("SELECT COUNT(*) FROM watch_quiet")
+        # Whether the driver has already seen the connection close is a race with the server: if it
+        # has, this statement runs on a new connection; if not, it fails and is not retried.
+        try:
+            first = await db.fetchval("SELECT COUNT(*) FROM watch_quiet")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            first = None
+        assert first in (None, 1)
         assert await db.fetchval("SELECT COUNT(*) FROM watch_quiet") == 1
         assert await db.fetchval("SELECT pg_backend_pid()") != pid

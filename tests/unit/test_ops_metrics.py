@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import SettingsError, load_settings
 from bot.db import DatabaseError
+from bot.faq.buttons import FAQ_IDS
 from bot.ops import metrics
 from bot.ops.systemd import notify
 from bot.router import Router
@@ -60,7 +61,7 @@ def test_component_labels_are_the_feature_prefix_of_owned_ids_only() -> None:
     async def handler(*_: object) -> None:
         return None
 
-    router.add("faq", handler)  # type: ignore[arg-type]
+    router.add(FAQ_IDS, handler)  # type: ignore[arg-type]
     bot = SimpleNamespace(app=SimpleNamespace(router=router))
     assert metrics.component_label(bot, component("component", "faq:vote:pacing:up", bot)) == ("button", "faq")
     assert metrics.component_label(component("modal_submit", "faq:form:123456789", bot)) == ("form", "faq")
