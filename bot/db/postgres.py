@@ -109,6 +109,17 @@ async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
     return conn
 
 
+# Errors that mean the connection itself is gone or confused, not that a statement was wrong.
+_CONNECTION_BROKEN = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    OSError,
+)
+
+
 class PostgresDatabase(Database):
     """The Database interface over one asyncpg connection."""
 
@@ -181,28 +192,40 @@ class PostgresDatabase(Database):
 
     # -- statements -------------------------------------------------------------------------
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    @asynccontextmanager
+    async def _using(self) -> AsyncIterator[asyncpg.Connection]:
+        """The live connection, under the lock. A statement that finds the connection broken (the
+        server ended it, the network went) fails as before, and the connection is closed for good,
+        so the next statement connects again instead of failing on the same broken one."""
         async with self._lock:
-            return _count(await (await self._live()).execute(to_dollar(sql), *_args(params)))
+            conn = await self._live()
+            try:
+                yield conn
+            except _CONNECTION_BROKEN:
+                if not conn.is_closed():
+                    conn.terminate()
+                raise
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._using() as conn:
+            return _count(await conn.execute(to_dollar(sql), *_args(params)))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        async with self._lock:
-            return int(await (await self._live()).fetchval(to_dollar(_returning_id(sql)), *_args(params)) or 0)
+        async with self._using() as conn:
+            return int(await conn.fetchval(to_dollar(_returning_id(sql)), *_args(params)) or 0)
 
     async def fetchone(self, sql: str, params: Params = ()) -> asyncpg.Record | None:
-        async with self._lock:
-            return await (await self._live()).fetchrow(to_dollar(sql), *_args(params))
+        async with self._using() as conn:
+            return await conn.fetchrow(to_dollar(sql), *_args(params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
-        async with self._lock:
-            return list(await (await self._live()).fetch(to_dollar(sql), *_args(params)))
+        async with self._using() as conn:
+            return list(await conn.fetch(to_dollar(sql), *_args(params)))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._lock:
-            conn = await self._live()
-            async with conn.transaction():
-                yield PostgresTransaction(conn)
+        async with self._using() as conn, conn.transaction():
+            yield PostgresTransaction(conn)
 
     async def scrub(self, tables: Iterable[str] = SCRUBBED_TABLES) -> bool:
         """``VACUUM`` the tables that hold member data: deleted rows are removed from the tables

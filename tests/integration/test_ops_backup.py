@@ -47,13 +47,13 @@ async def test_backup_while_the_bot_writes_is_consistent_and_holds_every_acknowl
         await opt_in(app, person)
     acknowledged = 0
     for person in people[:10]:
-        await app.call("checkins.log", person, pain=3, note="stiff morning after rain")
+        await app.checkins.log_checkin(person, pain=3, note="stiff morning after rain")
         acknowledged += 1
     target = tmp_path / "backups" / "one.sqlite3"
     # The copy runs in a thread while check-ins keep streaming in on the loop.
     copying = asyncio.create_task(asyncio.to_thread(backup, app.settings, target))
     for person in people[10:]:
-        await app.call("checkins.log", person, pain=5)
+        await app.checkins.log_checkin(person, pain=5)
     lines = await copying
 
     assert "integrity ok" in lines[0] and "NOT in the backup" in lines[1]
@@ -105,7 +105,7 @@ async def test_restore_refuses_while_a_bot_runs_then_restores_after_it_stops(
     app = await SupportApp.open(settings, clock=clock)
     try:
         await opt_in(app, early)
-        await app.call("checkins.log", early, pain=2)
+        await app.checkins.log_checkin(early, pain=2)
         saved = tmp_path / "before.sqlite3"
         backup(settings, saved)
         await opt_in(app, late)
