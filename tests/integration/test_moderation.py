@@ -34,8 +34,6 @@ async def console_bot(app: SupportApp) -> SupportBot:
     await app.moderation.start()
     bot = SupportBot(app)
     await bot.load_features()
-    if "bot.moderation.cog" not in bot.extensions:
-        await bot.load_extension("bot.moderation.cog")
     return bot
 
 
