@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,20 @@ from bot.db.database import Database, DatabaseError, Params, Transaction
 from bot.db.url import DatabaseUrl
 
 log = logging.getLogger(__name__)
+
+
+def _create_private(path: str) -> None:
+    """Create a new database file readable by its owner only (0600): it holds members' health
+    data, and SQLite gives its WAL and shared-memory files the database file's permissions. An
+    existing file keeps the mode its operator chose; one that others can read is logged."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        if os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            log.warning("the database file can be read by other users of this machine; "
+                        "`chmod 600` it (and its -wal and -shm files)")
+    except OSError:
+        pass  # an unusable path is reported by the connect below, with its reason
 
 
 class SqliteDatabase(Database):
@@ -34,6 +50,7 @@ class SqliteDatabase(Database):
         target = url.target
         if target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(target)
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except Exception as exc:  # sqlite3.OperationalError and friends
