@@ -76,6 +76,10 @@ class _Event:
     data: dict[str, Any]
 
 
+# On the group, where Discord reads them (it ignores default permissions on subcommands): members
+# do not even see /safety-watch; `require(admins)` on each subcommand still refuses anyone else.
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class WatchCog(commands.GroupCog, group_name="safety-watch",
                group_description="Notice crisis in channels and get a moderator to the member (admins)"):
     """/safety-watch, and the AutoMod and message events channel watch listens to."""
@@ -107,16 +111,12 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
                           extras={"defer": True})
     @app_commands.describe(mode="What the bot may look at")
     @app_commands.choices(mode=MODES)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def turn_on(self, interaction: Invocation, mode: str = "automod") -> None:
         await respond(interaction, self.handlers.turn_on, mode=mode)
 
     @app_commands.command(name="off", description="Turn channel watch off and remove its AutoMod rules",
                           extras={"defer": True})
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def turn_off(self, interaction: Invocation) -> None:
         await respond(interaction, self.handlers.turn_off)
@@ -124,8 +124,6 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
     @app_commands.command(name="channel", description="Choose a channel for message mode")
     @app_commands.describe(channel="A channel whose new messages the safety check reads",
                            watch="False stops checking it")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def channel(self, interaction: Invocation, channel: discord.TextChannel, watch: bool = True) -> None:
         await respond(interaction, self.handlers.channel, channel=channel.id, watch=watch)
@@ -136,8 +134,6 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
                            escalate_minutes="Minutes before the on-call role is pinged",
                            cooldown_minutes="Minutes in which repeat triggers update one alert and no new DM is sent",
                            automod_channel="Where Discord posts its own AutoMod notice (shows the text; keep it private)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def settings(self, interaction: Invocation, oncall_role: discord.Role | None = None,
                        escalate_minutes: app_commands.Range[int, 1, 1440] | None = None,
@@ -149,15 +145,11 @@ class WatchCog(commands.GroupCog, group_name="safety-watch",
         )
 
     @app_commands.command(name="status", description="What channel watch covers here, and any problem")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def status(self, interaction: Invocation) -> None:
         await respond(interaction, self.handlers.status)
 
     @app_commands.command(name="report", description="Alerts and false alarms by rule and phrase")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @require(admins)
     async def report(self, interaction: Invocation, days: app_commands.Range[int, 1, 365] = 30) -> None:
         await respond(interaction, self.handlers.report, days=days)

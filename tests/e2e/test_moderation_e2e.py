@@ -55,6 +55,15 @@ async def test_moderator_commands_are_hidden_by_default_permissions(world: World
     assert admin["default_member_permissions"] == str(1 << 5)  # Manage Server
 
 
+async def test_safety_watch_is_hidden_from_members_on_the_group(world: World) -> None:
+    """Discord reads default permissions only on the top-level command, so they sit on the group."""
+    synced = world.fake.guild_commands[world.guild.id]
+    commands = synced.values() if isinstance(synced, dict) else synced
+    watch = next(c for c in commands if c["name"] == "safety-watch")
+    assert watch["default_member_permissions"] == str(1 << 5)  # Manage Server
+    assert all(o.get("default_member_permissions") is None for o in watch.get("options", []))
+
+
 async def test_propose_approve_history_and_audit(world: World) -> None:
     audit = world.guild.channel("mod-audit")
     await world.fake.slash("setup", audit_channel=audit, moderator_role=world.guild.role("Moderators"),
