@@ -10,9 +10,6 @@ chart on its own, and the streak rules alone over a year. Last line:
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import random
 import sqlite3
 import statistics
@@ -25,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile  # noqa: E402
+from bench.common import percentile, run_member_bench  # noqa: E402
 from bot.app import SupportApp  # noqa: E402
 from bot.checkins.charts import render_chart  # noqa: E402
 from bot.checkins.streaks import summarize  # noqa: E402
@@ -141,12 +138,7 @@ async def run(members: int, samples: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="1,000 members instead of 10,000")
-    args = parser.parse_args()
-    members = 1000 if args.quick else 10_000
-    result = asyncio.run(run(members, 200 if args.quick else 1000))
-    print(json.dumps(result))
+    run_member_bench(__doc__, run, (200, 1000))
 
 
 if __name__ == "__main__":

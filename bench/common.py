@@ -1,6 +1,11 @@
-"""Shared by the benchmarks: percentiles the same way everywhere."""
+"""Shared by the benchmarks: percentiles the same way everywhere, and the member-data benchmarks' command line."""
 
 from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -18,3 +23,14 @@ def tuning_part(family: str) -> str:
     import hashlib
 
     return "dev" if hashlib.sha256(family.encode()).digest()[0] % 4 == 0 else "train"
+
+
+def run_member_bench(description: str | None, run: Callable[[int, int], Awaitable[dict[str, float]]],
+                     operations: tuple[int, int]) -> None:
+    """The command line of the member-data benchmarks: ``--quick`` is 1,000 members instead of
+    10,000, and ``operations`` is (quick, full) of the measured operation; one JSON line printed."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="1,000 members instead of 10,000")
+    args = parser.parse_args()
+    members = 1000 if args.quick else 10_000
+    print(json.dumps(asyncio.run(run(members, operations[0] if args.quick else operations[1]))))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,20 +184,26 @@ def _key_lines(settings: Settings, target: Path, snapshot: Snapshot, with_key: b
             "the backup."]
 
 
-def backup_command(settings: Settings, target: Path, *, with_key: bool = False) -> int:
-    """``supportbot backup``: 0 when made, 1 when refused, 2 on PostgreSQL (guidance printed)."""
+def _run(settings: Settings, verb: str, failed: str, action: Callable[[], list[str]]) -> int:
+    """One command's outcome: 0 done (its lines printed), 1 refused (why, on stderr), 2 on
+    PostgreSQL, whose own tools do this (guidance printed)."""
     import sys
 
     if settings.database.dialect == "postgresql":
-        print(pg_guidance(settings.database, "backup"), file=sys.stderr)
+        print(pg_guidance(settings.database, verb), file=sys.stderr)
         return NOT_DONE
     try:
-        lines = backup(settings, target, with_key=with_key)
+        lines = action()
     except (BackupError, DataKeyError) as exc:
-        print(f"Backup not made: {exc}", file=sys.stderr)
+        print(f"{failed}: {exc}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0
+
+
+def backup_command(settings: Settings, target: Path, *, with_key: bool = False) -> int:
+    """``supportbot backup``: 0 when made, 1 when refused, 2 on PostgreSQL (guidance printed)."""
+    return _run(settings, "backup", "Backup not made", lambda: backup(settings, target, with_key=with_key))
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -283,15 +290,4 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> list[
 
 def restore_command(settings: Settings, source: Path, *, replace: bool = False) -> int:
     """``supportbot restore``: 0 when restored, 1 when refused, 2 on PostgreSQL (guidance printed)."""
-    import sys
-
-    if settings.database.dialect == "postgresql":
-        print(pg_guidance(settings.database, "restore"), file=sys.stderr)
-        return NOT_DONE
-    try:
-        lines = restore(settings, source, replace=replace)
-    except (BackupError, DataKeyError) as exc:
-        print(f"Restore not done: {exc}", file=sys.stderr)
-        return 1
-    print("\n".join(lines))
-    return 0
+    return _run(settings, "restore", "Restore not done", lambda: restore(settings, source, replace=replace))
