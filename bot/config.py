@@ -215,6 +215,11 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line meant for a person."""
 
 
+# Settings whose value may carry a secret (a token, a key, a password inside a database URL): a
+# message about a bad value names the setting but never repeats what was given.
+SECRET_NAME_PARTS = ("token", "key", "password", "database_url")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning pydantic's report into one line naming the variable."""
     try:
@@ -225,6 +230,7 @@ def load_settings(**overrides: object) -> Settings:
             raise SettingsError(str(first["msg"]).removeprefix("Value error, ") + ".") from None
         name = str(first["loc"][0]).upper()
         value = first.get("input")
-        shown = "" if "token" in name.lower() or "key" in name.lower() else f" (got {value!r})"
+        secret = any(part in name.lower() for part in SECRET_NAME_PARTS)
+        shown = "" if secret else f" (got {value!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{name} is not valid: {message}{shown}.") from None

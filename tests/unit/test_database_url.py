@@ -54,6 +54,7 @@ def test_a_bad_url_stops_start_up_with_one_line() -> None:
     with pytest.raises(SettingsError, match=r"^DATABASE_URL is not valid: .*sqlite:///") as caught:
         load_settings(_env_file=None, database_url="mysql://root:hunter2@db/x")
     assert "\n" not in str(caught.value)
+    assert "hunter2" not in str(caught.value)  # a URL may carry a password: never repeated
 
 
 def test_placeholders_become_numbered_outside_strings_and_comments() -> None:
