@@ -191,25 +191,33 @@ def create_key_file(path: Path, key: str) -> None:
     log.info("created a new data key file (permissions 0600); keep it safe and out of database backups")
 
 
+def configured_keyring(settings: Settings) -> tuple[Keyring | None, str]:
+    """The key this configuration names, never created here: ``DATA_KEY``, else an existing key
+    file; ``None`` when neither is there. Also says where it comes from, for messages."""
+    secret = settings.data_key.get_secret_value() if settings.data_key is not None else ""
+    path = key_file_path(settings)
+    if secret.strip():
+        try:
+            return Keyring.from_text(secret), "DATA_KEY"
+        except DataKeyError as exc:
+            raise DataKeyError(f"DATA_KEY is not valid: {exc}") from None
+    if path is not None and path.exists():
+        return read_key_file(path), f"the data key file {path}"
+    return None, f"the data key file {path}"
+
+
 async def open_keyring(settings: Settings, db: Database, defer: list[tuple[Path, str]] | None = None) -> Keyring:
     """The keyring for this database, or :class:`DataKeyError` (one line) when it is missing or
     wrong. Creates the key file on the very first start, never when data already exists; with
     ``defer`` the new file is left for the caller to write (after its other start-up checks)."""
     check = await KeyStore(db, Clock()).check_value()
-    secret = settings.data_key.get_secret_value() if settings.data_key is not None else ""
     path = key_file_path(settings)
-    if secret.strip():
-        try:
-            ring = Keyring.from_text(secret)
-        except DataKeyError as exc:
-            raise DataKeyError(f"DATA_KEY is not valid: {exc}") from None
-        source = "DATA_KEY"
+    found, source = configured_keyring(settings)
+    if found is not None:
+        ring = found
     elif path is None:
         ring = Keyring.from_text(generate_key())  # in-memory database: nothing outlives the process
         source = "the in-memory key"
-    elif path.exists():
-        ring = read_key_file(path)
-        source = f"the data key file {path}"
     elif check is not None:
         raise DataKeyError(
             f"the data key file {path} is missing, and the database at {db.path} holds data encrypted with it; "

@@ -28,10 +28,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import Settings
-from bot.crypto import DataKeyError, DecryptError, Keyring
+from bot.crypto import DataKeyError, DecryptError
 from bot.db import DatabaseUrl
 from bot.db.database import latest_version
-from bot.keys import CHECK_NAME, RunLock, key_file_path, read_key_file, write_key_file
+from bot.keys import CHECK_NAME, RunLock, configured_keyring, key_file_path, read_key_file, write_key_file
 from bot.ops.health import open_read_only as _open_ro
 
 NOT_DONE = 2  # exit status when the command had to refuse (nothing was changed)
@@ -208,16 +208,6 @@ def backup_command(settings: Settings, target: Path, *, with_key: bool = False) 
 
 # -- restore ---------------------------------------------------------------------------------------
 
-def _configured_ring(settings: Settings) -> tuple[Keyring | None, str]:
-    """The key the bot would start with, never created here; and where it comes from."""
-    if settings.data_key is not None and settings.data_key.get_secret_value().strip():
-        return Keyring.from_text(settings.data_key.get_secret_value()), "DATA_KEY"
-    path = key_file_path(settings)
-    if path is not None and path.exists():
-        return read_key_file(path), f"the data key file {path}"
-    return None, f"the data key file {path}"
-
-
 def verify_restorable(settings: Settings, source: Path) -> Snapshot:
     """Everything checked before a restore may replace anything, or :class:`BackupError` saying why."""
     snapshot = inspect(source)
@@ -228,7 +218,7 @@ def verify_restorable(settings: Settings, source: Path) -> Snapshot:
         raise BackupError(f"{source} is at schema version {snapshot.version}, newer than this supportbot "
                           f"knows ({latest}); upgrade supportbot first. Nothing was changed.")
     if snapshot.check_value is not None:
-        ring, where = _configured_ring(settings)
+        ring, where = configured_keyring(settings)
         if ring is None:
             raise BackupError(f"the backup holds data encrypted with a data key, and {where} does not exist: put "
                               "the key that was in use when the backup was made there first (or set DATA_KEY). "
