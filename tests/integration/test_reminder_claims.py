@@ -18,7 +18,8 @@ from bot.checkins.store import CheckinStore
 from bot.clock import ManualClock
 from bot.crypto import Keyring
 from bot.db import Database
-from bot.notify import Outbox
+from bot.notify import Delivery, Outbox
+from bot.ui import Reply
 
 DUE = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 20:00 in London, the members' reminder time
 KEYRING = Keyring([os.urandom(32)])
@@ -52,6 +53,15 @@ async def enroll(process: Process, count: int) -> list[int]:
     return users
 
 
+class NetworkOutbox(Outbox):
+    """An outbox whose DMs take a moment, as Discord's do: while one process waits on its batch,
+    the other gets its turn to claim (an instant outbox lets one process drain the queue alone)."""
+
+    async def to_member(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> Delivery:
+        await asyncio.sleep(0.005)
+        return await super().to_member(user_id, reply, nonce=nonce)
+
+
 def sent_to(discord: Outbox) -> list[int]:
     return [user for user, _ in discord.member_posts]
 
@@ -59,7 +69,7 @@ def sent_to(discord: Outbox) -> list[int]:
 async def test_two_processes_scanning_together_send_each_reminder_exactly_once(database: Path) -> None:
     clock = ManualClock(DUE + timedelta(seconds=30))
     # Two separate views of Discord: a reminder sent by both would show up in both lists.
-    a_out, b_out = Outbox(), Outbox()
+    a_out, b_out = NetworkOutbox(), NetworkOutbox()
     a = await open_process(database, clock, a_out, batch=7)
     b = await open_process(database, clock, b_out, batch=7)
     try:
