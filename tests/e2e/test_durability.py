@@ -19,6 +19,7 @@ import pytest
 
 from bot.app import SupportApp
 from bot.config import Settings
+from bot.ui import Actor
 from tests.conftest import CONTENT, ROOT
 
 from .fake_discord import FakeDiscord, FakeUser
@@ -82,9 +83,11 @@ class Ledger:
     sent: int = 0
     acked: int = 0
     in_flight: int = 0
+    screened: int = 0  # check-ins whose note the safety screen kept out (saved without it)
     acked_epochs: set[int] = field(default_factory=set)  # bot runs (0, 1, ...) that confirmed a write
     epoch: int = 0
-    _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Numbered from 901 so every run sends "seq 988", a note the safety screen keeps out.
+    _seq: itertools.count = field(default_factory=lambda: itertools.count(901))
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -110,14 +113,28 @@ async def write_stream(fake: FakeDiscord, users: list[FakeUser], ledger: Ledger,
                 ledger.sent += 1
                 result = await fake.slash("checkin log", user=user, options={"pain": 3, "note": f"seq {seq}"},
                                           timeout=2)
-                if "check-in for today" in result.text:
+                if note_confirmed(result.text):
                     ledger.last_acked[user.id] = seq
                     ledger.acked += 1
+                    ledger.acked_epochs.add(ledger.epoch)
+                elif NOTE_DROPPED in result.text:
+                    # The safety screen read the note as crisis words ("seq 988" names a crisis
+                    # line): the scores were saved and the note deliberately was not.
+                    ledger.screened += 1
                     ledger.acked_epochs.add(ledger.epoch)
         except Exception:  # the bot was killed mid-request: that write was never acknowledged
             await asyncio.sleep(0.05)
         finally:
             ledger.in_flight -= 1
+
+
+NOTE_DROPPED = "**Not saved:** your note"
+
+
+def note_confirmed(reply: str) -> bool:
+    """Whether the bot's reply confirms the check-in *with its note* was stored."""
+    return reply.startswith(("Saved your check-in", "Updated your check-in")) or (
+        "\n\nSaved your check-in" in reply or "\n\nUpdated your check-in" in reply)
 
 
 def compare(ledger: Ledger, stored: dict[int, int]) -> tuple[dict[int, tuple], dict[int, tuple]]:
@@ -136,6 +153,22 @@ def test_the_check_catches_a_lost_overwrite_and_an_invented_value() -> None:
     assert lost == {1: (8, 6)} and invented == {3: (6, 5)}
     assert compare(ledger, {2: 7}) == ({1: (8, None), 3: (4, None)}, {})
     assert compare(ledger, {1: 9, 2: 7, 3: 4}) == ({}, {})  # sent but unconfirmed may be kept
+
+
+async def test_a_note_the_safety_screen_kept_out_is_not_counted_as_stored(app: SupportApp, member: Actor) -> None:
+    """The bot's own replies, read as the ledger reads them: a saved note is confirmed; a note the
+    screen kept out (bare "988" is a crisis line's number) is not, though the reply names the day."""
+    offer = await app.checkins.start(member, timezone="Europe/London")
+    agree = next(b for b in offer.buttons if b.label.startswith("I agree"))
+    assert agree.custom_id is not None
+    await app.router.dispatch(member, agree.custom_id)
+    saved = await app.checkins.log_checkin(member, pain=3, note="seq 7")
+    updated = await app.checkins.log_checkin(member, pain=3, note="seq 8")
+    dropped = await app.checkins.log_checkin(member, pain=3, note="seq 988")
+    assert note_confirmed(saved.content or "") and note_confirmed(updated.content or "")
+    assert not note_confirmed(dropped.content or "") and NOTE_DROPPED in (dropped.content or "")
+    assert "check-in for today" in (dropped.content or "")  # what the old, too loose check matched
+    assert [c.note for c in await app.checkins.store.checkins(member.user_id)] == ["seq 8"]
 
 
 async def stored_sequences(db_path: Path, members: list[int]) -> tuple[set[int], dict[int, int]]:
@@ -198,7 +231,7 @@ async def test_acknowledged_checkins_survive_sigkill(tmp_path: Path, capsys: pyt
     lost, invented = compare(ledger, stored)
     with capsys.disabled():  # shown in every test run, not only on failure
         print(f"\ndurability: {kills} SIGKILLs ({mid_write} with a write in flight); {len(ledger.enrolled)} opt-ins "
-              f"and {ledger.acked} of {ledger.sent} check-ins acknowledged, by {len(ledger.acked_epochs)} of "
+              f"and {ledger.acked} of {ledger.sent} check-ins acknowledged ({ledger.screened} saved without the note the screen kept out), by {len(ledger.acked_epochs)} of "
               f"{kills + 1} bot runs; lost {len(lost)} members' last "
               f"acknowledged check-in, {len(invented)} stored values never sent")
     # The kills must have landed in the middle of the work, and the bot must have come back and
