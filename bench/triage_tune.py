@@ -79,7 +79,7 @@ def main() -> None:
     grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
     grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
     grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
-    extras = (0.0, 0.005, 0.01, 0.02) if sentence_a.any() else (0.0,)
+    extras = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05) if sentence_a.any() else (0.0,)
     train, dev = part == "train", part == "dev"
     best = None
     for k in (1, 2, 3, 4, 5, 7):
