@@ -30,6 +30,7 @@ LEXICAL_FLOOR = 0.5  # and the answer's own lexical confidence must reach this: 
 # cannot answer a question about something the pack never covers ("is cbd oil good for fibro")
 COSINE_FLOOR = 0.85  # cosine at or below this counts as no similarity (e5 cosines sit high)
 COSINE_CEILING = 0.97  # cosine at or above this counts as a perfect paraphrase
+ANSWER_THRESHOLD = 0.5  # the blend answers at or above this
 
 
 def scaled(cosine: float) -> float:
