@@ -8,7 +8,8 @@ saw); an out-of-scope question is its own family. The split is :func:`bench.comm
 the same hash the triage tuning uses. The blind set is never read here.
 
 The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR and the hybrid's
-answer threshold. Each question's candidates (BM25 score, lexical confidence, cosine) do not
+answer threshold (``bot/faq/hybrid.py``); the lexical-only answer threshold (``bot/faq/search.py``,
+used when the sentence model is not available) is chosen the same way on its own. Each question's candidates (BM25 score, lexical confidence, cosine) do not
 depend on these constants, so they are computed once by the real index
 (:meth:`bot.faq.search.SearchIndex.candidates`) and the grid re-decides them with numpy. The
 reported figures are not from that replay: the in-force and the chosen constants are applied to
@@ -37,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 from bench.common import tuning_part  # noqa: E402
 from bench.faq_accuracy import TUNING, load_cases, score  # noqa: E402
 from bot.faq import hybrid  # noqa: E402
+from bot.faq import search as lexical_search  # noqa: E402
 from bot.faq.library import FaqLibrary  # noqa: E402
-from bot.faq.search import SearchIndex, SearchResult  # noqa: E402
+from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
 
 NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD")
 
@@ -66,16 +68,16 @@ class Uncached:
 
 
 @contextmanager
-def constants(setting: dict[str, float]) -> Iterator[None]:
-    """Apply hybrid constants to the running code, and put the ones in force back afterwards."""
-    saved = {name: getattr(hybrid, name) for name in NAMES}
+def constants(setting: dict[str, float], module: object = hybrid) -> Iterator[None]:
+    """Apply constants to the running code, and put the ones in force back afterwards."""
+    saved = {name: getattr(module, name) for name in setting}
     try:
         for name, value in setting.items():
-            setattr(hybrid, name, value)
+            setattr(module, name, value)
         yield
     finally:
         for name, value in saved.items():
-            setattr(hybrid, name, value)
+            setattr(module, name, value)
 
 
 def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[str, np.ndarray]:
@@ -141,6 +143,30 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
     return best[1], best[2]
 
 
+def lexical_threshold(f: dict[str, np.ndarray], min_abstention: float, current: float) -> tuple[float, dict[str, float]]:
+    """The lexical-only answer threshold (the bot without its sentence model), same objective;
+    where no threshold reaches the abstention floor, the one with the most abstention at the
+    fewest false abstentions (``abstention - false_abstention``)."""
+    top = np.where(f["valid"], f["bm25"], 0.0).max(axis=1, keepdims=True)
+    order = RANK_CONF * f["lex"] + (1 - RANK_CONF) * f["bm25"] / np.where(top > 0, top, 1.0)
+    first = np.argmax(np.where(f["valid"], order + 1e-9 * f["bm25"], -np.inf), axis=1)
+    rows = np.arange(len(first))
+    n_in, n_out = max(1, int(f["in_scope"].sum())), max(1, int((~f["in_scope"]).sum()))
+    best: tuple[tuple[float, ...], float, dict[str, float]] | None = None
+    for threshold in np.round(np.arange(0.4, 0.801, 0.025), 4):
+        answered = f["valid"].any(axis=1) & (f["lex"][rows, first] >= threshold)
+        fig = {"top1": round(float((answered & f["right"][rows, first]).sum() / n_in), 3),
+               "abstention": round(float((~answered & ~f["in_scope"]).sum() / n_out), 3),
+               "false_abstention": round(float((~answered & f["in_scope"]).sum() / n_in), 3)}
+        reached = fig["abstention"] >= min_abstention
+        value = (float(reached), -fig["false_abstention"] if reached else fig["abstention"] - fig["false_abstention"],
+                 fig["top1"], -abs(threshold - current))
+        if best is None or value > best[0]:
+            best = (value, float(threshold), fig)
+    assert best is not None
+    return best[1], best[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-abstention", type=float, default=0.92, help="train out-of-scope abstention floor")
@@ -158,11 +184,17 @@ def main() -> None:
     train = features(index, parts["train"])
     chosen, replayed = search_grid(train, grid(args.quick), args.min_abstention, current)
     _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
+    lexical_now = float(lexical_search.ANSWER_THRESHOLD)
+    lexical_chosen, lexical_replayed = lexical_threshold(features(lexical.index, parts["train"]), args.min_abstention,
+                                                         lexical_now)
     report: dict[str, object] = {"in_force": current, "chosen": chosen, "replay_train_in_force": replayed_in_force,
-                                 "replay_train_chosen": replayed,
+                                 "replay_train_chosen": replayed, "lexical_threshold_in_force": lexical_now,
+                                 "lexical_threshold_chosen": lexical_chosen, "replay_lexical_train_chosen": lexical_replayed,
                                  "train_questions": len(parts["train"]), "dev_questions": len(parts["dev"])}
     for name, cases in parts.items():
         report[f"lexical_{name}"] = score(Uncached(lexical.index), cases)
+        with constants({"ANSWER_THRESHOLD": lexical_chosen}, lexical_search):
+            report[f"lexical_chosen_{name}"] = score(Uncached(lexical.index), cases)
         report[f"hybrid_{name}"] = score(Uncached(index), cases)
         with constants(chosen):
             report[f"chosen_{name}"] = score(Uncached(index), cases)
