@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
-from bot.care.engine import MIN_WORDS  # noqa: E402
+from bot.care.engine import MIN_WORDS, sentences  # noqa: E402
+from bot.care.semantic import SENTENCE_EXTRA  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
@@ -61,13 +62,24 @@ def main() -> None:
     part = np.array([tuning_part(c["family"]) for c in cases])
     rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases])
     eligible = np.array([len(triage.rules.normalize(c["text"]).split()) >= MIN_WORDS for c in cases]) & (rule_rank > 0)
-    vectors = layer.encoder.encode([c["text"] for c in cases])
+    # Units: every case's whole text, then each of its sentences when it has several (as the bot
+    # screens a longer message); ``owner`` maps a unit to its case, ``sentence`` marks sentences.
+    texts, owner, sentence = [], [], []
+    for i, c in enumerate(cases):
+        for j, text in enumerate([c["text"], *sentences(c["text"], triage.rules.normalize)]):
+            texts.append(text)
+            owner.append(i)
+            sentence.append(j > 0)
+    owner_a, sentence_a = np.array(owner), np.array(sentence)
+    starts = np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]])
+    vectors = layer.encoder.encode(texts)
     groups = {lv: vectors_of(layer, lv) for lv in _LEVELS}
     tops = {lv: -np.sort(-(vectors @ m.T), axis=1)[:, :8] for lv, m in groups.items()}
     step = 0.005 if args.quick else 0.0025
     grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
     grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
     grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
+    extras = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05) if sentence_a.any() else (0.0,)
     train, dev = part == "train", part == "dev"
     best = None
     for k in (1, 2, 3, 4, 5, 7):
@@ -75,24 +87,30 @@ def main() -> None:
         mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
         tc, tu, tl = np.meshgrid(grid_c, grid_u, grid_l, indexing="ij")
         tc, tu, tl = (a.reshape(-1, 1) for a in (tc, tu, tl))
-        crisis = (mc >= tc) & (mc >= np.maximum(mu, ml))
-        urgent = ~crisis & (mu >= tu)
-        clin = ~crisis & ~urgent & (ml >= tl)
-        sem = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
-        final = np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
-        fig = _figures(final[:, train], gold[train])
-        value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
-        value = np.where(fig["false_alarm"] <= args.max_false_alarm, value - 0.1 * fig["false_alarm"] + 0.001 * (tc + tu + tl)[:, 0], -1)
-        i = int(np.argmax(value))
-        if best is None or value[i] > best[0]:
-            best = (value[i], k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), final[i])
-    _, k, c, u, cl, final = best
-    current = _decide(tops, layer.k, [layer.thresholds[lv] for lv in _LEVELS[:3]], rule_rank, eligible)
+        for extra in extras:
+            raise_by = np.where(sentence_a, extra, 0.0)
+            crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml))
+            urgent = ~crisis & (mu >= tu + raise_by)
+            clin = ~crisis & ~urgent & (ml >= tl + raise_by)
+            units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+            sem = np.minimum.reduceat(units, starts, axis=1)
+            final = np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
+            fig = _figures(final[:, train], gold[train])
+            value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
+            value = np.where(fig["false_alarm"] <= args.max_false_alarm,
+                             value - 0.1 * fig["false_alarm"] + 0.001 * (tc + tu + tl)[:, 0] + 0.001 * extra, -1)
+            i = int(np.argmax(value))
+            if best is None or value[i] > best[0]:
+                best = (value[i], k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, final[i])
+    _, k, c, u, cl, extra, final = best
+    unit = (tops, starts, sentence_a)
+    current = _decide(unit, layer.k, [layer.thresholds[lv] for lv in _LEVELS[:3]], SENTENCE_EXTRA, rule_rank, eligible)
     for name, mask in (("train", train), ("dev", dev)):
         got = {key: round(float(v), 3) for key, v in _figures(current[mask], gold[mask]).items()}
-        print(f"in force (k {layer.k}, {[layer.thresholds[lv] for lv in _LEVELS[:3]]}) tuning-{name}: {json.dumps(got)}")
+        print(f"in force (k {layer.k}, {[layer.thresholds[lv] for lv in _LEVELS[:3]]}, sentence extra "
+              f"{SENTENCE_EXTRA}) tuning-{name}: {json.dumps(got)}")
     rules_final = rule_rank
-    report = {"k": k, "crisis": c, "urgent": u, "clinician": cl}
+    report = {"k": k, "crisis": c, "urgent": u, "clinician": cl, "sentence_extra": extra}
     for name, mask in (("train", train), ("dev", dev)):
         got = {key: round(float(v), 3) for key, v in _figures(final[mask], gold[mask]).items()}
         rules = {key: round(float(v), 3) for key, v in _figures(rules_final[mask], gold[mask]).items()}
@@ -101,14 +119,18 @@ def main() -> None:
     print(json.dumps(report))
 
 
-def _decide(tops: dict, k: int, thresholds: list[float], rule_rank: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def _decide(unit: tuple, k: int, thresholds: list[float], extra: float, rule_rank: np.ndarray,
+            eligible: np.ndarray) -> np.ndarray:
     """Final rank per case for one setting (the same decision as the grid above)."""
+    tops, starts, sentence = unit
     score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in tops.items()}
     mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
-    crisis = (mc >= thresholds[0]) & (mc >= np.maximum(mu, ml))
-    urgent = ~crisis & (mu >= thresholds[1])
-    clin = ~crisis & ~urgent & (ml >= thresholds[2])
-    sem = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+    raise_by = np.where(sentence, extra, 0.0)
+    crisis = (mc >= thresholds[0] + raise_by) & (mc >= np.maximum(mu, ml))
+    urgent = ~crisis & (mu >= thresholds[1] + raise_by)
+    clin = ~crisis & ~urgent & (ml >= thresholds[2] + raise_by)
+    units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+    sem = np.minimum.reduceat(units, starts)
     return np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
 
 

@@ -9,6 +9,8 @@ lowers what a rule found. A rule crisis skips the encoder (nothing can be more u
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot.care.replies import HELPING_SOMEONE
@@ -48,11 +50,28 @@ class SafetyTriage:
         if len(self.rules.normalize(text).split()) < MIN_WORDS:
             return ruled  # "x", "ok", "n123": too little meaning for a sentence embedding to judge
         try:
-            meant = self.semantic.classify(text)
+            meant = self._meant(text)
         except Exception:  # the encoder failing on one text must not hide the rules' result
             log.exception("semantic triage failed on one message; the rules' result stands")
             return ruled if ruled.level is not Level.NONE else replace(NOTHING, gentle=True)
         return combine(ruled, meant)
+
+    def _meant(self, text: str) -> Triage | None:
+        """The semantic layer's view of the whole message and, for a message of several
+        sentences, of each sentence too: the most urgent wins. A crisis sentence buried in a long
+        vent about appointments and sleep is diluted in the whole message's embedding ("i've
+        written the kids letters in case i'm not here" between an MRI date and a physio gripe),
+        but plain on its own."""
+        assert self.semantic is not None
+        whole = self.semantic.classify(text)
+        parts = sentences(text, self.rules.normalize)
+        if len(parts) < 2 or (whole is not None and whole.level is Level.CRISIS):
+            return whole
+        found = [whole, *self.semantic.classify_sentences(parts)]
+        flagged = [t for t in found if t is not None and t.level is not Level.NONE]
+        if flagged:
+            return min(flagged, key=lambda t: _PRECEDENCE[t.level])  # the first of the most urgent
+        return next((t for t in found if t is not None and t.gentle), whole)
 
     def matches(self, text: str) -> list[Triage]:
         return self.rules.matches(text)
@@ -65,6 +84,30 @@ class SafetyTriage:
 
     def normalize(self, text: str) -> str:
         return self.rules.normalize(text)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|\s*\n+\s*")
+MAX_SENTENCES = 8  # a longer message is screened in this many runs of sentences: time stays bounded
+
+
+def sentences(text: str, normalize: Callable[[str], str]) -> list[str]:
+    """The message's sentences of at least ``MIN_WORDS`` words (shorter ones join the next), at
+    most ``MAX_SENTENCES`` of them (neighbours merged evenly beyond that); one sentence: []."""
+    pieces: list[str] = []
+    carry = ""
+    for raw in _SENTENCE_END.split(text.strip()):
+        piece = f"{carry} {raw}".strip() if carry else raw.strip()
+        if len(normalize(piece).split()) < MIN_WORDS:
+            carry = piece
+            continue
+        pieces.append(piece)
+        carry = ""
+    if carry and pieces:
+        pieces[-1] = f"{pieces[-1]} {carry}"
+    if len(pieces) > MAX_SENTENCES:
+        size = -(-len(pieces) // MAX_SENTENCES)
+        pieces = [" ".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]
+    return pieces if len(pieces) > 1 else []
 
 
 def combine(ruled: Triage, meant: Triage | None) -> Triage:

@@ -50,6 +50,8 @@ CONFIDENCE_SCALE = 0.02
 # Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message.
 THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
+# A sentence of a longer message needs this much more margin than a whole message (same choice).
+SENTENCE_EXTRA = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
@@ -190,12 +192,13 @@ class SemanticLayer:
         benign = scores.get(Level.NONE, 0.0)
         return Assessment({lv: s - benign for lv, s in scores.items() if lv is not Level.NONE}, nearest)
 
-    def decide(self, found: Assessment) -> Triage | None:
-        """The most urgent level whose margin reaches its threshold; a gentle note near crisis."""
+    def decide(self, found: Assessment, extra: float = 0.0) -> Triage | None:
+        """The most urgent level whose margin reaches its threshold (raised by ``extra``, for one
+        sentence of a longer message); a gentle note near crisis."""
         closest = max((m for lv, m in found.margins.items() if lv is not Level.CRISIS), default=None)
         for level in FLAGGED:
             margin = found.margins.get(level)
-            if margin is None or margin < self.thresholds[level]:
+            if margin is None or margin < self.thresholds[level] + extra:
                 continue
             if level is Level.CRISIS and closest is not None and margin < closest:
                 continue  # nearer a dose question or a red flag than a crisis: let that level decide
@@ -203,7 +206,7 @@ class SemanticLayer:
             return Triage(level, None, near.topic, near.detail, layer="semantic",
                           confidence=self._confidence(margin, self.thresholds[level]), family=near.family)
         crisis = found.margins.get(Level.CRISIS)
-        if crisis is not None and crisis >= self.gentle:
+        if crisis is not None and crisis >= self.gentle + extra:
             return Triage(Level.NONE, None, None, None, layer="semantic",
                           confidence=self._confidence(crisis, self.thresholds[Level.CRISIS]),
                           family=found.nearest[Level.CRISIS].family, gentle=True)
@@ -211,6 +214,12 @@ class SemanticLayer:
 
     def classify(self, text: str) -> Triage | None:
         return self.decide(self.assess(text))
+
+    def classify_sentences(self, texts: Sequence[str]) -> list[Triage | None]:
+        """``classify`` for the sentences of one message, embedded in one call, each held to
+        ``SENTENCE_EXTRA`` more margin: a short sentence alone carries less context than a
+        message, so it must sit more clearly on the flagged side."""
+        return [self.decide(self.assess_vector(v), SENTENCE_EXTRA) for v in self.encoder.encode(list(texts))]
 
     @staticmethod
     def _confidence(margin: float, threshold: float) -> float:

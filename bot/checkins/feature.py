@@ -11,6 +11,7 @@ from bot.checkins.buttons import CHECKIN_IDS
 from bot.checkins.cog import CheckinCog
 from bot.checkins.retention import describe as describe_retention
 from bot.checkins.service import CheckinService, csv_file
+from bot.checkins.timezones import local_day
 from bot.core import Core
 from bot.feature import Feature, Job, Route
 from bot.privacy import DataHolder, MemberFiles
@@ -65,8 +66,13 @@ class CheckinFeature(Feature):
                            files=self._files)]
 
     async def _files(self, user_id: int) -> list[Attachment]:
-        rows = await self.service.store.checkins(user_id)
-        return [csv_file(rows, self.core.clock.now().date())] if rows else []
+        store = self.service.store
+        rows = await store.checkins(user_id)
+        if not rows:
+            return []
+        member = await store.member(user_id)  # named for the member's own day, as /checkin export does
+        now = self.core.clock.now()
+        return [csv_file(rows, local_day(member.timezone, now) if member else now.date())]
 
     async def _describe(self, user_id: int) -> str | None:
         store = self.service.store

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import discord
 from discord import AppCommandOptionType, app_commands
+from rapidfuzz import fuzz, process
 
 from bot.app import SupportApp
 from bot.console.automod import ConsoleAutomod
@@ -207,6 +208,29 @@ def _segments(text: str, names: list[str]) -> tuple[str, list[tuple[str, str]]]:
     return leading, pairs
 
 
+_NAME_COLON = re.compile(r"(?:^|\s)([A-Za-z_]{2,32}):(?=\S)")
+
+
+def _refuse_unknown_options(command: ConsoleCommand, leading: str, pairs: list[tuple[str, str]]) -> None:
+    """Discord's client never sends an option a command does not have, so a mistyped name
+    (``pian:3``) must not be read as part of another option's text: it is refused, with the
+    nearest real name. A ``word:`` inside a quoted value, or one that looks like no option (a
+    note saying ``time: 3pm``), is left as the member wrote it."""
+    names = [p.name for p in command.params]
+    texts = [leading] + [raw for _, raw in pairs if raw[:1] not in {'"', "'", "“"}]
+    for index, part in enumerate(texts):
+        for match in _NAME_COLON.finditer(part):
+            word = match.group(1)
+            near = process.extractOne(word.lower(), names, scorer=fuzz.ratio, score_cutoff=60)
+            at_start = index == 0 and match.start() == 0 and not part[: match.start()].strip()
+            if near is None and not at_start:
+                continue
+            hint = f" Did you mean {near[0]}:?" if near else ""
+            raise UsageError(f"/{command.path} has no option called {word}.{hint} "
+                             f"Its options are {', '.join(names)}. (A colon inside a text is fine in quotes: "
+                             'note:"slept: badly".) Nothing was changed.')
+
+
 def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
     """``name:value`` pairs, Discord-style; bare text fills the first text option; values may be
     quoted."""
@@ -214,6 +238,7 @@ def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if params:
         leading, pairs = _segments(text, list(params))
+        _refuse_unknown_options(command, leading, pairs)
         if leading.strip():
             first = next((p for p in command.params if p.type is AppCommandOptionType.string), None)
             if first is None:

@@ -13,7 +13,8 @@ per core (``ENCODER_THREADS``, default: 2, or 1 on a one-core host) lets questio
 together be embedded side by side instead of queueing behind one lock: at 10 questions in flight
 the /faq latency is that queue (every question is embedded once, about 35 ms of CPU for a short
 one), not the event loop. Handles share the memory-mapped weights; each runs its engine on one
-thread, so none spins waiting for another.
+thread, so none spins waiting for another. A call with several texts (the sentences of one long
+message) takes a second handle too when one is free at that moment, and never waits for one.
 
 The last few single texts embedded are remembered (by a hash, never the words): a ``/faq`` question
 is embedded by the safety triage and then by the hybrid search, which (unless cleaning changed it)
@@ -93,10 +94,9 @@ class E5Encoder:
                     return self._recent[key].copy()
         handle = self._free.get()  # blocks until a handle is free
         try:
-            raw = handle.query(items if len(items) > 1 else items[0])
+            rows = self._query(handle, items)
         finally:
             self._free.put(handle)
-        rows = np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         rows = rows / norms
@@ -106,6 +106,40 @@ class E5Encoder:
                 if len(self._recent) > RECENT_TEXTS:
                     self._recent.popitem(last=False)
         return rows
+
+    def _query(self, handle: Any, items: list[str]) -> np.ndarray:
+        """Rows for ``items`` on ``handle``; several texts are shared with a second handle when
+        one is free at once (the sentences of one long message embed side by side on an idle
+        host, and queue behind other work on a busy one, never waiting for a handle)."""
+        second = None
+        if len(items) > 1:
+            try:
+                second = self._free.get_nowait()
+            except queue.Empty:
+                second = None
+        if second is None:
+            raw = handle.query(items if len(items) > 1 else items[0])
+            return np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
+        half = len(items) // 2
+        result: dict[str, Any] = {}
+
+        def run_second() -> None:
+            try:
+                result["rows"] = np.asarray(second.query(items[half:]), dtype=np.float32)
+            except BaseException as exc:  # raised again in the calling thread
+                result["error"] = exc
+
+        worker = threading.Thread(target=run_second, name="encoder-second-handle", daemon=True)
+        try:
+            worker.start()
+            first = np.asarray(handle.query(items[:half] if half > 1 else items[0]), dtype=np.float32)
+            worker.join()
+        finally:
+            self._free.put(second)
+        if "error" in result:
+            raise result["error"]
+        return np.concatenate([first.reshape(half, self.dim),
+                               result["rows"].reshape(len(items) - half, self.dim)])
 
     def forget_recent(self) -> None:
         """Drop the remembered vectors (a benchmark timing the model itself calls this)."""

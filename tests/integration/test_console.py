@@ -74,6 +74,22 @@ async def test_quoted_values_work(app: SupportApp, tmp_path: Path) -> None:
     assert "never closed" in unclosed and "Sorry" in unclosed
 
 
+async def test_a_mistyped_option_name_is_refused_and_changes_nothing(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    await typed(console, out, "/checkin start timezone:Europe/London")
+    await typed(console, out, "1")
+    alone = await typed(console, out, "/checkin log pian:3")
+    assert "no option called pian" in alone and "Did you mean pain:?" in alone and "fatigue" in alone
+    inside = await typed(console, out, "/checkin log pain:3 note:slept ok fatige:4")
+    assert "no option called fatige" in inside and "Did you mean fatigue:?" in inside
+    assert await app.checkins.store.checkins(console.actor.user_id) == []
+    # A colon in words that name no option stays the member's text.
+    kept = await typed(console, out, "/checkin log pain:2 note:time: 3pm was rough")
+    assert "Saved your check-in" in kept
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert (row.pain, row.fatigue, row.note) == (2, None, "time: 3pm was rough")
+
+
 async def test_question_mark_lists_the_choices_of_a_choice_option(app: SupportApp, tmp_path: Path) -> None:
     console, out = await _console(app, tmp_path)
     listed = await typed(console, out, "/care guide topic:?")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -50,6 +50,18 @@ async def test_export_gives_everything_as_json_plus_the_csv(app: SupportApp, mem
     assert rows[0][0] == "date" and "export me" in rows[1]
     other = Actor(user_id=5, display_name="Someone", guild_id=member.guild_id)
     assert "nothing to export" in (await app.privacy.mydata(other, action="export")).all_text()
+
+
+async def test_the_exported_csv_is_named_for_the_members_own_day(app: SupportApp, member: Actor,
+                                                                  clock: ManualClock) -> None:
+    # 20:00 UTC on 1 December is already 2 December in Auckland.
+    clock.set(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    await opt_in(app, member, zone="Pacific/Auckland")
+    await app.checkins.log_checkin(member, pain=4)
+    from_mydata = await app.privacy.mydata(member, action="export")
+    from_checkins = await app.checkins.export(member)
+    assert [f.filename for f in from_checkins.files] == ["checkins-2026-12-02.csv"]
+    assert from_mydata.files[1].filename == "checkins-2026-12-02.csv"
 
 
 async def test_retention_is_chosen_shown_and_enforced_on_schedule(

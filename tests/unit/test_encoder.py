@@ -57,3 +57,48 @@ def test_handle_count_setting() -> None:
     for bad in ("0", "-2", "two", str(MAX_HANDLES + 1)):
         with pytest.raises(EncoderError, match="ENCODER_THREADS"):
             handle_count(bad)
+
+
+class _CountingHandle:
+    """A stand-in engine handle: one known row per text, and a record of what it was given."""
+
+    dim = 4
+
+    def __init__(self, name: str, fail: bool = False) -> None:
+        self.name, self.fail = name, fail
+        self.given: list[str] = []
+
+    def query(self, texts: str | list[str]) -> np.ndarray:
+        items = [texts] if isinstance(texts, str) else list(texts)
+        self.given.extend(items)
+        if self.fail:
+            raise RuntimeError("engine failed")
+        return np.array([[len(t), 1.0, 0.0, float(t[-1].isdigit())] for t in items], dtype=np.float32)
+
+
+def test_several_texts_share_a_free_second_handle_and_keep_their_order() -> None:
+    from bot.semantic.encoder import E5Encoder
+
+    first, second = _CountingHandle("a"), _CountingHandle("b")
+    enc = E5Encoder([first, second], "counting", 0.0)
+    texts = ["one", "three 3", "fifty five", "x9", "seven"]
+    rows = enc.encode(texts)
+    expected = np.array([[len(t), 1.0, 0.0, float(t[-1].isdigit())] for t in texts], dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.allclose(rows, expected)
+    assert first.given and second.given and sorted(first.given + second.given) == sorted(texts)
+    # Both handles are back in the pool: two more calls side by side do not block.
+    assert enc.encode(["again"]).shape == (1, 4) and enc.encode(["again", "and again"]).shape == (2, 4)
+
+
+def test_a_busy_second_handle_is_not_waited_for_and_a_failure_returns_both() -> None:
+    from bot.semantic.encoder import E5Encoder
+
+    alone = _CountingHandle("a")
+    enc = E5Encoder([alone], "counting", 0.0)
+    enc.encode(["one", "two", "three"])
+    assert alone.given == ["one", "two", "three"]
+    failing = E5Encoder([_CountingHandle("a"), _CountingHandle("b", fail=True)], "counting", 0.0)
+    with pytest.raises(RuntimeError, match="engine failed"):
+        failing.encode(["one", "two", "three", "four"])
+    assert failing._free.qsize() == 2

@@ -1,0 +1,99 @@
+"""A longer message is screened sentence by sentence as well as whole: a crisis sentence inside
+everyday pain talk must not be diluted away. The encoder here maps chosen texts to chosen vectors,
+so each test says exactly which sentence sits where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.care import semantic
+from bot.care.engine import MAX_SENTENCES, SafetyTriage, sentences
+from bot.care.rule_loader import load_rules
+from bot.care.semantic import Exemplar, SemanticLayer
+from bot.care.triage import Level
+
+ROOT = Path(__file__).resolve().parents[2]
+DIM = 8
+CRISIS, URGENT, CLIN, BENIGN = (np.eye(DIM, dtype=np.float32)[i] for i in range(4))
+
+
+class ChosenVectors:
+    """Each text's vector is looked up; anything not listed sits on the benign exemplar."""
+
+    name, dim, size_mb = "chosen", DIM, 0.0
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = [self.vectors.get(t, BENIGN) for t in texts]
+        return np.stack(rows) / np.linalg.norm(np.stack(rows), axis=1, keepdims=True)
+
+
+def _triage(vectors: dict[str, np.ndarray]) -> tuple[SafetyTriage, ChosenVectors]:
+    rules, problems = load_rules(ROOT / "content" / "safety")
+    assert rules is not None, problems
+    encoder = ChosenVectors(vectors)
+    bank = [Exemplar("a", Level.CRISIS, "fam-crisis", None, None, "f"),
+            Exemplar("b", Level.URGENT, "fam-urgent", "emergency", "what was seen", "f"),
+            Exemplar("c", Level.CLINICIAN, "fam-clin", "medications-overview", "a dose", "f"),
+            Exemplar("d", Level.NONE, "fam-none", None, None, "f")]
+    layer = SemanticLayer(encoder, bank, np.stack([CRISIS, URGENT, CLIN, BENIGN]), k=1)
+    return SafetyTriage(rules, layer), encoder
+
+
+def test_sentences_split_join_short_pieces_and_stay_bounded() -> None:
+    norm = str.lower
+    assert sentences("just one sentence with some words", norm) == []
+    assert sentences("the mri is on tuesday. physio said my core is weak! ok. the cat is asleep", norm) == [
+        "the mri is on tuesday.", "physio said my core is weak!", "ok. the cat is asleep"]
+    assert sentences("first line has words\nsecond line has words too", norm) == [
+        "first line has words", "second line has words too"]
+    many = " ".join(f"sentence number {i} here." for i in range(30))
+    parts = sentences(many, norm)
+    assert len(parts) <= MAX_SENTENCES and " ".join(parts) == many
+
+
+def test_a_crisis_sentence_inside_pain_talk_is_found() -> None:
+    buried = "i wrote the kids letters in case i am not here."
+    text = f"the mri is next tuesday finally. {buried} hope everyone has a better day."
+    found, encoder = _triage({buried: CRISIS})
+    result = found.classify(text)
+    assert result.level is Level.CRISIS and result.layer == "semantic" and result.family == "fam-crisis"
+    assert encoder.calls[0] == [text]  # the whole message first, then its sentences in one call
+    assert encoder.calls[1] == ["the mri is next tuesday finally.", buried, "hope everyone has a better day."]
+
+
+def test_a_whole_message_crisis_skips_the_sentences() -> None:
+    text = "the mri is next tuesday finally. some other words follow here."
+    found, encoder = _triage({text: CRISIS})
+    assert found.classify(text).level is Level.CRISIS and len(encoder.calls) == 1
+
+
+def test_the_most_urgent_sentence_decides_and_benign_messages_stay_benign() -> None:
+    dose = "can i take two more of my tablets tonight."
+    worrying = "my foot keeps slapping when i walk now."
+    found, _ = _triage({dose: CLIN, worrying: URGENT})
+    assert found.classify(f"{dose} {worrying} the weather is grim.").level is Level.URGENT
+    assert found.classify(f"{dose} the weather is grim today.").level is Level.CLINICIAN
+    assert found.classify("the weather is grim today. the cat is asleep on me.").level is Level.NONE
+
+
+def test_a_sentence_needs_the_extra_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past the crisis bar for a whole message (margin about 0.28): flagged alone, but not as one
+    # sentence of several once sentences must clear a larger extra margin.
+    mixed = CRISIS * 0.6 + BENIGN * 0.4
+    sentence = "this one sentence sits near the line."
+    found, _ = _triage({sentence: mixed})
+    text = f"first part is ordinary. {sentence}"
+    assert found.classify(text).level is Level.CRISIS
+    monkeypatch.setattr(semantic, "SENTENCE_EXTRA", 1.0)
+    found, _ = _triage({sentence: mixed})
+    assert found.classify(text).level is not Level.CRISIS
+    assert found.classify(sentence).level is Level.CRISIS  # the same words as a whole message
