@@ -122,6 +122,15 @@ def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
     return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
 
 
+def _confident(hit: Hit) -> bool:
+    """Whether the best hit is answered. Lexical only: its confidence reaches ANSWER_THRESHOLD.
+    Hybrid: the blend reaches the hybrid's threshold and the lexical confidence its floor. Read
+    at call time, so ``bench/faq_tune.py`` can try other constants on the real code."""
+    if hit.cosine is None:
+        return hit.confidence >= ANSWER_THRESHOLD
+    return hit.confidence >= hybrid.ANSWER_THRESHOLD and (hit.lexical or 0.0) >= hybrid.LEXICAL_FLOOR
+
+
 class SearchIndex:
     """An immutable index over published entries; rebuild it when content changes (fast: ms)."""
 
@@ -287,10 +296,7 @@ class SearchIndex:
         scored.sort(key=lambda item: (-item[0], -item[1].score))
         hits = [h for _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        confident = bool(hits) and hits[0].confidence >= (ANSWER_THRESHOLD if hits[0].cosine is None
-                                                          else hybrid.ANSWER_THRESHOLD) and (
-            hits[0].cosine is None or (hits[0].lexical or 0.0) >= hybrid.LEXICAL_FLOOR)
-        if confident:
+        if hits and _confident(hits[0]):
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:
