@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.faq.hybrid import LEXICAL_FLOOR, SemanticRanker, blend
+from bot.faq import hybrid
+from bot.faq.hybrid import SemanticRanker, blend
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
 from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
 from bot.semantic import Encoder
@@ -34,7 +35,7 @@ K1 = 1.2
 B = 0.75
 BODY_WEIGHT = 0.3
 SPELL_CUTOFF = 80
-ANSWER_THRESHOLD = 0.5
+ANSWER_THRESHOLD = 0.5  # lexical only; the hybrid's own threshold is in bot/faq/hybrid.py
 CANDIDATES = 8
 # Lexical ordering: mostly confidence, with the BM25 score (relative to the best) to break the
 # ties confidence leaves (a one-word question covers every phrasing holding that word fully).
@@ -119,6 +120,15 @@ def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
     for term in terms:
         tf[term] += 1
     return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
+
+
+def _confident(hit: Hit) -> bool:
+    """Whether the best hit is answered. Lexical only: its confidence reaches ANSWER_THRESHOLD.
+    Hybrid: the blend reaches the hybrid's threshold and the lexical confidence its floor. Read
+    at call time, so ``bench/faq_tune.py`` can try other constants on the real code."""
+    if hit.cosine is None:
+        return hit.confidence >= ANSWER_THRESHOLD
+    return hit.confidence >= hybrid.ANSWER_THRESHOLD and (hit.lexical or 0.0) >= hybrid.LEXICAL_FLOOR
 
 
 class SearchIndex:
@@ -251,11 +261,12 @@ class SearchIndex:
     def search(self, text: str) -> SearchResult:  # replaced per instance by a cached _search
         return self._search(text)
 
-    def _search(self, text: str) -> SearchResult:
-        """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
+    def candidates(self, text: str) -> tuple[list[str], list[tuple[int, float, float, float | None]]]:
+        """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
+        cosine or None), before any threshold: what the answer decision is made from. Kept apart
+        so ``bench/faq_tune.py`` can try other thresholds on exactly what the bot computes."""
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
-        top = ranked[0][1] if ranked else 1.0
         cosines = self.semantic.cosines(text) if self.semantic is not None and terms else None
         candidates = {e: score for e, score, _ in ranked[:CANDIDATES]}
         if cosines is not None:
@@ -266,13 +277,18 @@ class SearchIndex:
         # to answer from any one of them: its confidence drops, and the bot offers the candidates.
         ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
         vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
+        return terms, [(e, score, lexicals[e] * vague, None if cosines is None else float(cosines[e]))
+                       for e, score in candidates.items()]
+
+    def _search(self, text: str) -> SearchResult:
+        """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
+        terms, candidates = self.candidates(text)
+        top = max((score for _, score, _, _ in candidates), default=0.0) or 1.0
         scored: list[tuple[float, Hit]] = []
-        for e, score in candidates.items():
-            lexical = lexicals[e] * vague
-            if cosines is None:
-                order, confidence, cosine = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical, None
+        for e, score, lexical, cosine in candidates:
+            if cosine is None:
+                order, confidence = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical
             else:
-                cosine = float(cosines[e])
                 order = confidence = blend(lexical, cosine)
             hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
                       None if cosine is None else round(cosine, 4))
@@ -280,9 +296,7 @@ class SearchIndex:
         scored.sort(key=lambda item: (-item[0], -item[1].score))
         hits = [h for _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        confident = bool(hits) and hits[0].confidence >= ANSWER_THRESHOLD and (
-            hits[0].cosine is None or (hits[0].lexical or 0.0) >= LEXICAL_FLOOR)
-        if confident:
+        if hits and _confident(hits[0]):
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:
@@ -290,7 +304,7 @@ class SearchIndex:
                         and self._offerable(hit.entry_id, about_crisis):
                     related.append(hit.entry_id)
             return SearchResult("answer", best, related[:RELATED_MAX], [], hits, terms)
-        floor = SUGGEST_MIN if cosines is not None else SUGGEST_MIN_LEXICAL
+        floor = SUGGEST_MIN if self.semantic is not None else SUGGEST_MIN_LEXICAL
         suggestions = [h.entry_id for h in hits if h.confidence >= floor
                        and self._offerable(h.entry_id, about_crisis)][:SUGGESTIONS_MAX]
         if not suggestions and text.strip():

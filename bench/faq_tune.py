@@ -1,0 +1,207 @@
+"""Choose the FAQ hybrid's constants on tuning-train; check they generalise on tuning-dev.
+
+Why: constants chosen on the same questions they are reported on measure fit. The tuning
+questions (``tests/data/faq_queries.jsonl``) are split deterministically into a train part that
+picks the settings and a dev part that is only looked at. A family is the expected entry (every
+question about one entry stays on one side, so dev asks about entries whose wording train never
+saw); an out-of-scope question is its own family. The split is :func:`bench.common.tuning_part`,
+the same hash the triage tuning uses. The blind set is never read here.
+
+The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR and the hybrid's
+answer threshold (``bot/faq/hybrid.py``); the lexical-only answer threshold (``bot/faq/search.py``,
+used when the sentence model is not available) is chosen the same way on its own. Each question's candidates (BM25 score, lexical confidence, cosine) do not
+depend on these constants, so they are computed once by the real index
+(:meth:`bot.faq.search.SearchIndex.candidates`) and the grid re-decides them with numpy. The
+reported figures are not from that replay: the in-force and the chosen constants are applied to
+the real search and scored with ``bench/faq_accuracy.py``.
+
+Objective on train, in order: out-of-scope abstention at least ``--min-abstention``; the fewest
+false abstentions; the most right first answers; the most abstention; the setting closest to the
+one in force. Last line: one JSON object with both settings and their train and dev figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import tuning_part  # noqa: E402
+from bench.faq_accuracy import TUNING, load_cases, score  # noqa: E402
+from bot.faq import hybrid  # noqa: E402
+from bot.faq import search as lexical_search  # noqa: E402
+from bot.faq.library import FaqLibrary  # noqa: E402
+from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
+
+NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD")
+
+
+def family(question: str, expected: str | None) -> str:
+    """The paraphrase family of a tuning question: its entry, or the question when out of scope."""
+    return f"entry:{expected}" if expected else f"out-of-scope:{question}"
+
+
+def split(cases: list[tuple[str, str | None]]) -> dict[str, list[tuple[str, str | None]]]:
+    parts: dict[str, list[tuple[str, str | None]]] = {"train": [], "dev": []}
+    for case in cases:
+        parts[tuning_part(family(*case))].append(case)
+    return parts
+
+
+class Uncached:
+    """The index searched afresh each time (its result cache would keep answers of other constants)."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    def search(self, text: str) -> SearchResult:
+        return self.index._search(text)
+
+
+@contextmanager
+def constants(setting: dict[str, float], module: object = hybrid) -> Iterator[None]:
+    """Apply constants to the running code, and put the ones in force back afterwards."""
+    saved = {name: getattr(module, name) for name in setting}
+    try:
+        for name, value in setting.items():
+            setattr(module, name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[str, np.ndarray]:
+    """Per question, its padded candidates: lexical, cosine, BM25, whether each is the expected one."""
+    rows = [index.candidates(q)[1] for q, _ in cases]
+    width = max(1, max(len(r) for r in rows))
+    shape = (len(rows), width)
+    lex, cos, bm25 = np.zeros(shape), np.full(shape, -1.0), np.zeros(shape)
+    valid, right = np.zeros(shape, bool), np.zeros(shape, bool)
+    for i, (row, (_, expected)) in enumerate(zip(rows, cases, strict=True)):
+        for j, (entry, bm, lexical, cosine) in enumerate(row):
+            lex[i, j], cos[i, j], bm25[i, j], valid[i, j] = lexical, cosine or -1.0, bm, True
+            right[i, j] = index.entries[entry].id == expected
+    in_scope = np.array([bool(e) for _, e in cases])
+    return {"lex": lex, "cos": cos, "bm25": bm25, "valid": valid, "right": right, "in_scope": in_scope}
+
+
+def grid(quick: bool) -> dict[str, np.ndarray]:
+    step = 2 if quick else 1
+    return {
+        "LEXICAL_WEIGHT": np.round(np.arange(0.4, 0.801, 0.05 * step), 3),
+        "COSINE_FLOOR": np.round(np.arange(0.80, 0.881, 0.01 * step), 3),
+        "COSINE_CEILING": np.round(np.arange(0.93, 0.991, 0.01 * step), 3),
+        "LEXICAL_FLOOR": np.round(np.arange(0.25, 0.601, 0.05 * step), 3),
+        "ANSWER_THRESHOLD": np.round(np.arange(0.35, 0.601, 0.025 * step), 4),
+    }
+
+
+def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abstention: float,
+                current: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """The best setting on these questions (see the module docstring for the objective), and
+    its figures as the replay computes them (a check that the replay decides as the bot does)."""
+    n_in, n_out = max(1, int(f["in_scope"].sum())), max(1, int((~f["in_scope"]).sum()))
+    floors, thresholds = np.meshgrid(axes["LEXICAL_FLOOR"], axes["ANSWER_THRESHOLD"], indexing="ij")
+    floors, thresholds = floors.reshape(-1, 1), thresholds.reshape(-1, 1)
+    best: tuple[tuple[float, ...], dict[str, float], dict[str, float]] | None = None
+    for weight, c_floor, c_ceiling in itertools.product(
+            axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"]):
+        scaled = np.clip((f["cos"] - c_floor) / (c_ceiling - c_floor), 0.0, 1.0)
+        conf = weight * f["lex"] + (1 - weight) * scaled
+        key = np.where(f["valid"], conf + 1e-9 * f["bm25"], -np.inf)  # ties go to the higher BM25
+        top = np.argmax(key, axis=1)
+        rows = np.arange(len(top))
+        top_conf, top_lex = conf[rows, top], f["lex"][rows, top]
+        has = f["valid"].any(axis=1)
+        answered = has & (top_conf >= thresholds) & (top_lex >= floors)  # (settings, questions)
+        right = f["right"][rows, top] & f["in_scope"]
+        top1 = (answered & right).sum(1) / n_in
+        false_abstention = (~answered & f["in_scope"]).sum(1) / n_in
+        abstention = (~answered & ~f["in_scope"]).sum(1) / n_out
+        for i in np.flatnonzero(abstention >= min_abstention):
+            setting = {"LEXICAL_WEIGHT": float(weight), "COSINE_FLOOR": float(c_floor),
+                       "COSINE_CEILING": float(c_ceiling), "LEXICAL_FLOOR": float(floors[i, 0]),
+                       "ANSWER_THRESHOLD": float(thresholds[i, 0])}
+            distance = sum(abs(setting[n] - current[n]) for n in NAMES)
+            value = (-round(false_abstention[i], 6), round(top1[i], 6), round(abstention[i], 6), -distance)
+            if best is None or value > best[0]:
+                figures = {"top1": round(float(top1[i]), 3), "abstention": round(float(abstention[i]), 3),
+                           "false_abstention": round(float(false_abstention[i]), 3)}
+                best = (value, setting, figures)
+    if best is None:
+        raise SystemExit(f"no setting keeps train abstention at {min_abstention} or above")
+    return best[1], best[2]
+
+
+def lexical_threshold(f: dict[str, np.ndarray], min_abstention: float, current: float) -> tuple[float, dict[str, float]]:
+    """The lexical-only answer threshold (the bot without its sentence model), same objective;
+    where no threshold reaches the abstention floor, the one with the most abstention at the
+    fewest false abstentions (``abstention - false_abstention``)."""
+    top = np.where(f["valid"], f["bm25"], 0.0).max(axis=1, keepdims=True)
+    order = RANK_CONF * f["lex"] + (1 - RANK_CONF) * f["bm25"] / np.where(top > 0, top, 1.0)
+    first = np.argmax(np.where(f["valid"], order + 1e-9 * f["bm25"], -np.inf), axis=1)
+    rows = np.arange(len(first))
+    n_in, n_out = max(1, int(f["in_scope"].sum())), max(1, int((~f["in_scope"]).sum()))
+    best: tuple[tuple[float, ...], float, dict[str, float]] | None = None
+    for threshold in np.round(np.arange(0.4, 0.801, 0.025), 4):
+        answered = f["valid"].any(axis=1) & (f["lex"][rows, first] >= threshold)
+        fig = {"top1": round(float((answered & f["right"][rows, first]).sum() / n_in), 3),
+               "abstention": round(float((~answered & ~f["in_scope"]).sum() / n_out), 3),
+               "false_abstention": round(float((~answered & f["in_scope"]).sum() / n_in), 3)}
+        reached = fig["abstention"] >= min_abstention
+        value = (float(reached), -fig["false_abstention"] if reached else fig["abstention"] - fig["false_abstention"],
+                 fig["top1"], -abs(threshold - current))
+        if best is None or value > best[0]:
+            best = (value, float(threshold), fig)
+    assert best is not None
+    return best[1], best[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--min-abstention", type=float, default=0.92, help="train out-of-scope abstention floor")
+    parser.add_argument("--quick", action="store_true", help="a coarser grid (every other step)")
+    args = parser.parse_args()
+    parts = split(load_cases(TUNING))
+    lexical = FaqLibrary(ROOT / "content", semantic=False)
+    lexical.load()
+    library = FaqLibrary(ROOT / "content")
+    library.load()
+    if library.index.semantic is None:
+        raise SystemExit("the sentence model could not be loaded, so the hybrid cannot be tuned")
+    index = library.index
+    current = {name: float(getattr(hybrid, name)) for name in NAMES}
+    train = features(index, parts["train"])
+    chosen, replayed = search_grid(train, grid(args.quick), args.min_abstention, current)
+    _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
+    lexical_now = float(lexical_search.ANSWER_THRESHOLD)
+    lexical_chosen, lexical_replayed = lexical_threshold(features(lexical.index, parts["train"]), args.min_abstention,
+                                                         lexical_now)
+    report: dict[str, object] = {"in_force": current, "chosen": chosen, "replay_train_in_force": replayed_in_force,
+                                 "replay_train_chosen": replayed, "lexical_threshold_in_force": lexical_now,
+                                 "lexical_threshold_chosen": lexical_chosen, "replay_lexical_train_chosen": lexical_replayed,
+                                 "train_questions": len(parts["train"]), "dev_questions": len(parts["dev"])}
+    for name, cases in parts.items():
+        report[f"lexical_{name}"] = score(Uncached(lexical.index), cases)
+        with constants({"ANSWER_THRESHOLD": lexical_chosen}, lexical_search):
+            report[f"lexical_chosen_{name}"] = score(Uncached(lexical.index), cases)
+        report[f"hybrid_{name}"] = score(Uncached(index), cases)
+        with constants(chosen):
+            report[f"chosen_{name}"] = score(Uncached(index), cases)
+    for key, value in report.items():
+        print(f"{key:16} {json.dumps(value)}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

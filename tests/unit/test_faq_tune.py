@@ -1,0 +1,64 @@
+"""The FAQ tuning script: an honest train/dev split, and a grid replay that decides exactly as the
+search does (else the constants it picks would be tuned for some other search)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import faq_tune
+from bench.faq_accuracy import TUNING, load_cases, score
+from bot.faq import hybrid
+from bot.faq.library import FaqLibrary
+from bot.faq.search import SearchIndex
+from tests.conftest import CONTENT
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    library = FaqLibrary(CONTENT)
+    library.load()
+    assert library.index.semantic is not None, "the sentence model should load from its package"
+    return library.index
+
+
+@pytest.fixture(scope="module")
+def sample(index: SearchIndex) -> tuple[list[tuple[str, str | None]], dict[str, np.ndarray]]:
+    cases = faq_tune.split(load_cases(TUNING))["train"][::4]
+    return cases, faq_tune.features(index, cases)
+
+
+def test_split_keeps_every_entry_on_one_side_and_is_stable() -> None:
+    cases = load_cases(TUNING)
+    parts = faq_tune.split(cases)
+    assert len(parts["train"]) + len(parts["dev"]) == len(cases)
+    assert parts["train"] and parts["dev"]
+    train_entries = {e for _, e in parts["train"] if e}
+    dev_entries = {e for _, e in parts["dev"] if e}
+    assert train_entries and dev_entries and not train_entries & dev_entries
+    assert any(e is None for _, e in parts["dev"]) and any(e is None for _, e in parts["train"])
+    assert faq_tune.split(list(reversed(cases)))["dev"] == list(reversed(parts["dev"]))
+
+
+@pytest.mark.parametrize("setting", [
+    None,  # the constants in force
+    {"LEXICAL_WEIGHT": 0.45, "COSINE_FLOOR": 0.82, "COSINE_CEILING": 0.95, "LEXICAL_FLOOR": 0.3,
+     "ANSWER_THRESHOLD": 0.45},
+    {"LEXICAL_WEIGHT": 0.8, "COSINE_FLOOR": 0.88, "COSINE_CEILING": 0.99, "LEXICAL_FLOOR": 0.55,
+     "ANSWER_THRESHOLD": 0.6},
+])
+def test_the_grid_replay_decides_as_the_search_does(index: SearchIndex, sample: tuple, setting: dict | None) -> None:
+    cases, features = sample
+    setting = setting or {name: float(getattr(hybrid, name)) for name in faq_tune.NAMES}
+    _, replayed = faq_tune.search_grid(features, {n: np.array([v]) for n, v in setting.items()}, 0.0, setting)
+    with faq_tune.constants(setting):
+        real = score(faq_tune.Uncached(index), cases)
+    assert replayed == {k: real[k] for k in ("top1", "abstention", "false_abstention")}
+
+
+def test_constants_are_put_back_even_after_an_error() -> None:
+    before = hybrid.LEXICAL_FLOOR
+    with pytest.raises(RuntimeError), faq_tune.constants({"LEXICAL_FLOOR": 0.99}):
+        assert hybrid.LEXICAL_FLOOR == 0.99
+        raise RuntimeError
+    assert before == hybrid.LEXICAL_FLOOR
