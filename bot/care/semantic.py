@@ -49,9 +49,9 @@ CONFIDENCE_SCALE = 0.02
 # clinician, with false alarms on benign train texts at or under 4 %, ties to the widest margins.
 # Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.03}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
-SENTENCE_EXTRA = 0.0
+SENTENCE_EXTRA = 0.005
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
