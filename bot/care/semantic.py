@@ -49,7 +49,7 @@ CONFIDENCE_SCALE = 0.02
 # clinician, with false alarms on benign train texts at or under 4 %, ties to the widest margins.
 # Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.03}
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
 SENTENCE_EXTRA = 0.005
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.

@@ -34,11 +34,10 @@ SAFETY = ROOT / "content" / "safety"
 BANK = SAFETY / "exemplars"
 
 # Measured on the blind split (see the README), minus a margin: regressions fail, noise does not.
-# The broader bank and the per-sentence screen raised crisis (0.855 -> 0.936) and urgent
-# (0.846 -> 0.962) recall; clinician fell (0.964 -> 0.884) with the higher clinician margin the
-# tuning chose to keep train false alarms at 4 %, so its gate moved down with it.
-BLIND_GATES = {"crisis_recall": 0.91, "urgent_recall": 0.94, "clinician_recall": 0.86}
-BLIND_MAX_FALSE_ALARM = 0.12
+# The broader bank and the per-sentence screen raised crisis (0.855 -> 0.932) and urgent
+# (0.846 -> 0.962) recall; clinician 0.964 -> 0.991; false alarms 0.117 -> 0.107.
+BLIND_GATES = {"crisis_recall": 0.91, "urgent_recall": 0.94, "clinician_recall": 0.96}
+BLIND_MAX_FALSE_ALARM = 0.125
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
 TUNING_MAX_FALSE_ALARM = 0.06
 
