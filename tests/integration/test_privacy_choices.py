@@ -21,7 +21,10 @@ pytestmark = pytest.mark.both_backends
 
 MODERATOR = Actor(user_id=310_000_000_000_000_009, display_name="Mia", guild_id=900_000_000_000_000_001,
                   channel_id=900_000_000_000_000_002, can_manage_guild=True)
-IDENTIFYING = ("I'm Sarah Jones, 42, from Leeds, mail sarah.jones@example.com or 07700 900123 - "
+# An unanswered question full of identifying details. (Worded "I'm Sarah Jones, 42, ..." the
+# semantic screen now reads it as a "do I have fibro" question and gives the clinician card, a
+# known false alarm; this wording keeps the test on the unanswered-question path it is about.)
+IDENTIFYING = ("my name is Sarah Jones, 42, from Leeds, mail sarah.jones@example.com or 07700 900123 - "
                "can fibro make my teeth hurt")
 
 
