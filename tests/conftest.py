@@ -42,12 +42,8 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
 @pytest.fixture
 def postgres_url(postgres_server: ThrowawayPostgres) -> Iterator[str]:
     """A fresh PostgreSQL database, for tests about several processes sharing one (PostgreSQL only)."""
-    postgres_server.require()
-    url = postgres_server.create_database()
-    try:
+    with postgres_server.database() as url:
         yield url
-    finally:
-        postgres_server.drop_database(url)
 
 
 @pytest.fixture
@@ -63,12 +59,8 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str |
         yield None
         return
     server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
-    server.require()
-    url = server.create_database()
-    try:
+    with server.database() as url:
         yield url
-    finally:
-        server.drop_database(url)
 
 
 @pytest.fixture

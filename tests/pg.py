@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,6 +98,17 @@ class ThrowawayPostgres:
 
     def drop_database(self, url: str) -> None:
         _run(lambda: self._drop(url))
+
+    @contextlib.contextmanager
+    def database(self, *, migrated: bool = True) -> Iterator[str]:
+        """A fresh database for one test, dropped afterwards; fails in CI or skips elsewhere when
+        the server is not there (see :meth:`require`)."""
+        self.require()
+        url = self.create_database(migrated=migrated)
+        try:
+            yield url
+        finally:
+            self.drop_database(url)
 
     async def _create(self, template: str) -> str:
         import asyncpg

@@ -8,7 +8,8 @@ API description and that nothing could ping anyone.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,17 +119,26 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
 
 
-@pytest.fixture
-async def world(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder,
-                database_url: str | None) -> AsyncIterator[World]:
+@asynccontextmanager
+async def open_world(fake: FakeDiscord, settings_for: Callable[[int], Settings]) -> AsyncIterator[World]:
+    """The usual server (members alice and bob, moderator mia, admin ada) with the real bot
+    connected; ``settings_for(guild_id)`` gives the bot's settings. Fails if the fake saw anything
+    Discord would refuse."""
     guild = fake.guild("Fibro Friends", channels=["general", "mod-alerts", "mod-audit"], roles=["Moderators"])
     alice = fake.user("alice", guild=guild)
     bob = fake.user("bob", guild=guild)
     mod = fake.user("mia", guild=guild, roles=["Moderators"])
     admin = fake.user("ada", guild=guild, manage_guild=True)
     clock = ManualClock(datetime.now(UTC))
-    bot = await create_bot(e2e_settings(tmp_path, fake, guild.id, database_url), clock=clock)
+    bot = await create_bot(settings_for(guild.id), clock=clock)
     async with running_client(fake, bot, token=TOKEN):
         yield World(fake, bot, guild, alice, bob, mod, admin, clock)
     fake.assert_clean()
+
+
+@pytest.fixture
+async def world(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder,
+                database_url: str | None) -> AsyncIterator[World]:
+    async with open_world(fake, lambda guild_id: e2e_settings(tmp_path, fake, guild_id, database_url)) as world:
+        yield world
     assert_logs_carry_no_member_text(fake, debug_logs)

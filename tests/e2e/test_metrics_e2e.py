@@ -16,11 +16,17 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.client import create_bot
-from bot.clock import ManualClock
+from bot.config import Settings
 
-from .conftest import Recorder, World, assert_logs_carry_no_member_text, e2e_settings, member_texts
-from .fake_discord import FakeDiscord, running_client
+from .conftest import (
+    Recorder,
+    World,
+    assert_logs_carry_no_member_text,
+    e2e_settings,
+    member_texts,
+    open_world,
+)
+from .fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 
@@ -81,18 +87,12 @@ def said(listener: socket.socket) -> list[str]:
 @pytest.fixture
 async def metered(tmp_path: Path, fake: FakeDiscord, debug_logs: Recorder,
                   systemd_socket: socket.socket) -> AsyncIterator[World]:
-    guild = fake.guild("Fibro Friends", channels=["general", "mod-alerts", "mod-audit"], roles=["Moderators"])
-    alice = fake.user("alice", guild=guild)
-    bob = fake.user("bob", guild=guild)
-    mod = fake.user("mia", guild=guild, roles=["Moderators"])
-    admin = fake.user("ada", guild=guild, manage_guild=True)
-    clock = ManualClock(datetime.now(UTC))
-    settings = e2e_settings(tmp_path, fake, guild.id).model_copy(update={"metrics_port": free_port()})
-    bot = await create_bot(settings, clock=clock)
-    async with running_client(fake, bot, token="fake-bot-token"):
-        yield World(fake, bot, guild, alice, bob, mod, admin, clock)
-    assert bot.metrics is None or bot.metrics._server is None, "the endpoint must stop with the bot"
-    fake.assert_clean()
+    def settings(guild_id: int) -> Settings:
+        return e2e_settings(tmp_path, fake, guild_id).model_copy(update={"metrics_port": free_port()})
+
+    async with open_world(fake, settings) as world:
+        yield world
+    assert world.bot.metrics is None or world.bot.metrics._server is None, "the endpoint must stop with the bot"
     assert_logs_carry_no_member_text(fake, debug_logs)
 
 

@@ -26,12 +26,8 @@ def empty_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
         yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
         return
     server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
-    server.require()
-    url = server.create_database(migrated=False)
-    try:
+    with server.database(migrated=False) as url:
         yield url
-    finally:
-        server.drop_database(url)
 
 
 async def test_a_new_database_gets_the_whole_history(empty_target: str, backend: str) -> None:

@@ -23,12 +23,8 @@ pytestmark = pytest.mark.postgresql
 
 @pytest.fixture
 def empty_pg(postgres_server: ThrowawayPostgres) -> Iterator[str]:
-    postgres_server.require()
-    url = postgres_server.create_database(migrated=False)
-    try:
+    with postgres_server.database(migrated=False) as url:
         yield url
-    finally:
-        postgres_server.drop_database(url)
 
 
 async def _deployment(settings: Settings, clock: ManualClock, member: Actor) -> None:
