@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import percentile  # noqa: E402
-from bench.faq_accuracy import both_sets  # noqa: E402
+from bench.faq_accuracy import both_sets, load_indexes  # noqa: E402
 from bot.faq.library import FaqLibrary  # noqa: E402
 from bot.faq.models import FaqEntry, FrontMatter  # noqa: E402
 from bot.faq.search import SearchIndex  # noqa: E402
@@ -101,13 +101,8 @@ def hybrid_latency(index: SearchIndex, queries: list[str]) -> dict[str, float]:
 
 def accuracy() -> tuple[dict[str, object], SearchIndex]:
     """Tuning and blind figures, lexical only and hybrid (aggregates only: never single cases)."""
-    lexical = FaqLibrary(ROOT / "content", semantic=False)
-    lexical.load()
-    hybrid = FaqLibrary(ROOT / "content")
-    hybrid.load()
-    if hybrid.index.semantic is None:
-        raise SystemExit("the sentence model could not be loaded, so the hybrid cannot be measured")
-    return {"lexical": both_sets(lexical.index), "hybrid": both_sets(hybrid.index)}, hybrid.index
+    lexical, hybrid = load_indexes()
+    return {"lexical": both_sets(lexical), "hybrid": both_sets(hybrid)}, hybrid
 
 
 def main() -> None:

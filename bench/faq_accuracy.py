@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.faq.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 TUNING = ROOT / "tests" / "data" / "faq_queries.jsonl"
@@ -59,3 +62,17 @@ def both_sets(searcher: Searcher) -> dict[str, dict[str, float | int]]:
     if BLIND.exists():
         out["blind"] = score(searcher, load_cases(BLIND))
     return out
+
+
+def load_indexes() -> tuple[SearchIndex, SearchIndex]:
+    """The real pack's lexical-only index and its hybrid index; exits when the sentence model
+    cannot load (a hybrid figure without the model would be the lexical one under another name)."""
+    from bot.faq.library import FaqLibrary
+
+    lexical = FaqLibrary(ROOT / "content", semantic=False)
+    lexical.load()
+    hybrid = FaqLibrary(ROOT / "content")
+    hybrid.load()
+    if hybrid.index.semantic is None:
+        raise SystemExit("the sentence model could not be loaded, so the hybrid cannot be measured")
+    return lexical.index, hybrid.index

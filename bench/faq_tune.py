@@ -36,10 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
-from bench.faq_accuracy import TUNING, load_cases, score  # noqa: E402
+from bench.faq_accuracy import TUNING, load_cases, load_indexes, score  # noqa: E402
 from bot.faq import hybrid  # noqa: E402
 from bot.faq import search as lexical_search  # noqa: E402
-from bot.faq.library import FaqLibrary  # noqa: E402
 from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
 
 NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD")
@@ -173,28 +172,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a coarser grid (every other step)")
     args = parser.parse_args()
     parts = split(load_cases(TUNING))
-    lexical = FaqLibrary(ROOT / "content", semantic=False)
-    lexical.load()
-    library = FaqLibrary(ROOT / "content")
-    library.load()
-    if library.index.semantic is None:
-        raise SystemExit("the sentence model could not be loaded, so the hybrid cannot be tuned")
-    index = library.index
+    lexical, index = load_indexes()
     current = {name: float(getattr(hybrid, name)) for name in NAMES}
     train = features(index, parts["train"])
     chosen, replayed = search_grid(train, grid(args.quick), args.min_abstention, current)
     _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
     lexical_now = float(lexical_search.ANSWER_THRESHOLD)
-    lexical_chosen, lexical_replayed = lexical_threshold(features(lexical.index, parts["train"]), args.min_abstention,
+    lexical_chosen, lexical_replayed = lexical_threshold(features(lexical, parts["train"]), args.min_abstention,
                                                          lexical_now)
     report: dict[str, object] = {"in_force": current, "chosen": chosen, "replay_train_in_force": replayed_in_force,
                                  "replay_train_chosen": replayed, "lexical_threshold_in_force": lexical_now,
                                  "lexical_threshold_chosen": lexical_chosen, "replay_lexical_train_chosen": lexical_replayed,
                                  "train_questions": len(parts["train"]), "dev_questions": len(parts["dev"])}
     for name, cases in parts.items():
-        report[f"lexical_{name}"] = score(Uncached(lexical.index), cases)
+        report[f"lexical_{name}"] = score(Uncached(lexical), cases)
         with constants({"ANSWER_THRESHOLD": lexical_chosen}, lexical_search):
-            report[f"lexical_chosen_{name}"] = score(Uncached(lexical.index), cases)
+            report[f"lexical_chosen_{name}"] = score(Uncached(lexical), cases)
         report[f"hybrid_{name}"] = score(Uncached(index), cases)
         with constants(chosen):
             report[f"chosen_{name}"] = score(Uncached(index), cases)
