@@ -5,10 +5,18 @@ cases (tests/data/triage_cases.jsonl) are split by paraphrase family, determinis
 the family id, see :func:`bench.common.tuning_part`), into a train part that picks the settings and
 a dev part that is only looked at. The blind split is never read here.
 
-Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``; then the
-most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed crisis costs most); then the
-fewest false alarms; then the highest margins (the widest gap from benign text that still
-catches as much). Every text is embedded once (:func:`features`); the grid is evaluated with
+Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``, and
+the share of train urgent and clinician cases answered as crisis ("escalation") at or under
+``--max-escalation``; then the most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed
+crisis costs most); then the fewest false alarms and escalations; then the highest margins (the
+widest gap from benign text that still catches as much) and the smallest crisis tolerance.
+
+Why cap escalation: a crisis tolerance (crisis may fire a little below the closest urgent or
+clinician margin) only ever adds crisis answers, so recall alone would always pick the widest one.
+But a dose question or a red flag answered with crisis lines is a false alarm of its own: it
+tells someone asking about amitriptyline that we think they are suicidal, and it hides the
+pharmacist or same-day advice they needed (the crisis reply replaces the normal answer). Recall
+counts it as caught; the cap keeps it rare. Every text is embedded once (:func:`features`); the grid is evaluated with
 numpy by :func:`decide_units`, the same decision as :meth:`bot.care.semantic.SemanticLayer.decide`
 and :func:`bot.care.engine.combine`; :func:`replay` applies one setting, and
 ``tests/unit/test_triage_tune.py`` checks that it gives every tuning case the level the real
@@ -50,6 +58,7 @@ class Setting:
     urgent: float
     clinician: float
     sentence_extra: float
+    tolerance: float = 0.0
 
     @classmethod
     def in_force(cls, triage: SafetyTriage) -> Setting:
@@ -59,7 +68,8 @@ class Setting:
         layer = triage.semantic
         assert layer is not None
         t = layer.thresholds
-        return cls(layer.k, t[Level.CRISIS], t[Level.URGENT], t[Level.CLINICIAN], semantic.SENTENCE_EXTRA)
+        return cls(layer.k, t[Level.CRISIS], t[Level.URGENT], t[Level.CLINICIAN], semantic.SENTENCE_EXTRA,
+                   layer.tolerance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +122,14 @@ def margins(f: Features, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(score[lv] - score[Level.NONE] for lv in _LEVELS[:3])  # type: ignore[return-value]
 
 
-def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, tu, tl, extra: float) -> np.ndarray:
+def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, tu, tl, extra: float,
+                 tolerance: float = 0.0) -> np.ndarray:
     """Final rank per case (0 crisis .. 3 none) for thresholds ``tc``, ``tu``, ``tl`` (scalars or
     columns of a grid, giving a leading grid axis): the semantic layer's decision per unit, the most
     urgent unit of each case, joined with the rules as :func:`bot.care.engine.combine` does."""
     mc, mu, ml = m
     raise_by = np.where(f.sentence, extra, 0.0)
-    crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml))
+    crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml) - tolerance)
     urgent = ~crisis & (mu >= tu + raise_by)
     clin = ~crisis & ~urgent & (ml >= tl + raise_by)
     units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
@@ -128,11 +139,12 @@ def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, 
 
 def replay(f: Features, s: Setting) -> np.ndarray:
     """Final rank per case under one setting (what the real triage would answer)."""
-    return decide_units(f, margins(f, s.k), s.crisis, s.urgent, s.clinician, s.sentence_extra)
+    return decide_units(f, margins(f, s.k), s.crisis, s.urgent, s.clinician, s.sentence_extra, s.tolerance)
 
 
 def figures(final: np.ndarray, gold: np.ndarray) -> dict[str, np.ndarray]:
-    """Recall per level and false alarms; ``final`` may carry a leading grid axis."""
+    """Recall per level, false alarms, and escalation (urgent and clinician cases answered as
+    crisis); ``final`` may carry a leading grid axis."""
     out = {}
     for name, rank in _RANK.items():
         mask = gold == rank
@@ -141,30 +153,43 @@ def figures(final: np.ndarray, gold: np.ndarray) -> dict[str, np.ndarray]:
             out["false_alarm"] = (final[..., mask] < 3).sum(-1) / n
         else:
             out[f"{name}_recall"] = (final[..., mask] <= rank).sum(-1) / n
+    advice = (gold == 1) | (gold == 2)
+    out["escalated_to_crisis"] = (final[..., advice] == 0).sum(-1) / max(int(advice.sum()), 1)
     return out
 
 
-def choose(f: Features, max_false_alarm: float, quick: bool) -> tuple[Setting, np.ndarray]:
+TOLERANCES = (0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03)
+
+
+KS = (1, 2, 3, 4, 5, 7)
+EXTRAS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
+
+
+def choose(f: Features, max_false_alarm: float, max_escalation: float, step: float = 0.0025,
+           ks: Sequence[int] = KS, extras: Sequence[float] = EXTRAS,
+           tolerances: Sequence[float] = TOLERANCES) -> tuple[Setting, np.ndarray]:
     """The best setting on train (see the module docstring) and its final ranks for every case."""
-    step = 0.005 if quick else 0.0025
     grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
     grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
     grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
-    extras = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05) if f.sentence.any() else (0.0,)
+    extras = extras if f.sentence.any() else (0.0,)
     train = f.part == "train"
     tc, tu, tl = (a.reshape(-1, 1) for a in np.meshgrid(grid_c, grid_u, grid_l, indexing="ij"))
     best = None
-    for k in (1, 2, 3, 4, 5, 7):
+    for k in ks:
         m = margins(f, k)
         for extra in extras:
-            final = decide_units(f, m, tc, tu, tl, extra)
-            fig = figures(final[:, train], f.gold[train])
-            value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
-            value = np.where(fig["false_alarm"] <= max_false_alarm,
-                             value - 0.1 * fig["false_alarm"] + 0.001 * (tc + tu + tl)[:, 0] + 0.001 * extra, -1)
-            i = int(np.argmax(value))
-            if best is None or value[i] > best[0]:
-                best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra), final[i])
+            for tolerance in tolerances:
+                final = decide_units(f, m, tc, tu, tl, extra, tolerance)
+                fig = figures(final[:, train], f.gold[train])
+                value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
+                allowed = (fig["false_alarm"] <= max_false_alarm) & (fig["escalated_to_crisis"] <= max_escalation)
+                value = np.where(allowed, value - 0.1 * fig["false_alarm"] - 0.05 * fig["escalated_to_crisis"]
+                                 + 0.001 * ((tc + tu + tl)[:, 0] + extra - tolerance), -1)
+                i = int(np.argmax(value))
+                if best is None or value[i] > best[0]:
+                    best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, tolerance),
+                            final[i])
     assert best is not None
     return best[1], best[2]
 
@@ -176,20 +201,23 @@ def _rounded(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-false-alarm", type=float, default=0.04)
+    parser.add_argument("--max-escalation", type=float, default=0.05,
+                        help="most share of train urgent and clinician cases answered as crisis")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (steps of 0.005)")
     args = parser.parse_args()
     triage, _, problems = load_safety_content(ROOT / "content")
     if triage is None or triage.semantic is None:
         raise SystemExit(f"safety content did not load: {problems[:1]}")
     f = features(triage, read_cases())
-    chosen, final = choose(f, args.max_false_alarm, args.quick)
+    chosen, final = choose(f, args.max_false_alarm, args.max_escalation, 0.005 if args.quick else 0.0025)
     now = Setting.in_force(triage)
     current = replay(f, now)
     parts = {"train": f.part == "train", "dev": f.part == "dev"}
     for name, mask in parts.items():
         print(f"in force ({now}) tuning-{name}: {json.dumps(_rounded(current[mask], f.gold[mask]))}")
     report: dict[str, float] = {"k": chosen.k, "crisis": chosen.crisis, "urgent": chosen.urgent,
-                                "clinician": chosen.clinician, "sentence_extra": chosen.sentence_extra}
+                                "clinician": chosen.clinician, "sentence_extra": chosen.sentence_extra,
+                                "crisis_tolerance": chosen.tolerance}
     for name, mask in parts.items():
         got = _rounded(final[mask], f.gold[mask])
         rules = _rounded(f.rule_rank[mask], f.gold[mask])

@@ -11,15 +11,17 @@ How it decides (explainable on purpose, so moderators can review it):
 * ``score(level)`` is the mean cosine similarity of the ``K`` nearest exemplars of that level;
 * ``margin(level) = score(level) - score(none)``: how much closer the message is to that level's
   exemplars than to the benign ones;
-* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first
-  (and only when it is also the closest flagged level, so "how much amitriptyline should I take"
-  stays a dose question), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
+* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first,
+  and fires only when its margin is also at least the closest other level's margin minus
+  ``CRISIS_TOLERANCE`` (so "how much amitriptyline should I take", nearer the dose questions, stays
+  a dose question, while "is 60 paracetamol enough to end it", a little nearer the dose questions
+  too but plainly close to crisis, gets the crisis lines), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
   result carries ``gentle=True``: a short private note with the member's lines that does not block
   the normal answer;
 * ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
   well above it. ``family`` names the nearest exemplar family, the "why" for a reviewer.
 
-Thresholds were chosen on the tuning split (``tests/data/triage_tuning.jsonl``), never on the
+Thresholds were chosen on the tuning split (``tests/data/triage_cases.jsonl``), never on the
 blind split; ``bench/triage.py`` prints both. Embeddings of the bank are cached in
 ``exemplars/embeddings.npz`` keyed by model and text hash, so start-up embeds only new texts.
 """
@@ -52,6 +54,11 @@ CONFIDENCE_SCALE = 0.02
 THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
 SENTENCE_EXTRA = 0.005
+# Crisis fires when its margin reaches its threshold and is at least the closest urgent or
+# clinician margin minus this. Without it (0) a dense urgent or clinician bank could take a real
+# crisis that mentions a medicine or a symptom; too wide, and dose questions get crisis lines instead
+# of the advice they asked for, so the tuning caps that escalation (bench/triage_tune.py).
+CRISIS_TOLERANCE = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
@@ -158,9 +165,11 @@ class SemanticLayer:
     """Classifies by nearest reviewed exemplars (see the module docstring)."""
 
     def __init__(self, encoder: Encoder, exemplars: Sequence[Exemplar], vectors: np.ndarray,
-                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K) -> None:
+                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K,
+                 tolerance: float | None = None) -> None:
         self.encoder = encoder
         self.k = k
+        self.tolerance = CRISIS_TOLERANCE if tolerance is None else tolerance
         self.exemplars = tuple(exemplars)
         self.thresholds = dict(thresholds or THRESHOLDS)
         self.gentle = gentle
@@ -200,8 +209,8 @@ class SemanticLayer:
             margin = found.margins.get(level)
             if margin is None or margin < self.thresholds[level] + extra:
                 continue
-            if level is Level.CRISIS and closest is not None and margin < closest:
-                continue  # nearer a dose question or a red flag than a crisis: let that level decide
+            if level is Level.CRISIS and closest is not None and margin < closest - self.tolerance:
+                continue  # clearly nearer a dose question or a red flag than a crisis: let that level decide
             near = found.nearest[level]
             return Triage(level, None, near.topic, near.detail, layer="semantic",
                           confidence=self._confidence(margin, self.thresholds[level]), family=near.family)

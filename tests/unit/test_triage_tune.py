@@ -38,7 +38,7 @@ def _engine(base: SafetyTriage, s: Setting) -> SafetyTriage:
     assert layer is not None
     thresholds = {Level.CRISIS: s.crisis, Level.URGENT: s.urgent, Level.CLINICIAN: s.clinician}
     rebuilt = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), thresholds=thresholds,
-                            gentle=layer.gentle, k=s.k)
+                            gentle=layer.gentle, k=s.k, tolerance=s.tolerance)
     return SafetyTriage(base.rules, rebuilt)
 
 
@@ -73,9 +73,9 @@ def test_the_replay_gives_every_tuning_case_the_level_the_triage_gives(
 
 def test_the_replay_agrees_under_another_setting(layered_triage: SafetyTriage, feats: Features,
                                                   cases: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
-    # Other K, higher bars and a larger sentence extra: the replay and a real layer built with
-    # them must still agree, and must differ from the settings in force somewhere.
-    other = Setting(k=5, crisis=0.02, urgent=0.03, clinician=0.035, sentence_extra=0.02)
+    # Other K, higher bars, a larger sentence extra and a wide crisis tolerance: the replay and a
+    # real layer built with them must still agree, and must differ from the settings in force.
+    other = Setting(k=5, crisis=0.02, urgent=0.03, clinician=0.035, sentence_extra=0.02, tolerance=0.03)
     monkeypatch.setattr(semantic, "SENTENCE_EXTRA", other.sentence_extra)
     replayed = triage_tune.replay(feats, other)
     real = _real(_engine(layered_triage, other), cases)
@@ -84,8 +84,46 @@ def test_the_replay_agrees_under_another_setting(layered_triage: SafetyTriage, f
 
 
 def test_figures_count_recall_by_level_or_more_urgent_and_false_alarms() -> None:
-    gold = np.array([0, 0, 1, 1, 2, 3, 3, 3, 3])
-    final = np.array([0, 1, 0, 3, 2, 3, 2, 3, 3])
+    gold = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3])
+    final = np.array([0, 1, 0, 3, 2, 2, 3, 2, 3, 3])
     got = triage_tune.figures(final, gold)
     assert got["crisis_recall"] == 0.5 and got["urgent_recall"] == 0.5
     assert got["clinician_recall"] == 1.0 and got["false_alarm"] == 0.25
+    assert got["escalated_to_crisis"] == 0.25  # one of four urgent or clinician cases got crisis
+
+
+def test_a_crisis_tolerance_only_adds_crisis_answers(feats: Features) -> None:
+    base = Setting(k=3, crisis=0.0025, urgent=0.0125, clinician=0.01, sentence_extra=0.005)
+    strict = triage_tune.replay(feats, base)
+    wide = triage_tune.replay(feats, Setting(**{**_fields(base), "tolerance": 0.05}))
+    assert ((wide == strict) | (wide == 0)).all()  # nothing else changes: crisis is only ever added
+    assert (wide == 0).sum() > (strict == 0).sum()
+
+
+def test_the_escalation_cap_is_honoured(feats: Features) -> None:
+    # A small grid (the script's own is larger): with no escalation allowed the widest tolerance
+    # cannot be chosen, and the chosen setting's replay is the final ranks the search reports.
+    train = feats.part == "train"
+    for cap in (0.0, 0.05):
+        chosen, final = triage_tune.choose(feats, 0.04, cap, step=0.01, ks=(3,), extras=(0.005,),
+                                           tolerances=(0.0, 0.1))
+        assert triage_tune.figures(final[train], feats.gold[train])["escalated_to_crisis"] <= cap
+        assert (triage_tune.replay(feats, chosen) == final).all()
+        assert cap > 0 or chosen.tolerance == 0.0
+
+
+def test_the_layer_lets_crisis_fire_within_its_tolerance_of_the_closest_level(layered_triage: SafetyTriage) -> None:
+    layer = layered_triage.semantic
+    assert layer is not None
+    near = {e.level: e for e in layer.exemplars}
+    found = semantic.Assessment({Level.CRISIS: 0.05, Level.URGENT: -0.02, Level.CLINICIAN: 0.06}, near)
+    strict = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), tolerance=0.0)
+    tolerant = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), tolerance=0.02)
+    assert strict.decide(found).level is Level.CLINICIAN  # type: ignore[union-attr]
+    assert tolerant.decide(found).level is Level.CRISIS  # type: ignore[union-attr]
+    farther = semantic.Assessment({Level.CRISIS: 0.03, Level.URGENT: -0.02, Level.CLINICIAN: 0.06}, near)
+    assert tolerant.decide(farther).level is Level.CLINICIAN  # type: ignore[union-attr]
+
+
+def _fields(s: Setting) -> dict[str, float]:
+    return {name: getattr(s, name) for name in Setting.__slots__}
