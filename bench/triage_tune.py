@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
 from bot.care.engine import MIN_WORDS, SafetyTriage, sentences  # noqa: E402
+from bot.care.semantic import whole_vector  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
@@ -76,8 +77,8 @@ class Setting:
 class Features:
     """Everything the decision needs about the cases, computed once.
 
-    Units are every case's whole text, then each of its sentences when it has several (as the bot
-    screens a longer message); ``starts`` are the first unit of each case, ``sentence`` marks
+    Units are every case's whole message, then each of its sentences when it has several (as the
+    bot screens a longer message); ``starts`` are the first unit of each case, ``sentence`` marks
     sentence units. ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
     level's exemplars, best first."""
 
@@ -99,16 +100,24 @@ def features(triage: SafetyTriage, cases: Sequence[dict[str, str]]) -> Features:
     """Embed every unit of ``cases`` once with the triage's own encoder and keep what the grid needs."""
     layer = triage.semantic
     assert layer is not None
-    rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases])
+    rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases], dtype=np.int8)
     words = np.array([len(triage.rules.normalize(c["text"]).split()) >= MIN_WORDS for c in cases])
-    texts, owner, sentence = [], [], []
-    for i, c in enumerate(cases):
-        for j, text in enumerate([c["text"], *sentences(c["text"], triage.rules.normalize)]):
-            texts.append(text)
-            owner.append(i)
-            sentence.append(j > 0)
+    # As the bot embeds a message: its text alone, or its sentences when it has several (then the
+    # whole-message vector is made from theirs by :func:`bot.care.semantic.whole_vector`).
+    split = [sentences(c["text"], triage.rules.normalize) for c in cases]
+    embedded = [text for c, parts in zip(cases, split, strict=True) for text in (parts or [c["text"]])]
+    found = iter(layer.encoder.encode(embedded))
+    rows, owner, sentence = [], [], []
+    for i, parts in enumerate(split):
+        if parts:
+            each = [next(found) for _ in parts]
+            rows.extend([whole_vector(np.stack(each), parts), *each])
+        else:
+            rows.append(next(found))
+        owner.extend([i] * (len(parts) + 1 if parts else 1))
+        sentence.extend([False] + [True] * len(parts))
     owner_a = np.array(owner)
-    vectors = layer.encoder.encode(texts)
+    vectors = np.stack(rows)
     tops = {lv: -np.sort(-(vectors @ layer._groups[lv][0].T), axis=1)[:, :_TOP] for lv in _LEVELS}
     return Features(tops=tops, starts=np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]]),
                     sentence=np.array(sentence), rule_rank=rule_rank, eligible=words & (rule_rank > 0),
@@ -132,7 +141,8 @@ def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, 
     crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml) - tolerance)
     urgent = ~crisis & (mu >= tu + raise_by)
     clin = ~crisis & ~urgent & (ml >= tl + raise_by)
-    units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
+    r = np.arange(4, dtype=np.int8)  # ranks as int8: a full grid holds tens of millions of them
+    units = np.where(crisis, r[0], np.where(urgent, r[1], np.where(clin, r[2], r[3])))
     sem = np.minimum.reduceat(units, f.starts, axis=-1)
     return np.where(f.eligible, np.minimum(f.rule_rank, sem), f.rule_rank)
 

@@ -224,12 +224,29 @@ class SemanticLayer:
     def classify(self, text: str) -> Triage | None:
         return self.decide(self.assess(text))
 
-    def classify_sentences(self, texts: Sequence[str]) -> list[Triage | None]:
-        """``classify`` for the sentences of one message, embedded in one call, each held to
-        ``SENTENCE_EXTRA`` more margin: a short sentence alone carries less context than a
-        message, so it must sit more clearly on the flagged side."""
-        return [self.decide(self.assess_vector(v), SENTENCE_EXTRA) for v in self.encoder.encode(list(texts))]
+    def classify_message(self, parts: Sequence[str]) -> list[Triage | None]:
+        """The whole message's result, then each sentence's, for a message of several sentences
+        ``parts``, all from one encoder call on the sentences (see :func:`whole_vector`). Each
+        sentence is held to ``SENTENCE_EXTRA`` more margin: a short sentence alone carries less
+        context than a message, so it must sit more clearly on the flagged side."""
+        vectors = self.encoder.encode(list(parts))
+        return [self.decide(self.assess_vector(whole_vector(vectors, parts))),
+                *(self.decide(self.assess_vector(v), SENTENCE_EXTRA) for v in vectors)]
 
     @staticmethod
     def _confidence(margin: float, threshold: float) -> float:
         return round(1.0 / (1.0 + math.exp(-(margin - threshold) / CONFIDENCE_SCALE)), 3)
+
+
+def whole_vector(vectors: np.ndarray, parts: Sequence[str]) -> np.ndarray:
+    """The whole message's vector from its sentences' vectors: their mean weighted by each
+    sentence's words, L2-normalised.
+
+    Why not embed the whole message too: that pass cost as much as all the sentences together and
+    doubled a long message's time (the p99 of the triage). The model's own vector of a text is a
+    mean over its tokens, so a word-weighted mean of the sentences' vectors stands close to it; an
+    unweighted mean let one short sentence weigh as much as a long one and measured more false
+    alarms on the tuning cases (``bench/triage_latency.py``, ``bench/triage_tune.py``)."""
+    weights = np.array([max(len(p.split()), 1) for p in parts], dtype=np.float32)
+    mean = (vectors * weights[:, None]).sum(0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-6)
