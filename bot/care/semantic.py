@@ -57,7 +57,12 @@ SENTENCE_EXTRA = 0.005
 # Crisis fires when its margin reaches its threshold and is at least the closest urgent or
 # clinician margin minus this. Without it (0) a dense urgent or clinician bank could take a real
 # crisis that mentions a medicine or a symptom; too wide, and dose questions get crisis lines instead
-# of the advice they asked for, so the tuning caps that escalation (bench/triage_tune.py).
+# of the advice they asked for, so the tuning caps that escalation (bench/triage_tune.py). With
+# the thresholds above, the full grid of bench/triage_tune.py picks 0.02 (train crisis recall
+# 0.984 -> 0.989, escalation 0.006 -> 0.017; dev crisis 0.969 -> 0.984, but dev escalation 0.019
+# -> 0.077, above the cap), and 0.02 turns "how much amitriptyline should i take" (crisis margin
+# 0.010 below its clinician margin) into a crisis reply; smaller tolerances gain nothing on train.
+# So it stays 0 until the tuning cases hold dose questions this close to the crisis bank.
 CRISIS_TOLERANCE = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
