@@ -41,7 +41,16 @@ from bot.faq import hybrid  # noqa: E402
 from bot.faq import search as lexical_search  # noqa: E402
 from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
 
-NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD")
+NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD",
+         "SECOND_WEIGHT", "SUMMARY_WEIGHT", "MARGIN_WEIGHT")
+# A second file of tuning questions, written later in wording the aliases were not written
+# against: with it, train and dev measure new wording, not only the phrasings aliases copy.
+FRESH = ROOT / "tests" / "data" / "faq_queries_fresh.jsonl"
+
+
+def tuning_cases() -> list[tuple[str, str | None]]:
+    """Every tuning question: the first file, then the fresh one."""
+    return load_cases(TUNING) + load_cases(FRESH)
 
 
 def family(question: str, expected: str | None) -> str:
@@ -80,18 +89,24 @@ def constants(setting: dict[str, float], module: object = hybrid) -> Iterator[No
 
 
 def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[str, np.ndarray]:
-    """Per question, its padded candidates: lexical, cosine, BM25, whether each is the expected one."""
+    """Per question, its padded candidates: lexical, the three cosines (best phrasing, second
+    phrasing, summary), BM25, whether each is the expected one."""
     rows = [index.candidates(q)[1] for q, _ in cases]
     width = max(1, max(len(r) for r in rows))
     shape = (len(rows), width)
-    lex, cos, bm25 = np.zeros(shape), np.full(shape, -1.0), np.zeros(shape)
+    lex, bm25 = np.zeros(shape), np.zeros(shape)
+    cos, second, summary = np.full(shape, -1.0), np.full(shape, -1.0), np.full(shape, -1.0)
     valid, right = np.zeros(shape, bool), np.zeros(shape, bool)
     for i, (row, (_, expected)) in enumerate(zip(rows, cases, strict=True)):
-        for j, (entry, bm, lexical, cosine) in enumerate(row):
-            lex[i, j], cos[i, j], bm25[i, j], valid[i, j] = lexical, cosine or -1.0, bm, True
+        for j, (entry, bm, lexical, best_cos, second_cos, summary_cos) in enumerate(row):
+            lex[i, j], bm25[i, j], valid[i, j] = lexical, bm, True
+            cos[i, j] = -1.0 if best_cos is None else best_cos
+            second[i, j] = -1.0 if second_cos is None else second_cos
+            summary[i, j] = -1.0 if summary_cos is None else summary_cos
             right[i, j] = index.entries[entry].id == expected
     in_scope = np.array([bool(e) for _, e in cases])
-    return {"lex": lex, "cos": cos, "bm25": bm25, "valid": valid, "right": right, "in_scope": in_scope}
+    return {"lex": lex, "cos": cos, "second": second, "summary": summary, "bm25": bm25, "valid": valid,
+            "right": right, "in_scope": in_scope}
 
 
 def grid(quick: bool) -> dict[str, np.ndarray]:
@@ -102,6 +117,9 @@ def grid(quick: bool) -> dict[str, np.ndarray]:
         "COSINE_CEILING": np.round(np.arange(0.93, 0.991, 0.01 * step), 3),
         "LEXICAL_FLOOR": np.round(np.arange(0.25, 0.601, 0.05 * step), 3),
         "ANSWER_THRESHOLD": np.round(np.arange(0.35, 0.601, 0.025 * step), 4),
+        "SECOND_WEIGHT": np.round(np.arange(0.0, 0.501, 0.125 * step), 4),
+        "SUMMARY_WEIGHT": np.round(np.arange(0.0, 0.401, 0.1 * step), 3),
+        "MARGIN_WEIGHT": np.round(np.arange(0.0, 2.001, 0.25 * step), 3),
     }
 
 
@@ -110,30 +128,46 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
     """The best setting on these questions (see the module docstring for the objective), and
     its figures as the replay computes them (a check that the replay decides as the bot does)."""
     n_in, n_out = max(1, int(f["in_scope"].sum())), max(1, int((~f["in_scope"]).sum()))
-    floors, thresholds = np.meshgrid(axes["LEXICAL_FLOOR"], axes["ANSWER_THRESHOLD"], indexing="ij")
-    floors, thresholds = floors.reshape(-1, 1), thresholds.reshape(-1, 1)
+    inner = np.meshgrid(axes["LEXICAL_FLOOR"], axes["ANSWER_THRESHOLD"], axes["MARGIN_WEIGHT"], indexing="ij")
+    floors, thresholds, margins = (a.reshape(-1, 1) for a in inner)
+    rows = np.arange(len(f["valid"]))
+    has = f["valid"].any(axis=1)
     best: tuple[tuple[float, ...], dict[str, float], dict[str, float]] | None = None
-    for weight, c_floor, c_ceiling in itertools.product(
-            axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"]):
-        scaled = np.clip((f["cos"] - c_floor) / (c_ceiling - c_floor), 0.0, 1.0)
-        conf = weight * f["lex"] + (1 - weight) * scaled
-        key = np.where(f["valid"], conf + 1e-9 * f["bm25"], -np.inf)  # ties go to the higher BM25
-        top = np.argmax(key, axis=1)
-        rows = np.arange(len(top))
-        top_conf, top_lex = conf[rows, top], f["lex"][rows, top]
-        has = f["valid"].any(axis=1)
-        answered = has & (top_conf >= thresholds) & (top_lex >= floors)  # (settings, questions)
-        right = f["right"][rows, top] & f["in_scope"]
-        top1 = (answered & right).sum(1) / n_in
-        false_abstention = (~answered & f["in_scope"]).sum(1) / n_in
-        abstention = (~answered & ~f["in_scope"]).sum(1) / n_out
-        for i in np.flatnonzero(abstention >= min_abstention):
-            setting = {"LEXICAL_WEIGHT": float(weight), "COSINE_FLOOR": float(c_floor),
-                       "COSINE_CEILING": float(c_ceiling), "LEXICAL_FLOOR": float(floors[i, 0]),
-                       "ANSWER_THRESHOLD": float(thresholds[i, 0])}
-            distance = sum(abs(setting[n] - current[n]) for n in NAMES)
-            value = (-round(false_abstention[i], 6), round(top1[i], 6), round(abstention[i], 6), -distance)
+    for second_w, summary_w in itertools.product(axes["SECOND_WEIGHT"], axes["SUMMARY_WEIGHT"]):
+        semantic = f["cos"] + second_w * (f["second"] - f["cos"]) + summary_w * (f["summary"] - f["cos"])
+        for weight, c_floor, c_ceiling in itertools.product(
+                axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"]):
+            scaled = np.clip((semantic - c_floor) / (c_ceiling - c_floor), 0.0, 1.0)
+            conf = weight * f["lex"] + (1 - weight) * scaled
+            masked = np.where(f["valid"], conf, -np.inf)
+            top = np.argmax(masked + 1e-9 * f["bm25"], axis=1)  # ties go to the higher BM25
+            top_conf, top_lex = conf[rows, top], f["lex"][rows, top]
+            others = masked.copy()
+            others[rows, top] = -np.inf
+            runner = others.max(axis=1)
+            runner = np.where(np.isfinite(runner), runner, 0.0)
+            decision = top_conf + margins * (top_conf - runner)  # (settings, questions)
+            answered = has & (decision >= thresholds) & (top_lex >= floors)
+            right = f["right"][rows, top] & f["in_scope"]
+            top1 = (answered & right).sum(1) / n_in
+            false_abstention = (~answered & f["in_scope"]).sum(1) / n_in
+            abstention = (~answered & ~f["in_scope"]).sum(1) / n_out
+            eligible = np.flatnonzero(abstention >= min_abstention)
+            if not len(eligible):
+                continue
+            outer = {"LEXICAL_WEIGHT": float(weight), "COSINE_FLOOR": float(c_floor),
+                     "COSINE_CEILING": float(c_ceiling), "SECOND_WEIGHT": float(second_w),
+                     "SUMMARY_WEIGHT": float(summary_w)}
+            distance = (sum(abs(v - current[n]) for n, v in outer.items())
+                        + np.abs(floors[:, 0] - current["LEXICAL_FLOOR"])
+                        + np.abs(thresholds[:, 0] - current["ANSWER_THRESHOLD"])
+                        + np.abs(margins[:, 0] - current["MARGIN_WEIGHT"]))
+            keys = (np.round(top1, 6), -np.round(false_abstention, 6), np.round(abstention, 6), -distance)
+            i = eligible[np.lexsort(tuple(k[eligible] for k in reversed(keys)))[-1]]
+            value = tuple(float(k[i]) for k in keys)
             if best is None or value > best[0]:
+                setting = {**outer, "LEXICAL_FLOOR": float(floors[i, 0]), "ANSWER_THRESHOLD": float(thresholds[i, 0]),
+                           "MARGIN_WEIGHT": float(margins[i, 0])}
                 figures = {"top1": round(float(top1[i]), 3), "abstention": round(float(abstention[i]), 3),
                            "false_abstention": round(float(false_abstention[i]), 3)}
                 best = (value, setting, figures)
@@ -158,8 +192,8 @@ def lexical_threshold(f: dict[str, np.ndarray], min_abstention: float, current: 
                "abstention": round(float((~answered & ~f["in_scope"]).sum() / n_out), 3),
                "false_abstention": round(float((~answered & f["in_scope"]).sum() / n_in), 3)}
         reached = fig["abstention"] >= min_abstention
-        value = (float(reached), -fig["false_abstention"] if reached else fig["abstention"] - fig["false_abstention"],
-                 fig["top1"], -abs(threshold - current))
+        value = (float(reached), fig["top1"] if reached else fig["abstention"] - fig["false_abstention"],
+                 -fig["false_abstention"], -abs(threshold - current))
         if best is None or value > best[0]:
             best = (value, float(threshold), fig)
     assert best is not None
@@ -171,7 +205,7 @@ def main() -> None:
     parser.add_argument("--min-abstention", type=float, default=0.92, help="train out-of-scope abstention floor")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (every other step)")
     args = parser.parse_args()
-    parts = split(load_cases(TUNING))
+    parts = split(tuning_cases())
     lexical, index = load_indexes()
     current = {name: float(getattr(hybrid, name)) for name in NAMES}
     train = features(index, parts["train"])
@@ -184,7 +218,12 @@ def main() -> None:
                                  "replay_train_chosen": replayed, "lexical_threshold_in_force": lexical_now,
                                  "lexical_threshold_chosen": lexical_chosen, "replay_lexical_train_chosen": lexical_replayed,
                                  "train_questions": len(parts["train"]), "dev_questions": len(parts["dev"])}
+    fresh = set(load_cases(FRESH))
     for name, cases in parts.items():
+        new_wording = [c for c in cases if c in fresh]
+        report[f"hybrid_{name}_fresh"] = score(Uncached(index), new_wording)
+        with constants(chosen):
+            report[f"chosen_{name}_fresh"] = score(Uncached(index), new_wording)
         report[f"lexical_{name}"] = score(Uncached(lexical), cases)
         with constants({"ANSWER_THRESHOLD": lexical_chosen}, lexical_search):
             report[f"lexical_chosen_{name}"] = score(Uncached(lexical), cases)

@@ -39,11 +39,29 @@ LEXICAL_FLOOR = 0.4  # and the answer's own lexical confidence must reach this: 
 COSINE_FLOOR = 0.86  # cosine at or below this counts as no similarity (e5 cosines sit high)
 COSINE_CEILING = 0.99  # cosine at or above this counts as a perfect paraphrase
 ANSWER_THRESHOLD = 0.5  # the blend answers at or above this
+SECOND_WEIGHT = 0.0  # an entry's similarity: best phrasing, moved this far toward its second best
+SUMMARY_WEIGHT = 0.0  # ... and this far toward its summary
+MARGIN_WEIGHT = 0.0  # the answer decision adds this x (best blend - second best blend)
 
 
 def scaled(cosine: float) -> float:
     """A cosine as a 0..1 similarity on the scale the blend uses."""
     return min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
+
+
+def similarity(best: float, second: float, summary: float) -> float:
+    """An entry's semantic similarity (on the cosine scale) from its three cosines."""
+    return best + SECOND_WEIGHT * (second - best) + SUMMARY_WEIGHT * (summary - best)
+
+
+def answers(confidence: float, lexical: float, runner_up: float) -> bool:
+    """Whether the best candidate is answered: its blend plus a share of its lead over the next
+    candidate reaches the threshold, and its own lexical confidence reaches the floor.
+
+    Why the lead: an out-of-scope question near the pack's topics ("does alcohol make fibro
+    worse") tends to sit about equally close to several entries, while a question in new words
+    about one entry stands clearly above its neighbours even when its own blend is modest."""
+    return confidence + MARGIN_WEIGHT * (confidence - runner_up) >= ANSWER_THRESHOLD and lexical >= LEXICAL_FLOOR
 
 
 def blend(lexical: float, cosine: float) -> float:
@@ -52,7 +70,17 @@ def blend(lexical: float, cosine: float) -> float:
 
 
 class SemanticRanker:
-    """Per-entry best cosine between a question and the entry's phrasings."""
+    """Per-entry similarities between a question and the entry: its best phrasing, its second
+    best phrasing and its summary.
+
+    Why more than the best phrasing: one alias that happens to share a question's shape can pull
+    a neighbour entry ahead ("is there a blood test that shows fibro" matched a tests-and-scans
+    alias more closely than any how-diagnosed one); an entry that several phrasings and its own
+    summary agree on is the safer answer. The weights of the three are tuned like the rest.
+
+    Phrasings are stored grouped by entry in a padded (entries x most phrasings) table, so one
+    matrix product and one partial sort give all three for every entry: no Python loop per entry.
+    """
 
     def __init__(self, encoder: Encoder, entries: Sequence[FaqEntry], *, cache: Path | None = None,
                  persist: bool = False) -> None:
@@ -63,17 +91,37 @@ class SemanticRanker:
             for text in dict.fromkeys([entry.question, *entry.meta.aliases]):
                 texts.append(text)
                 owners.append(index)
-        vectors = embed_cached(encoder, texts, cache, persist=persist)
-        self._vectors = vectors
-        self._owners = np.asarray(owners, dtype=np.int64)
+        summaries = [entry.meta.summary or entry.question for entry in entries]
+        # One call for phrasings and summaries: the cache file keeps only the texts of its last call.
+        vectors = embed_cached(encoder, texts + summaries, cache, persist=persist)
+        self._vectors = vectors  # phrasings, then one summary per entry
         self._count = len(entries)
+        self._phrasings = len(texts)
+        width = max(2, max((owners.count(i) for i in range(len(entries))), default=0))
+        slots = np.full((len(entries), width), len(texts) + len(entries), dtype=np.int64)  # padding
+        fill = [0] * len(entries)
+        for row, owner in enumerate(owners):
+            slots[owner, fill[owner]] = row
+            fill[owner] += 1
+        for index, count in enumerate(fill):
+            if count == 1:  # an entry with one phrasing: its second best is its best
+                slots[index, 1] = slots[index, 0]
+        self._slots = slots
+        self._single = np.asarray([c <= 1 for c in fill], dtype=bool)
 
-    def cosines(self, text: str) -> np.ndarray:
-        """Best cosine per entry (index order of the entries given), -1 where none."""
-        best = np.full(self._count, -1.0, dtype=np.float32)
+    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(best phrasing, second best phrasing, summary) cosine per entry, in the order of the
+        entries given; -1 everywhere when the question has no words."""
+        empty = np.full(self._count, -1.0, dtype=np.float32)
         cleaned = " ".join(strip_noise(text).split())
         if not cleaned or not len(self._vectors):
-            return best
+            return empty, empty.copy(), empty.copy()
         query = self.encoder.encode([cleaned])[0]
-        np.maximum.at(best, self._owners, self._vectors @ query)
-        return best
+        all_cos = np.append(self._vectors @ query, np.float32(-1.0))
+        table = all_cos[self._slots]
+        top2 = -np.partition(-table, 1, axis=1)[:, :2]
+        return top2[:, 0], top2[:, 1], all_cos[self._phrasings:self._phrasings + self._count]
+
+    def cosines(self, text: str) -> np.ndarray:
+        """Best phrasing cosine per entry (index order of the entries given), -1 where none."""
+        return self.similarities(text)[0]

@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.faq import hybrid
-from bot.faq.hybrid import SemanticRanker, blend
+from bot.faq.hybrid import SemanticRanker, blend, similarity
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
 from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
 from bot.semantic import Encoder
@@ -55,6 +55,11 @@ SUGGESTIONS_MAX = 3
 AUTOCOMPLETE_MAX = 25
 
 
+# (entry, BM25 score, lexical confidence, best phrasing cosine, second phrasing cosine, summary
+# cosine); the three cosines are None without the sentence model.
+Candidate = tuple[int, float, float, float | None, float | None, float | None]
+
+
 @dataclass(slots=True, frozen=True)
 class Hit:
     """One search result: the entry and the scores its answer is decided on."""
@@ -63,7 +68,7 @@ class Hit:
     score: float  # BM25 (phrasing + 0.3 x body)
     confidence: float  # what answers are decided on: lexical, or blended with the cosine
     lexical: float | None = None
-    cosine: float | None = None
+    cosine: float | None = None  # the entry's semantic similarity (hybrid.similarity), cosine scale
 
 
 @dataclass(slots=True)
@@ -122,13 +127,15 @@ def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
     return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
 
 
-def _confident(hit: Hit) -> bool:
+def _confident(best: tuple[float, Hit], runner_up: float) -> bool:
     """Whether the best hit is answered. Lexical only: its confidence reaches ANSWER_THRESHOLD.
-    Hybrid: the blend reaches the hybrid's threshold and the lexical confidence its floor. Read
-    at call time, so ``bench/faq_tune.py`` can try other constants on the real code."""
+    Hybrid: :func:`bot.faq.hybrid.answers` (blend, lead over the runner-up, lexical floor), on
+    the unrounded values. Constants are read at call time, so ``bench/faq_tune.py`` can try
+    other constants on the real code."""
+    order, hit = best
     if hit.cosine is None:
         return hit.confidence >= ANSWER_THRESHOLD
-    return hit.confidence >= hybrid.ANSWER_THRESHOLD and (hit.lexical or 0.0) >= hybrid.LEXICAL_FLOOR
+    return hybrid.answers(order, hit.lexical or 0.0, runner_up)
 
 
 class SearchIndex:
@@ -261,34 +268,42 @@ class SearchIndex:
     def search(self, text: str) -> SearchResult:  # replaced per instance by a cached _search
         return self._search(text)
 
-    def candidates(self, text: str) -> tuple[list[str], list[tuple[int, float, float, float | None]]]:
+    def candidates(self, text: str) -> tuple[list[str], list[Candidate]]:
         """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
-        cosine or None), before any threshold: what the answer decision is made from. Kept apart
-        so ``bench/faq_tune.py`` can try other thresholds on exactly what the bot computes."""
+        then the best phrasing, second phrasing and summary cosines, or None without the model),
+        before any threshold: what the answer decision is made from. Kept apart so
+        ``bench/faq_tune.py`` can try other constants on exactly what the bot computes. Which
+        entries are candidates depends on no tuned constant (the semantic ones are the best by
+        best-phrasing cosine), so a replay over these decides as the search would."""
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
-        cosines = self.semantic.cosines(text) if self.semantic is not None and terms else None
+        sims = self.semantic.similarities(text) if self.semantic is not None and terms else None
         candidates = {e: score for e, score, _ in ranked[:CANDIDATES]}
-        if cosines is not None:
-            for e in np.argsort(-cosines)[:SEMANTIC_CANDIDATES]:
+        if sims is not None:
+            for e in np.argsort(-sims[0])[:SEMANTIC_CANDIDATES]:
                 candidates.setdefault(int(e), 0.0)
         lexicals = {e: self._confidence(terms, e) for e in candidates}
         # A question that several entries cover completely ("tired", "good morning") is too vague
         # to answer from any one of them: its confidence drops, and the bot offers the candidates.
         ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
         vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
-        return terms, [(e, score, lexicals[e] * vague, None if cosines is None else float(cosines[e]))
+        if sims is None:
+            return terms, [(e, score, lexicals[e] * vague, None, None, None) for e, score in candidates.items()]
+        best, second, summary = sims
+        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]))
                        for e, score in candidates.items()]
 
     def _search(self, text: str) -> SearchResult:
         """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
         terms, candidates = self.candidates(text)
-        top = max((score for _, score, _, _ in candidates), default=0.0) or 1.0
+        top = max((c[1] for c in candidates), default=0.0) or 1.0
         scored: list[tuple[float, Hit]] = []
-        for e, score, lexical, cosine in candidates:
-            if cosine is None:
+        for e, score, lexical, best_cos, second_cos, summary_cos in candidates:
+            cosine = None
+            if best_cos is None or second_cos is None or summary_cos is None:
                 order, confidence = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical
             else:
+                cosine = similarity(best_cos, second_cos, summary_cos)
                 order = confidence = blend(lexical, cosine)
             hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
                       None if cosine is None else round(cosine, 4))
@@ -296,7 +311,7 @@ class SearchIndex:
         scored.sort(key=lambda item: (-item[0], -item[1].score))
         hits = [h for _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        if hits and _confident(hits[0]):
+        if hits and _confident(scored[0], scored[1][0] if len(scored) > 1 else 0.0):
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:
