@@ -128,6 +128,15 @@ class _Field:
         values = np.concatenate([v for _, v in found])
         return np.bincount(indexes, weights=values, minlength=len(self.docs))
 
+    def coverage(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Per document, the summed weight of the terms it holds."""
+        found = [(self._contributions[t][0], w) for t, w in weights.items() if t in self._contributions]
+        if not found:
+            return np.zeros(len(self.docs))
+        indexes = np.concatenate([i for i, _ in found])
+        values = np.concatenate([np.full(len(i), w) for i, w in found])
+        return np.bincount(indexes, weights=values, minlength=len(self.docs))
+
     def scores(self, terms: Sequence[str]) -> dict[int, float]:
         """BM25 of the documents that match at all, by document index."""
         array = self.score_array(terms)
@@ -283,13 +292,14 @@ class SearchIndex:
         docs = [d for e in entries for d in self._entry_phrasings[e]]
         fuzzy = process.cdist([query_text], [self._phr.docs[d].text for d in docs], scorer=fuzz.token_set_ratio,
                               dtype=np.float64)[0] / 100 if docs else np.zeros(0)
+        # Share of the question each phrasing covers: one weighted bincount over the terms' postings.
+        covered = self._phr.coverage(weights) / mass
         out: dict[int, float] = {}
         start = 0
         for e in entries:
             count = len(self._entry_phrasings[e])
             covered_entry = sum(w for t, w in weights.items() if t in self._entry_terms[e]) / mass
-            covered_phr = max((sum(w for t, w in weights.items() if t in self._phr.docs[d].tf) / mass
-                               for d in docs[start:start + count]), default=0.0)
+            covered_phr = float(covered[self._entry_phrasings[e]].max()) if count else 0.0
             similarity = float(fuzzy[start:start + count].max()) if count else 0.0
             out[e] = 0.4 * similarity + 0.3 * covered_phr + 0.3 * covered_entry
             start += count
