@@ -1,15 +1,15 @@
 """The semantic half of FAQ search: sentence-embedding similarity between a question and every
-phrasing (question and aliases) of every entry.
+phrasing (question and aliases) and the summary of every entry.
 
 Why a hybrid: the lexical index is precise when members use the entries' words, and helpless when
 they don't ("my head is full of cotton wool"); a sentence model links paraphrases but cannot tell
 "fibro fog" jargon or an uncovered detail ("teeth") on its own. Blending the two confidences and
 answering only when the blend is confident beat either alone on the tuning set, above all on
-abstention. The constants below were chosen on the train part of ``tests/data/faq_queries.jsonl``
-only (``bench/faq_tune.py``); the blind set is never used to choose them.
+abstention. The constants below were chosen on the train part of the tuning questions only
+(``bench/faq_tune.py``); the blind set is never used to choose them.
 
-Vectors for phrasings are cached in ``content/faq-embeddings.npz`` keyed by model and text, so a
-restart re-embeds only edited phrasings; the cache is rewritten only for the files' own entries
+Vectors for phrasings and summaries are cached in ``content/faq-embeddings.npz`` keyed by model
+and text, so a restart re-embeds only edited texts; the cache is rewritten only for the files' own entries
 (never for drafts published from Discord, which are embedded in memory).
 """
 
