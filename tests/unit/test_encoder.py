@@ -138,3 +138,23 @@ def test_the_installed_engine_runs_on_several_threads_with_the_same_vectors() ->
         for handle in both:
             enc._free.put(handle)
     assert np.allclose(one, two, atol=1e-5)
+
+
+def test_host_load_counts_other_processes_not_this_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second engine thread only while other work leaves a core free: the load average less
+    this process's own decayed CPU use."""
+    import os
+
+    from bot.semantic.encoder import HostLoad
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    host = HostLoad()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert host() is True
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.1, 1.0, 0.5))
+    assert host() is False  # this process has used no CPU, so the load is other work
+    host._own = 1.9  # as after a minute of this process's own two engine threads
+    host._at += 10.0  # no new sample this call
+    assert host() is True
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert host() is False  # one core: never a second thread
