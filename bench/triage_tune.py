@@ -175,6 +175,10 @@ KS = (1, 2, 3, 4, 5, 7)
 EXTRAS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
 
 
+class NoAllowedSetting(ValueError):
+    """No setting of the grid meets the limits on train false alarms and escalation."""
+
+
 def choose(f: Features, max_false_alarm: float, max_escalation: float, step: float = 0.0025,
            ks: Sequence[int] = KS, extras: Sequence[float] = EXTRAS,
            tolerances: Sequence[float] = TOLERANCES) -> tuple[Setting, np.ndarray]:
@@ -200,7 +204,10 @@ def choose(f: Features, max_false_alarm: float, max_escalation: float, step: flo
                 if best is None or value[i] > best[0]:
                     best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, tolerance),
                             final[i])
-    assert best is not None
+    if best is None or best[0] < 0:
+        raise NoAllowedSetting(f"no setting keeps train false alarms at or under {max_false_alarm} and "
+                               f"escalation to crisis at or under {max_escalation} (the rules alone may "
+                               "already escalate more)")
     return best[1], best[2]
 
 
@@ -219,7 +226,10 @@ def main() -> None:
     if triage is None or triage.semantic is None:
         raise SystemExit(f"safety content did not load: {problems[:1]}")
     f = features(triage, read_cases())
-    chosen, final = choose(f, args.max_false_alarm, args.max_escalation, 0.005 if args.quick else 0.0025)
+    try:
+        chosen, final = choose(f, args.max_false_alarm, args.max_escalation, 0.005 if args.quick else 0.0025)
+    except NoAllowedSetting as exc:
+        raise SystemExit(str(exc)) from exc
     now = Setting.in_force(triage)
     current = replay(f, now)
     parts = {"train": f.part == "train", "dev": f.part == "dev"}

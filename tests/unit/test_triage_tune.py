@@ -103,13 +103,20 @@ def test_a_crisis_tolerance_only_adds_crisis_answers(feats: Features) -> None:
 def test_the_escalation_cap_is_honoured(feats: Features) -> None:
     # A small grid (the script's own is larger): with no escalation allowed the widest tolerance
     # cannot be chosen, and the chosen setting's replay is the final ranks the search reports.
+    # No escalation at all may be out of reach (the rules answer "is it possible to overdose on
+    # magnesium" with crisis lines whatever the margins): then the search says so instead of
+    # returning a setting that breaks the cap.
     train = feats.part == "train"
-    for cap in (0.0, 0.05):
+    chosen_tolerance = {}
+    for cap in (0.05, 1.0):
         chosen, final = triage_tune.choose(feats, 0.04, cap, step=0.01, ks=(3,), extras=(0.005,),
                                            tolerances=(0.0, 0.1))
         assert triage_tune.figures(final[train], feats.gold[train])["escalated_to_crisis"] <= cap
         assert (triage_tune.replay(feats, chosen) == final).all()
-        assert cap > 0 or chosen.tolerance == 0.0
+        chosen_tolerance[cap] = chosen.tolerance
+    assert chosen_tolerance[0.05] == 0.0  # the widest tolerance escalates too much
+    with pytest.raises(triage_tune.NoAllowedSetting):
+        triage_tune.choose(feats, 0.04, -1.0, step=0.01, ks=(3,), extras=(0.005,), tolerances=(0.0,))
 
 
 def test_the_layer_lets_crisis_fire_within_its_tolerance_of_the_closest_level(layered_triage: SafetyTriage) -> None:
