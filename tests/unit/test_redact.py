@@ -17,6 +17,15 @@ CASES = [
     ("diagnosed on 3rd March 2019 aged 35, is it fibro", ["March", "2019", "35"], "is it fibro"),
     ("see https://example.com/me and www.mysite.org and discord.gg/abc", ["example.com", "mysite", "abc"], "see"),
     ("im 29 and I live in Bristol, does heat help", ["29", "Bristol"], "does heat help"),
+    # Names introduced or signed in other ways than "I'm" / "my name is".
+    ("Sarah Jones here, can fibro make my teeth hurt", ["Sarah", "Jones"], "can fibro make my teeth hurt"),
+    ("hello everyone, Jo here, new to this. does heat help", ["Jo "], "does heat help"),
+    ("hi all, this is Priya, is tai chi ok", ["Priya"], "is tai chi ok"),
+    ("it's Mark, does heat help", ["Mark"], "does heat help"),
+    ("my husband Tom Baker thinks its in my head, is fibro real", ["Tom", "Baker"], "is fibro real"),
+    ("Dr Okafor said its fibro, what does that mean", ["Okafor"], "what does that mean"),
+    ("does pacing help? Thanks, Sarah x", ["Sarah"], "does pacing help?"),
+    ("does pacing help - Mel", ["Mel"], "does pacing help"),
 ]
 
 
@@ -37,6 +46,14 @@ def test_identifying_details_are_removed_and_the_question_kept(text: str, gone: 
     "this is really painful, is it normal",
     "is 2000 mg of paracetamol a day ok",
     "I walk 2000 steps on a good day",
+    "Anyone here tried LDN?",
+    "Is anyone here on pregabalin",
+    "hi all, this is really hard, is it fibro",
+    "It's worse at night, is that fibro",
+    "my husband is supportive, what can he read",
+    "Thanks everyone x",
+    "Thank you Doctor",
+    "New here, what is pacing",
 ])
 def test_health_details_that_identify_no_one_stay(text: str) -> None:
     assert redact(text) == text
