@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.faq import hybrid
-from bot.faq.hybrid import SemanticRanker, blend
+from bot.faq.hybrid import SemanticRanker, blend, similarity
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
 from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
 from bot.semantic import Encoder
@@ -55,6 +55,11 @@ SUGGESTIONS_MAX = 3
 AUTOCOMPLETE_MAX = 25
 
 
+# (entry, BM25 score, lexical confidence, best phrasing cosine, second phrasing cosine, summary
+# cosine); the three cosines are None without the sentence model.
+Candidate = tuple[int, float, float, float | None, float | None, float | None]
+
+
 @dataclass(slots=True, frozen=True)
 class Hit:
     """One search result: the entry and the scores its answer is decided on."""
@@ -63,7 +68,7 @@ class Hit:
     score: float  # BM25 (phrasing + 0.3 x body)
     confidence: float  # what answers are decided on: lexical, or blended with the cosine
     lexical: float | None = None
-    cosine: float | None = None
+    cosine: float | None = None  # the entry's semantic similarity (hybrid.similarity), cosine scale
 
 
 @dataclass(slots=True)
@@ -87,7 +92,12 @@ class _Doc:
 
 
 class _Field:
-    """A BM25 field: documents, postings and average length."""
+    """A BM25 field: documents, postings and average length.
+
+    A term's BM25 contribution to a document depends only on the index, so it is computed once
+    when the index is built: scoring a question is then one ``bincount`` over the postings of its
+    terms, not a Python loop over every document holding "fibromyalgia" (the slowest part of a
+    search before)."""
 
     def __init__(self, docs: list[_Doc]) -> None:
         self.docs = docs
@@ -100,18 +110,37 @@ class _Field:
         self.idf = {
             term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()
         }
+        self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, postings in self.postings.items():
+            idf = self.idf[term]
+            indexes = np.fromiter((i for i, _ in postings), dtype=np.int64, count=len(postings))
+            values = np.fromiter(
+                (idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * docs[i].length / self.avg_len)) for i, tf in postings),
+                dtype=np.float64, count=len(postings))
+            self._contributions[term] = (indexes, values)
+
+    def score_array(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 of every document for ``terms`` (0 where no term matches)."""
+        found = [self._contributions[t] for t in terms if t in self._contributions]
+        if not found:
+            return np.zeros(len(self.docs))
+        indexes = np.concatenate([i for i, _ in found])
+        values = np.concatenate([v for _, v in found])
+        return np.bincount(indexes, weights=values, minlength=len(self.docs))
+
+    def coverage(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Per document, the summed weight of the terms it holds."""
+        found = [(self._contributions[t][0], w) for t, w in weights.items() if t in self._contributions]
+        if not found:
+            return np.zeros(len(self.docs))
+        indexes = np.concatenate([i for i, _ in found])
+        values = np.concatenate([np.full(len(i), w) for i, w in found])
+        return np.bincount(indexes, weights=values, minlength=len(self.docs))
 
     def scores(self, terms: Sequence[str]) -> dict[int, float]:
-        out: dict[int, float] = defaultdict(float)
-        for term in terms:
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for index, tf in self.postings[term]:
-                doc = self.docs[index]
-                norm = K1 * (1 - B + B * doc.length / self.avg_len)
-                out[index] += idf * tf * (K1 + 1) / (tf + norm)
-        return out
+        """BM25 of the documents that match at all, by document index."""
+        array = self.score_array(terms)
+        return {int(i): float(array[i]) for i in np.flatnonzero(array)}
 
 
 def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
@@ -122,13 +151,15 @@ def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
     return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
 
 
-def _confident(hit: Hit) -> bool:
+def _confident(best: tuple[float, Hit], runner_up: float) -> bool:
     """Whether the best hit is answered. Lexical only: its confidence reaches ANSWER_THRESHOLD.
-    Hybrid: the blend reaches the hybrid's threshold and the lexical confidence its floor. Read
-    at call time, so ``bench/faq_tune.py`` can try other constants on the real code."""
+    Hybrid: :func:`bot.faq.hybrid.answers` (blend, lead over the runner-up, lexical floor), on
+    the unrounded values. Constants are read at call time, so ``bench/faq_tune.py`` can try
+    other constants on the real code."""
+    order, hit = best
     if hit.cosine is None:
         return hit.confidence >= ANSWER_THRESHOLD
-    return hit.confidence >= hybrid.ANSWER_THRESHOLD and (hit.lexical or 0.0) >= hybrid.LEXICAL_FLOOR
+    return hybrid.answers(order, hit.lexical or 0.0, runner_up)
 
 
 class SearchIndex:
@@ -181,6 +212,12 @@ class SearchIndex:
         self._entry_phrasings: list[list[int]] = [[] for _ in self.entries]
         for index, doc in enumerate(phrasings):
             self._entry_phrasings[doc.entry].append(index)
+        # The phrasings of each entry as one padded row (padding points one past the last
+        # phrasing, where _rank puts a 0), so the best phrasing per entry is one argmax.
+        width = max((len(p) for p in self._entry_phrasings), default=0) or 1
+        self._phrasing_slots = np.full((len(self.entries), width), len(phrasings), dtype=np.int64)
+        for entry, docs_ in enumerate(self._entry_phrasings):
+            self._phrasing_slots[entry, :len(docs_)] = docs_
         self._safety = frozenset(i for i, e in enumerate(self.entries) if e.meta.category == SAFETY_CATEGORY)
         phrase_terms = [set(d.tf) for d in phrasings]
         other = set().union(*(t for t, d in zip(phrase_terms, phrasings, strict=True) if d.entry not in self._safety))
@@ -228,67 +265,85 @@ class SearchIndex:
 
     def _rank(self, terms: list[str]) -> list[tuple[int, float, int]]:
         """(entry, score, best phrasing doc) for every entry that matched at all, best first."""
-        best_phr: dict[int, tuple[float, int]] = {}
-        for doc_index, score in self._phr.scores(terms).items():
-            entry = self._phr.docs[doc_index].entry
-            if entry not in best_phr or score > best_phr[entry][0]:
-                best_phr[entry] = (score, doc_index)
-        body = self._body.scores(terms)
-        ranked: list[tuple[int, float, int]] = []
-        for entry in set(best_phr) | set(body):
-            phr_score, doc_index = best_phr.get(entry, (0.0, -1))
-            ranked.append((entry, phr_score + BODY_WEIGHT * body.get(entry, 0.0), doc_index))
-        ranked.sort(key=lambda item: (-item[1], item[0]))
-        return ranked
+        if not self.entries:
+            return []
+        phrasing = np.append(self._phr.score_array(terms), 0.0)[self._phrasing_slots]  # (entries, slots)
+        column = phrasing.argmax(axis=1)
+        rows = np.arange(len(self.entries))
+        best = phrasing[rows, column]
+        body = self._body.score_array(terms)
+        total = best + BODY_WEIGHT * body
+        matched = np.flatnonzero((best > 0) | (body > 0))
+        order = matched[np.lexsort((matched, -total[matched]))]
+        slots = self._phrasing_slots[order, column[order]]
+        return [(int(e), float(total[e]), int(d) if best[e] > 0 else -1)
+                for e, d in zip(order, slots, strict=True)]
 
-    def _confidence(self, terms: list[str], entry: int) -> float:
-        if not terms:
-            return 0.0
+    def _confidences(self, terms: list[str], entries: Sequence[int]) -> dict[int, float]:
+        """Lexical confidence of each of ``entries`` for ``terms``. The fuzzy similarity to every
+        phrasing of every candidate is one rapidfuzz ``cdist`` call (C, one pass) rather than a
+        Python call per phrasing."""
+        if not terms or not entries:
+            return dict.fromkeys(entries, 0.0)
         weights = {t: self._idf.get(t, self._unknown_idf) * (INTENT_WEIGHT if t in _INTENT_STEMS else 1.0)
                    for t in terms}
         mass = sum(weights.values()) or 1.0
-        covered_entry = sum(w for t, w in weights.items() if t in self._entry_terms[entry]) / mass
-        covered_phr = 0.0
-        similarity = 0.0
         query_text = " ".join(sorted(set(terms)))
-        for doc_index in self._entry_phrasings[entry]:
-            doc = self._phr.docs[doc_index]
-            covered = sum(w for t, w in weights.items() if t in doc.tf) / mass
-            covered_phr = max(covered_phr, covered)
-            similarity = max(similarity, fuzz.token_set_ratio(query_text, doc.text) / 100)
-        return 0.4 * similarity + 0.3 * covered_phr + 0.3 * covered_entry
+        docs = [d for e in entries for d in self._entry_phrasings[e]]
+        fuzzy = process.cdist([query_text], [self._phr.docs[d].text for d in docs], scorer=fuzz.token_set_ratio,
+                              dtype=np.float64)[0] / 100 if docs else np.zeros(0)
+        # Share of the question each phrasing covers: one weighted bincount over the terms' postings.
+        covered = self._phr.coverage(weights) / mass
+        out: dict[int, float] = {}
+        start = 0
+        for e in entries:
+            count = len(self._entry_phrasings[e])
+            covered_entry = sum(w for t, w in weights.items() if t in self._entry_terms[e]) / mass
+            covered_phr = float(covered[self._entry_phrasings[e]].max()) if count else 0.0
+            similarity = float(fuzzy[start:start + count].max()) if count else 0.0
+            out[e] = 0.4 * similarity + 0.3 * covered_phr + 0.3 * covered_entry
+            start += count
+        return out
 
     def search(self, text: str) -> SearchResult:  # replaced per instance by a cached _search
         return self._search(text)
 
-    def candidates(self, text: str) -> tuple[list[str], list[tuple[int, float, float, float | None]]]:
+    def candidates(self, text: str) -> tuple[list[str], list[Candidate]]:
         """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
-        cosine or None), before any threshold: what the answer decision is made from. Kept apart
-        so ``bench/faq_tune.py`` can try other thresholds on exactly what the bot computes."""
+        then the best phrasing, second phrasing and summary cosines, or None without the model),
+        before any threshold: what the answer decision is made from. Kept apart so
+        ``bench/faq_tune.py`` can try other constants on exactly what the bot computes. Which
+        entries are candidates depends on no tuned constant (the semantic ones are the best by
+        best-phrasing cosine), so a replay over these decides as the search would."""
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
-        cosines = self.semantic.cosines(text) if self.semantic is not None and terms else None
+        sims = self.semantic.similarities(text) if self.semantic is not None and terms else None
         candidates = {e: score for e, score, _ in ranked[:CANDIDATES]}
-        if cosines is not None:
-            for e in np.argsort(-cosines)[:SEMANTIC_CANDIDATES]:
+        if sims is not None:
+            for e in np.argsort(-sims[0])[:SEMANTIC_CANDIDATES]:
                 candidates.setdefault(int(e), 0.0)
-        lexicals = {e: self._confidence(terms, e) for e in candidates}
+        lexicals = self._confidences(terms, list(candidates))
         # A question that several entries cover completely ("tired", "good morning") is too vague
         # to answer from any one of them: its confidence drops, and the bot offers the candidates.
         ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
         vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
-        return terms, [(e, score, lexicals[e] * vague, None if cosines is None else float(cosines[e]))
+        if sims is None:
+            return terms, [(e, score, lexicals[e] * vague, None, None, None) for e, score in candidates.items()]
+        best, second, summary = sims
+        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]))
                        for e, score in candidates.items()]
 
     def _search(self, text: str) -> SearchResult:
         """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
         terms, candidates = self.candidates(text)
-        top = max((score for _, score, _, _ in candidates), default=0.0) or 1.0
+        top = max((c[1] for c in candidates), default=0.0) or 1.0
         scored: list[tuple[float, Hit]] = []
-        for e, score, lexical, cosine in candidates:
-            if cosine is None:
+        for e, score, lexical, best_cos, second_cos, summary_cos in candidates:
+            cosine = None
+            if best_cos is None or second_cos is None or summary_cos is None:
                 order, confidence = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical
             else:
+                cosine = similarity(best_cos, second_cos, summary_cos)
                 order = confidence = blend(lexical, cosine)
             hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
                       None if cosine is None else round(cosine, 4))
@@ -296,7 +351,7 @@ class SearchIndex:
         scored.sort(key=lambda item: (-item[0], -item[1].score))
         hits = [h for _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        if hits and _confident(hits[0]):
+        if hits and _confident(scored[0], scored[1][0] if len(scored) > 1 else 0.0):
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:

@@ -24,12 +24,13 @@ def index() -> SearchIndex:
 
 @pytest.fixture(scope="module")
 def sample(index: SearchIndex) -> tuple[list[tuple[str, str | None]], dict[str, np.ndarray]]:
-    cases = faq_tune.split(load_cases(TUNING))["train"][::4]
+    cases = faq_tune.split(faq_tune.tuning_cases())["train"][::4]
     return cases, faq_tune.features(index, cases)
 
 
 def test_split_keeps_every_entry_on_one_side_and_is_stable() -> None:
-    cases = load_cases(TUNING)
+    cases = faq_tune.tuning_cases()
+    assert len(cases) > len(load_cases(TUNING))  # the fresh questions are tuned on too
     parts = faq_tune.split(cases)
     assert len(parts["train"]) + len(parts["dev"]) == len(cases)
     assert parts["train"] and parts["dev"]
@@ -43,9 +44,11 @@ def test_split_keeps_every_entry_on_one_side_and_is_stable() -> None:
 @pytest.mark.parametrize("setting", [
     None,  # the constants in force
     {"LEXICAL_WEIGHT": 0.45, "COSINE_FLOOR": 0.82, "COSINE_CEILING": 0.95, "LEXICAL_FLOOR": 0.3,
-     "ANSWER_THRESHOLD": 0.45},
+     "ANSWER_THRESHOLD": 0.45, "SECOND_WEIGHT": 0.0, "SUMMARY_WEIGHT": 0.0, "MARGIN_WEIGHT": 0.0},
     {"LEXICAL_WEIGHT": 0.8, "COSINE_FLOOR": 0.88, "COSINE_CEILING": 0.99, "LEXICAL_FLOOR": 0.55,
-     "ANSWER_THRESHOLD": 0.6},
+     "ANSWER_THRESHOLD": 0.6, "SECOND_WEIGHT": 0.25, "SUMMARY_WEIGHT": 0.3, "MARGIN_WEIGHT": 1.0},
+    {"LEXICAL_WEIGHT": 0.5, "COSINE_FLOOR": 0.84, "COSINE_CEILING": 0.97, "LEXICAL_FLOOR": 0.35,
+     "ANSWER_THRESHOLD": 0.55, "SECOND_WEIGHT": 0.5, "SUMMARY_WEIGHT": 0.1, "MARGIN_WEIGHT": 2.0},
 ])
 def test_the_grid_replay_decides_as_the_search_does(index: SearchIndex, sample: tuple, setting: dict | None) -> None:
     cases, features = sample
