@@ -5,11 +5,22 @@ cases (tests/data/triage_cases.jsonl) are split by paraphrase family, determinis
 the family id, see :func:`bench.common.tuning_part`), into a train part that picks the settings and
 a dev part that is only looked at. The blind split is never read here.
 
-Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``; then the
-most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed crisis costs most); then the
-fewest false alarms; then the highest margins (the widest gap from benign text that still
-catches as much). Every text is embedded once; the grid is evaluated with numpy, applying the
-same decision as :meth:`bot.care.semantic.SemanticLayer.decide` and :func:`bot.care.engine.combine`.
+Objective, in order: train false alarms on benign text at or under ``--max-false-alarm``, and
+the share of train urgent and clinician cases answered as crisis ("escalation") at or under
+``--max-escalation``; then the most ``3 x crisis + 2 x urgent + 1 x clinician`` recall (a missed
+crisis costs most); then the fewest false alarms and escalations; then the highest margins (the
+widest gap from benign text that still catches as much) and the smallest crisis tolerance.
+
+Why cap escalation: a crisis tolerance (crisis may fire a little below the closest urgent or
+clinician margin) only ever adds crisis answers, so recall alone would always pick the widest one.
+But a dose question or a red flag answered with crisis lines is a false alarm of its own: it
+tells someone asking about amitriptyline that we think they are suicidal, and it hides the
+pharmacist or same-day advice they needed (the crisis reply replaces the normal answer). Recall
+counts it as caught; the cap keeps it rare. Every text is embedded once (:func:`features`); the grid is evaluated with
+numpy by :func:`decide_units`, the same decision as :meth:`bot.care.semantic.SemanticLayer.decide`
+and :func:`bot.care.engine.combine`; :func:`replay` applies one setting, and
+``tests/unit/test_triage_tune.py`` checks that it gives every tuning case the level the real
+triage gives it (else the settings chosen here would be tuned for some other triage).
 Last line: one JSON object with the chosen settings and the train and dev figures.
 """
 
@@ -18,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +39,122 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
-from bot.care.engine import MIN_WORDS, sentences  # noqa: E402
-from bot.care.semantic import SENTENCE_EXTRA  # noqa: E402
+from bot.care.engine import MIN_WORDS, SafetyTriage, sentences  # noqa: E402
+from bot.care.semantic import whole_vector  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
+CASES = ROOT / "tests" / "data" / "triage_cases.jsonl"
 _RANK = {"crisis": 0, "urgent": 1, "clinician": 2, "none": 3}
 _LEVELS = (Level.CRISIS, Level.URGENT, Level.CLINICIAN, Level.NONE)
+_TOP = 8  # nearest exemplars kept per level: the largest K the grid tries
 
 
-def _figures(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
-    """Recall per level and false alarms; ``final`` may carry a leading grid axis."""
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One choice of the semantic layer's constants (what the grid searches over)."""
+
+    k: int
+    crisis: float
+    urgent: float
+    clinician: float
+    sentence_extra: float
+    tolerance: float = 0.0
+
+    @classmethod
+    def in_force(cls, triage: SafetyTriage) -> Setting:
+        """The settings the bot runs with now."""
+        from bot.care import semantic
+
+        layer = triage.semantic
+        assert layer is not None
+        t = layer.thresholds
+        return cls(layer.k, t[Level.CRISIS], t[Level.URGENT], t[Level.CLINICIAN], semantic.SENTENCE_EXTRA,
+                   layer.tolerance)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Everything the decision needs about the cases, computed once.
+
+    Units are every case's whole message, then each of its sentences when it has several (as the
+    bot screens a longer message); ``starts`` are the first unit of each case, ``sentence`` marks
+    sentence units. ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
+    level's exemplars, best first."""
+
+    tops: dict[Level, np.ndarray]
+    starts: np.ndarray
+    sentence: np.ndarray
+    rule_rank: np.ndarray
+    eligible: np.ndarray
+    gold: np.ndarray
+    part: np.ndarray
+
+
+def read_cases(path: Path = CASES) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def features(triage: SafetyTriage, cases: Sequence[dict[str, str]]) -> Features:
+    """Embed every unit of ``cases`` once with the triage's own encoder and keep what the grid needs."""
+    layer = triage.semantic
+    assert layer is not None
+    rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases], dtype=np.int8)
+    words = np.array([len(triage.rules.normalize(c["text"]).split()) >= MIN_WORDS for c in cases])
+    # As the bot embeds a message: its text alone, or its sentences when it has several (then the
+    # whole-message vector is made from theirs by :func:`bot.care.semantic.whole_vector`).
+    split = [sentences(c["text"], triage.rules.normalize) for c in cases]
+    embedded = [text for c, parts in zip(cases, split, strict=True) for text in (parts or [c["text"]])]
+    found = iter(layer.encoder.encode(embedded))
+    rows, owner, sentence = [], [], []
+    for i, parts in enumerate(split):
+        if parts:
+            each = [next(found) for _ in parts]
+            rows.extend([whole_vector(np.stack(each), parts), *each])
+        else:
+            rows.append(next(found))
+        owner.extend([i] * (len(parts) + 1 if parts else 1))
+        sentence.extend([False] + [True] * len(parts))
+    owner_a = np.array(owner)
+    vectors = np.stack(rows)
+    tops = {lv: -np.sort(-(vectors @ layer._groups[lv][0].T), axis=1)[:, :_TOP] for lv in _LEVELS}
+    return Features(tops=tops, starts=np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]]),
+                    sentence=np.array(sentence), rule_rank=rule_rank, eligible=words & (rule_rank > 0),
+                    gold=np.array([_RANK[c["level"]] for c in cases]),
+                    part=np.array([tuning_part(c["family"]) for c in cases]))
+
+
+def margins(f: Features, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crisis, urgent and clinician margins of every unit at ``k`` nearest exemplars."""
+    score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in f.tops.items()}
+    return tuple(score[lv] - score[Level.NONE] for lv in _LEVELS[:3])  # type: ignore[return-value]
+
+
+def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, tu, tl, extra: float,
+                 tolerance: float = 0.0) -> np.ndarray:
+    """Final rank per case (0 crisis .. 3 none) for thresholds ``tc``, ``tu``, ``tl`` (scalars or
+    columns of a grid, giving a leading grid axis): the semantic layer's decision per unit, the most
+    urgent unit of each case, joined with the rules as :func:`bot.care.engine.combine` does."""
+    mc, mu, ml = m
+    raise_by = np.where(f.sentence, extra, 0.0)
+    crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml) - tolerance)
+    urgent = ~crisis & (mu >= tu + raise_by)
+    clin = ~crisis & ~urgent & (ml >= tl + raise_by)
+    r = np.arange(4, dtype=np.int8)  # ranks as int8: a full grid holds tens of millions of them
+    units = np.where(crisis, r[0], np.where(urgent, r[1], np.where(clin, r[2], r[3])))
+    sem = np.minimum.reduceat(units, f.starts, axis=-1)
+    return np.where(f.eligible, np.minimum(f.rule_rank, sem), f.rule_rank)
+
+
+def replay(f: Features, s: Setting) -> np.ndarray:
+    """Final rank per case under one setting (what the real triage would answer)."""
+    return decide_units(f, margins(f, s.k), s.crisis, s.urgent, s.clinician, s.sentence_extra, s.tolerance)
+
+
+def figures(final: np.ndarray, gold: np.ndarray) -> dict[str, np.ndarray]:
+    """Recall per level, false alarms, and escalation (urgent and clinician cases answered as
+    crisis); ``final`` may carry a leading grid axis."""
     out = {}
     for name, rank in _RANK.items():
         mask = gold == rank
@@ -45,99 +163,77 @@ def _figures(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
             out["false_alarm"] = (final[..., mask] < 3).sum(-1) / n
         else:
             out[f"{name}_recall"] = (final[..., mask] <= rank).sum(-1) / n
+    advice = (gold == 1) | (gold == 2)
+    out["escalated_to_crisis"] = (final[..., advice] == 0).sum(-1) / max(int(advice.sum()), 1)
     return out
+
+
+TOLERANCES = (0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03)
+
+
+KS = (1, 2, 3, 4, 5, 7)
+EXTRAS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
+
+
+def choose(f: Features, max_false_alarm: float, max_escalation: float, step: float = 0.0025,
+           ks: Sequence[int] = KS, extras: Sequence[float] = EXTRAS,
+           tolerances: Sequence[float] = TOLERANCES) -> tuple[Setting, np.ndarray]:
+    """The best setting on train (see the module docstring) and its final ranks for every case."""
+    grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
+    grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
+    grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
+    extras = extras if f.sentence.any() else (0.0,)
+    train = f.part == "train"
+    tc, tu, tl = (a.reshape(-1, 1) for a in np.meshgrid(grid_c, grid_u, grid_l, indexing="ij"))
+    best = None
+    for k in ks:
+        m = margins(f, k)
+        for extra in extras:
+            for tolerance in tolerances:
+                final = decide_units(f, m, tc, tu, tl, extra, tolerance)
+                fig = figures(final[:, train], f.gold[train])
+                value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
+                allowed = (fig["false_alarm"] <= max_false_alarm) & (fig["escalated_to_crisis"] <= max_escalation)
+                value = np.where(allowed, value - 0.1 * fig["false_alarm"] - 0.05 * fig["escalated_to_crisis"]
+                                 + 0.001 * ((tc + tu + tl)[:, 0] + extra - tolerance), -1)
+                i = int(np.argmax(value))
+                if best is None or value[i] > best[0]:
+                    best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, tolerance),
+                            final[i])
+    assert best is not None
+    return best[1], best[2]
+
+
+def _rounded(final: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+    return {key: round(float(v), 3) for key, v in figures(final, gold).items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-false-alarm", type=float, default=0.04)
+    parser.add_argument("--max-escalation", type=float, default=0.05,
+                        help="most share of train urgent and clinician cases answered as crisis")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (steps of 0.005)")
     args = parser.parse_args()
     triage, _, problems = load_safety_content(ROOT / "content")
     if triage is None or triage.semantic is None:
         raise SystemExit(f"safety content did not load: {problems[:1]}")
-    layer = triage.semantic
-    cases = [json.loads(line) for line in (ROOT / "tests/data/triage_cases.jsonl").open(encoding="utf-8") if line.strip()]
-    gold = np.array([_RANK[c["level"]] for c in cases])
-    part = np.array([tuning_part(c["family"]) for c in cases])
-    rule_rank = np.array([_RANK[triage.rules.classify(c["text"]).level.value] for c in cases])
-    eligible = np.array([len(triage.rules.normalize(c["text"]).split()) >= MIN_WORDS for c in cases]) & (rule_rank > 0)
-    # Units: every case's whole text, then each of its sentences when it has several (as the bot
-    # screens a longer message); ``owner`` maps a unit to its case, ``sentence`` marks sentences.
-    texts, owner, sentence = [], [], []
-    for i, c in enumerate(cases):
-        for j, text in enumerate([c["text"], *sentences(c["text"], triage.rules.normalize)]):
-            texts.append(text)
-            owner.append(i)
-            sentence.append(j > 0)
-    owner_a, sentence_a = np.array(owner), np.array(sentence)
-    starts = np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]])
-    vectors = layer.encoder.encode(texts)
-    groups = {lv: vectors_of(layer, lv) for lv in _LEVELS}
-    tops = {lv: -np.sort(-(vectors @ m.T), axis=1)[:, :8] for lv, m in groups.items()}
-    step = 0.005 if args.quick else 0.0025
-    grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
-    grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
-    grid_l = np.round(np.arange(-0.02, 0.0601, step), 4)
-    extras = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05) if sentence_a.any() else (0.0,)
-    train, dev = part == "train", part == "dev"
-    best = None
-    for k in (1, 2, 3, 4, 5, 7):
-        score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in tops.items()}
-        mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
-        tc, tu, tl = np.meshgrid(grid_c, grid_u, grid_l, indexing="ij")
-        tc, tu, tl = (a.reshape(-1, 1) for a in (tc, tu, tl))
-        for extra in extras:
-            raise_by = np.where(sentence_a, extra, 0.0)
-            crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml))
-            urgent = ~crisis & (mu >= tu + raise_by)
-            clin = ~crisis & ~urgent & (ml >= tl + raise_by)
-            units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
-            sem = np.minimum.reduceat(units, starts, axis=1)
-            final = np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
-            fig = _figures(final[:, train], gold[train])
-            value = 3 * fig["crisis_recall"] + 2 * fig["urgent_recall"] + fig["clinician_recall"]
-            value = np.where(fig["false_alarm"] <= args.max_false_alarm,
-                             value - 0.1 * fig["false_alarm"] + 0.001 * (tc + tu + tl)[:, 0] + 0.001 * extra, -1)
-            i = int(np.argmax(value))
-            if best is None or value[i] > best[0]:
-                best = (value[i], k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, final[i])
-    _, k, c, u, cl, extra, final = best
-    unit = (tops, starts, sentence_a)
-    current = _decide(unit, layer.k, [layer.thresholds[lv] for lv in _LEVELS[:3]], SENTENCE_EXTRA, rule_rank, eligible)
-    for name, mask in (("train", train), ("dev", dev)):
-        got = {key: round(float(v), 3) for key, v in _figures(current[mask], gold[mask]).items()}
-        print(f"in force (k {layer.k}, {[layer.thresholds[lv] for lv in _LEVELS[:3]]}, sentence extra "
-              f"{SENTENCE_EXTRA}) tuning-{name}: {json.dumps(got)}")
-    rules_final = rule_rank
-    report = {"k": k, "crisis": c, "urgent": u, "clinician": cl, "sentence_extra": extra}
-    for name, mask in (("train", train), ("dev", dev)):
-        got = {key: round(float(v), 3) for key, v in _figures(final[mask], gold[mask]).items()}
-        rules = {key: round(float(v), 3) for key, v in _figures(rules_final[mask], gold[mask]).items()}
+    f = features(triage, read_cases())
+    chosen, final = choose(f, args.max_false_alarm, args.max_escalation, 0.005 if args.quick else 0.0025)
+    now = Setting.in_force(triage)
+    current = replay(f, now)
+    parts = {"train": f.part == "train", "dev": f.part == "dev"}
+    for name, mask in parts.items():
+        print(f"in force ({now}) tuning-{name}: {json.dumps(_rounded(current[mask], f.gold[mask]))}")
+    report: dict[str, float] = {"k": chosen.k, "crisis": chosen.crisis, "urgent": chosen.urgent,
+                                "clinician": chosen.clinician, "sentence_extra": chosen.sentence_extra,
+                                "crisis_tolerance": chosen.tolerance}
+    for name, mask in parts.items():
+        got = _rounded(final[mask], f.gold[mask])
+        rules = _rounded(f.rule_rank[mask], f.gold[mask])
         print(f"tuning-{name} ({int(mask.sum())} cases): {json.dumps(got)}; rules only {json.dumps(rules)}")
         report.update({f"{name}_{key}": v for key, v in got.items()})
     print(json.dumps(report))
-
-
-def _decide(unit: tuple, k: int, thresholds: list[float], extra: float, rule_rank: np.ndarray,
-            eligible: np.ndarray) -> np.ndarray:
-    """Final rank per case for one setting (the same decision as the grid above)."""
-    tops, starts, sentence = unit
-    score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in tops.items()}
-    mc, mu, ml = (score[lv] - score[Level.NONE] for lv in _LEVELS[:3])
-    raise_by = np.where(sentence, extra, 0.0)
-    crisis = (mc >= thresholds[0] + raise_by) & (mc >= np.maximum(mu, ml))
-    urgent = ~crisis & (mu >= thresholds[1] + raise_by)
-    clin = ~crisis & ~urgent & (ml >= thresholds[2] + raise_by)
-    units = np.where(crisis, 0, np.where(urgent, 1, np.where(clin, 2, 3)))
-    sem = np.minimum.reduceat(units, starts)
-    return np.where(eligible, np.minimum(rule_rank, sem), rule_rank)
-
-
-def vectors_of(layer, level: Level) -> np.ndarray:
-    """The bank's vectors of one level (what the layer compares a message with)."""
-    matrix, _ = layer._groups[level]
-    return matrix
 
 
 if __name__ == "__main__":

@@ -61,17 +61,18 @@ class SafetyTriage:
         sentences, of each sentence too: the most urgent wins. A crisis sentence buried in a long
         vent about appointments and sleep is diluted in the whole message's embedding ("i've
         written the kids letters in case i'm not here" between an MRI date and a physio gripe),
-        but plain on its own."""
+        but plain on its own. Such a message is embedded once, sentence by sentence, and its
+        whole-message vector is made from theirs (:func:`bot.care.semantic.whole_vector`), so a
+        long message costs one pass of the model instead of two."""
         assert self.semantic is not None
-        whole = self.semantic.classify(text)
         parts = sentences(text, self.rules.normalize)
-        if len(parts) < 2 or (whole is not None and whole.level is Level.CRISIS):
-            return whole
-        found = [whole, *self.semantic.classify_sentences(parts)]
+        if len(parts) < 2:
+            return self.semantic.classify(text)
+        found = self.semantic.classify_message(parts)
         flagged = [t for t in found if t is not None and t.level is not Level.NONE]
         if flagged:
             return min(flagged, key=lambda t: _PRECEDENCE[t.level])  # the first of the most urgent
-        return next((t for t in found if t is not None and t.gentle), whole)
+        return next((t for t in found if t is not None and t.gentle), found[0])
 
     def matches(self, text: str) -> list[Triage]:
         return self.rules.matches(text)

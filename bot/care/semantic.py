@@ -11,15 +11,17 @@ How it decides (explainable on purpose, so moderators can review it):
 * ``score(level)`` is the mean cosine similarity of the ``K`` nearest exemplars of that level;
 * ``margin(level) = score(level) - score(none)``: how much closer the message is to that level's
   exemplars than to the benign ones;
-* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first
-  (and only when it is also the closest flagged level, so "how much amitriptyline should I take"
-  stays a dose question), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
+* a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first,
+  and fires only when its margin is also at least the closest other level's margin minus
+  ``CRISIS_TOLERANCE`` (so "how much amitriptyline should I take", nearer the dose questions, stays
+  a dose question, while "is 60 paracetamol enough to end it", a little nearer the dose questions
+  too but plainly close to crisis, gets the crisis lines), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
   result carries ``gentle=True``: a short private note with the member's lines that does not block
   the normal answer;
 * ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
   well above it. ``family`` names the nearest exemplar family, the "why" for a reviewer.
 
-Thresholds were chosen on the tuning split (``tests/data/triage_tuning.jsonl``), never on the
+Thresholds were chosen on the tuning split (``tests/data/triage_cases.jsonl``), never on the
 blind split; ``bench/triage.py`` prints both. Embeddings of the bank are cached in
 ``exemplars/embeddings.npz`` keyed by model and text hash, so start-up embeds only new texts.
 """
@@ -52,6 +54,16 @@ CONFIDENCE_SCALE = 0.02
 THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
 SENTENCE_EXTRA = 0.005
+# Crisis fires when its margin reaches its threshold and is at least the closest urgent or
+# clinician margin minus this. Without it (0) a dense urgent or clinician bank could take a real
+# crisis that mentions a medicine or a symptom; too wide, and dose questions get crisis lines instead
+# of the advice they asked for, so the tuning caps that escalation (bench/triage_tune.py). With
+# the thresholds above, the full grid of bench/triage_tune.py picks 0.02 (train crisis recall
+# 0.984 -> 0.989, escalation 0.006 -> 0.017; dev crisis 0.969 -> 0.984, but dev escalation 0.019
+# -> 0.077, above the cap), and 0.02 turns "how much amitriptyline should i take" (crisis margin
+# 0.010 below its clinician margin) into a crisis reply; smaller tolerances gain nothing on train.
+# So it stays 0 until the tuning cases hold dose questions this close to the crisis bank.
+CRISIS_TOLERANCE = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
 CACHE_FILE = "embeddings.npz"
@@ -158,9 +170,11 @@ class SemanticLayer:
     """Classifies by nearest reviewed exemplars (see the module docstring)."""
 
     def __init__(self, encoder: Encoder, exemplars: Sequence[Exemplar], vectors: np.ndarray,
-                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K) -> None:
+                 thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K,
+                 tolerance: float | None = None) -> None:
         self.encoder = encoder
         self.k = k
+        self.tolerance = CRISIS_TOLERANCE if tolerance is None else tolerance
         self.exemplars = tuple(exemplars)
         self.thresholds = dict(thresholds or THRESHOLDS)
         self.gentle = gentle
@@ -200,8 +214,8 @@ class SemanticLayer:
             margin = found.margins.get(level)
             if margin is None or margin < self.thresholds[level] + extra:
                 continue
-            if level is Level.CRISIS and closest is not None and margin < closest:
-                continue  # nearer a dose question or a red flag than a crisis: let that level decide
+            if level is Level.CRISIS and closest is not None and margin < closest - self.tolerance:
+                continue  # clearly nearer a dose question or a red flag than a crisis: let that level decide
             near = found.nearest[level]
             return Triage(level, None, near.topic, near.detail, layer="semantic",
                           confidence=self._confidence(margin, self.thresholds[level]), family=near.family)
@@ -215,12 +229,29 @@ class SemanticLayer:
     def classify(self, text: str) -> Triage | None:
         return self.decide(self.assess(text))
 
-    def classify_sentences(self, texts: Sequence[str]) -> list[Triage | None]:
-        """``classify`` for the sentences of one message, embedded in one call, each held to
-        ``SENTENCE_EXTRA`` more margin: a short sentence alone carries less context than a
-        message, so it must sit more clearly on the flagged side."""
-        return [self.decide(self.assess_vector(v), SENTENCE_EXTRA) for v in self.encoder.encode(list(texts))]
+    def classify_message(self, parts: Sequence[str]) -> list[Triage | None]:
+        """The whole message's result, then each sentence's, for a message of several sentences
+        ``parts``, all from one encoder call on the sentences (see :func:`whole_vector`). Each
+        sentence is held to ``SENTENCE_EXTRA`` more margin: a short sentence alone carries less
+        context than a message, so it must sit more clearly on the flagged side."""
+        vectors = self.encoder.encode(list(parts))
+        return [self.decide(self.assess_vector(whole_vector(vectors, parts))),
+                *(self.decide(self.assess_vector(v), SENTENCE_EXTRA) for v in vectors)]
 
     @staticmethod
     def _confidence(margin: float, threshold: float) -> float:
         return round(1.0 / (1.0 + math.exp(-(margin - threshold) / CONFIDENCE_SCALE)), 3)
+
+
+def whole_vector(vectors: np.ndarray, parts: Sequence[str]) -> np.ndarray:
+    """The whole message's vector from its sentences' vectors: their mean weighted by each
+    sentence's words, L2-normalised.
+
+    Why not embed the whole message too: that pass cost as much as all the sentences together and
+    doubled a long message's time (the p99 of the triage). The model's own vector of a text is a
+    mean over its tokens, so a word-weighted mean of the sentences' vectors stands close to it; an
+    unweighted mean let one short sentence weigh as much as a long one and measured more false
+    alarms on the tuning cases (``bench/triage_latency.py``, ``bench/triage_tune.py``)."""
+    weights = np.array([max(len(p.split()), 1) for p in parts], dtype=np.float32)
+    mean = (vectors * weights[:, None]).sum(0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-6)

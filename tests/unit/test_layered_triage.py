@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +22,9 @@ import yaml
 from bench.triage import evaluate
 from bot.care.engine import SafetyTriage
 from bot.care.semantic import Assessment, Exemplar, SemanticLayer, embed_bank, load_exemplars
-from bot.care.service import load_safety_content
 from bot.care.someone import about_someone_else
 from bot.care.triage import Level
-from bot.semantic import Encoder, load_encoder
+from bot.semantic import load_encoder
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -51,34 +49,10 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-class RememberingEncoder:
-    """The real model, but each text embedded once per module.
-
-    Every figure below is a function of the same model's vectors for the same ~1,500 texts, and
-    each test builds a fresh triage (so no test reads another's classification cache). Embedding
-    every text again in each test was the largest share of the whole suite's time; the vectors are
-    the model's own, one text per call, exactly as the bot embeds them."""
-
-    def __init__(self, encoder: Encoder) -> None:
-        self._encoder = encoder
-        self._known: dict[str, np.ndarray] = {}
-        self.name, self.dim, self.size_mb = encoder.name, encoder.dim, encoder.size_mb
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return self._encoder.encode([])
-        for text in texts:
-            if text not in self._known:
-                self._known[text] = self._encoder.encode([text])[0]
-        return np.stack([self._known[t] for t in texts])
-
-
 @pytest.fixture(scope="module")
-def triage() -> SafetyTriage:
-    found, _, problems = load_safety_content(ROOT / "content")
-    assert found is not None and found.semantic is not None, problems
-    found.semantic.encoder = RememberingEncoder(found.semantic.encoder)
-    return found
+def triage(layered_triage: SafetyTriage) -> SafetyTriage:
+    """The shipped triage, its vectors shared with the other triage tests (``tests/unit/conftest.py``)."""
+    return layered_triage
 
 
 # -- honest measurement -------------------------------------------------------------------

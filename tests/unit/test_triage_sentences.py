@@ -66,14 +66,35 @@ def test_a_crisis_sentence_inside_pain_talk_is_found() -> None:
     found, encoder = _triage({buried: CRISIS})
     result = found.classify(text)
     assert result.level is Level.CRISIS and result.layer == "semantic" and result.family == "fam-crisis"
-    assert encoder.calls[0] == [text]  # the whole message first, then its sentences in one call
-    assert encoder.calls[1] == ["the mri is next tuesday finally.", buried, "hope everyone has a better day."]
+    # One encoder call, on the sentences: the whole message is not embedded a second time.
+    assert encoder.calls == [["the mri is next tuesday finally.", buried, "hope everyone has a better day."]]
 
 
-def test_a_whole_message_crisis_skips_the_sentences() -> None:
-    text = "the mri is next tuesday finally. some other words follow here."
+def test_a_one_sentence_message_is_embedded_whole() -> None:
+    text = "the mri is next tuesday finally and i am nervous"
     found, encoder = _triage({text: CRISIS})
-    assert found.classify(text).level is Level.CRISIS and len(encoder.calls) == 1
+    assert found.classify(text).level is Level.CRISIS and encoder.calls == [[text]]
+
+
+def test_the_whole_message_vector_comes_from_its_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No sentence may fire alone (a huge extra margin), so only the whole-message vector, the
+    # word-weighted mean of the sentences' vectors, can find this crisis.
+    monkeypatch.setattr(semantic, "SENTENCE_EXTRA", 1.0)
+    first, second = "this first sentence leans one way.", "and this second one leans the same way."
+    leaning = CRISIS * 0.6 + BENIGN * 0.4
+    found, _ = _triage({first: leaning, second: leaning})
+    assert found.classify(f"{first} {second}").level is Level.CRISIS
+    found, _ = _triage({first: leaning, second: BENIGN})  # the mean is now on the benign side
+    assert found.classify(f"{first} {second}").level is not Level.CRISIS
+
+
+def test_whole_vector_weights_sentences_by_their_words() -> None:
+    vectors = np.stack([CRISIS, BENIGN])
+    long_first = semantic.whole_vector(vectors, ["one two three four five six", "one two"])
+    assert abs(float(np.linalg.norm(long_first)) - 1.0) < 1e-6
+    assert long_first @ CRISIS > long_first @ BENIGN  # six words outweigh two
+    even = semantic.whole_vector(vectors, ["one two three", "four five six"])
+    assert abs(float(even @ CRISIS - even @ BENIGN)) < 1e-6
 
 
 def test_the_most_urgent_sentence_decides_and_benign_messages_stay_benign() -> None:
