@@ -76,29 +76,85 @@ class _CountingHandle:
         return np.array([[len(t), 1.0, 0.0, float(t[-1].isdigit())] for t in items], dtype=np.float32)
 
 
-def test_several_texts_share_a_free_second_handle_and_keep_their_order() -> None:
+def _rows(texts: list[str]) -> np.ndarray:
+    rows = np.array([[len(t), 1.0, 0.0, float(t[-1].isdigit())] for t in texts], dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_call_borrows_the_free_handles_and_runs_on_their_threads() -> None:
+    """An idle host: the one call in flight holds every handle and asks for as many threads."""
     from bot.semantic.encoder import E5Encoder
 
+    threads: list[int] = []
     first, second = _CountingHandle("a"), _CountingHandle("b")
-    enc = E5Encoder([first, second], "counting", 0.0)
+    enc = E5Encoder([first, second], "counting", 0.0, threads.append, lambda: True)
     texts = ["one", "three 3", "fifty five", "x9", "seven"]
-    rows = enc.encode(texts)
-    expected = np.array([[len(t), 1.0, 0.0, float(t[-1].isdigit())] for t in texts], dtype=np.float32)
-    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
-    assert np.allclose(rows, expected)
-    assert first.given and second.given and sorted(first.given + second.given) == sorted(texts)
-    # Both handles are back in the pool: two more calls side by side do not block.
-    assert enc.encode(["again"]).shape == (1, 4) and enc.encode(["again", "and again"]).shape == (2, 4)
+    assert np.allclose(enc.encode(texts), _rows(texts))
+    assert threads == [2]
+    assert sorted(first.given + second.given) == sorted(texts) and not (first.given and second.given)
+    assert enc._free.qsize() == 2  # both handles are back
 
 
-def test_a_busy_second_handle_is_not_waited_for_and_a_failure_returns_both() -> None:
+def test_a_busy_handle_is_not_waited_for_and_a_failure_returns_every_handle() -> None:
     from bot.semantic.encoder import E5Encoder
 
-    alone = _CountingHandle("a")
-    enc = E5Encoder([alone], "counting", 0.0)
-    enc.encode(["one", "two", "three"])
-    assert alone.given == ["one", "two", "three"]
-    failing = E5Encoder([_CountingHandle("a"), _CountingHandle("b", fail=True)], "counting", 0.0)
+    threads: list[int] = []
+    enc = E5Encoder([_CountingHandle("a"), _CountingHandle("b")], "counting", 0.0, threads.append, lambda: True)
+    held = enc._free.get()  # another question is being embedded on this handle
+    assert np.allclose(enc.encode(["one", "two 2"]), _rows(["one", "two 2"]))
+    assert threads == [1] and enc._free.qsize() == 1
+    enc._free.put(held)
+    failing = E5Encoder([_CountingHandle("a", fail=True), _CountingHandle("b", fail=True)], "counting", 0.0,
+                        threads.append, lambda: True)
     with pytest.raises(RuntimeError, match="engine failed"):
         failing.encode(["one", "two", "three", "four"])
     assert failing._free.qsize() == 2
+    no_control = E5Encoder([_CountingHandle("a"), _CountingHandle("b")], "counting", 0.0)
+    no_control.encode(["one", "two"])  # where threads cannot be set, one handle and one thread
+    assert no_control._free.qsize() == 2
+    busy_host = E5Encoder([_CountingHandle("a"), _CountingHandle("b")], "counting", 0.0, threads.append,
+                          lambda: False)
+    threads.clear()
+    busy_host.encode(["one", "two"])  # other processes keep the cores busy: one thread
+    assert threads == [1]
+
+
+def test_the_installed_engine_runs_on_several_threads_with_the_same_vectors() -> None:
+    """The bundled OpenMP runtime is found (so an idle host uses its cores), and the vectors of a
+    call on one thread and on two are the same."""
+    from bot.semantic.encoder import E5Encoder
+
+    enc = load_encoder()
+    assert isinstance(enc, E5Encoder) and enc._set_threads is not None
+    texts = [f"my back is sore tonight number {i}, is that fibro or something else" for i in range(3)]
+    enc._set_threads(2)
+    both = [enc._free.get() for _ in range(enc.handles)]
+    try:
+        enc._set_threads(1)
+        one = np.asarray(both[0].query(texts), dtype=np.float32)
+        enc._set_threads(2)
+        two = np.asarray(both[0].query(texts), dtype=np.float32)
+    finally:
+        for handle in both:
+            enc._free.put(handle)
+    assert np.allclose(one, two, atol=1e-5)
+
+
+def test_host_load_counts_other_processes_not_this_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second engine thread only while other work leaves a core free: the load average less
+    this process's own decayed CPU use."""
+    import os
+
+    from bot.semantic.encoder import HostLoad
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    host = HostLoad()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert host() is True
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.1, 1.0, 0.5))
+    assert host() is False  # this process has used no CPU, so the load is other work
+    host._own = 1.9  # as after a minute of this process's own two engine threads
+    host._at += 10.0  # no new sample this call
+    assert host() is True
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert host() is False  # one core: never a second thread

@@ -39,8 +39,10 @@ ALL_CASES = _cases()
 # must keep classifying each of them exactly. Families named "t-..." were added later to measure the
 # layered triage on rewordings the rules were not written from (tests/unit/test_layered_triage.py);
 # "t2-..." and "t3-..." are later rounds of the same kind; "t4-long-..." are long messages with
-# the telling sentence inside everyday pain talk (the layered triage screens each sentence).
-LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-")
+# the telling sentence inside everyday pain talk (the layered triage screens each sentence);
+# "t5-..." are dose questions and lethal-amount questions side by side, so the tuning can see a
+# dose question pulled into the crisis reply.
+LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-", "t5-")
 CASES = [c for c in ALL_CASES if not c["family"].startswith(LAYERED_PREFIXES)]
 
 
