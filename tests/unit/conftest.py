@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit tests of the safety triage."""
+"""Fixtures shared by the unit tests of the safety triage and the FAQ search."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 
 from bot.care.engine import SafetyTriage
 from bot.care.service import load_safety_content
+from bot.faq.library import FaqLibrary
+from bot.faq.search import SearchIndex
 from bot.semantic import Encoder
 from tests.conftest import CONTENT
 
@@ -43,3 +45,12 @@ def layered_triage() -> SafetyTriage:
     assert found is not None and found.semantic is not None, problems
     found.semantic.encoder = RememberingEncoder(found.semantic.encoder)
     return found
+
+
+@pytest.fixture(scope="session")
+def hybrid_index() -> SearchIndex:
+    """The shipped FAQ pack's search index with the sentence model (lexical and semantic)."""
+    library = FaqLibrary(CONTENT)
+    library.load()
+    assert library.index.semantic is not None, "the sentence model should load from its package"
+    return library.index

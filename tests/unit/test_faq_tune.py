@@ -9,17 +9,12 @@ import pytest
 from bench import faq_tune
 from bench.faq_accuracy import TUNING, load_cases, score
 from bot.faq import hybrid
-from bot.faq.library import FaqLibrary
 from bot.faq.search import SearchIndex
-from tests.conftest import CONTENT
 
 
 @pytest.fixture(scope="module")
-def index() -> SearchIndex:
-    library = FaqLibrary(CONTENT)
-    library.load()
-    assert library.index.semantic is not None, "the sentence model should load from its package"
-    return library.index
+def index(hybrid_index: SearchIndex) -> SearchIndex:
+    return hybrid_index
 
 
 @pytest.fixture(scope="module")

@@ -24,11 +24,8 @@ def lexical() -> SearchIndex:
 
 
 @pytest.fixture(scope="module")
-def hybrid() -> SearchIndex:
-    library = FaqLibrary(CONTENT)
-    library.load()
-    assert library.index.semantic is not None, "the sentence model should load from its package"
-    return library.index
+def hybrid(hybrid_index: SearchIndex) -> SearchIndex:
+    return hybrid_index
 
 
 @pytest.fixture(params=["lexical", "hybrid"])
