@@ -142,6 +142,14 @@ class E5Encoder:
             self._recent.clear()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def handle_count(setting: str | None = None) -> int:
     """How many engine handles to open: ``ENCODER_THREADS`` when set (1..MAX_HANDLES), else
     ``DEFAULT_HANDLES`` or the cores this process may run on, whichever is fewer. Raises
@@ -149,11 +157,7 @@ def handle_count(setting: str | None = None) -> int:
     start-up with a message instead of being ignored."""
     raw = os.environ.get("ENCODER_THREADS") if setting is None else setting
     if raw is None or not raw.strip():
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # not on Linux
-            cores = os.cpu_count() or 1
-        return max(1, min(DEFAULT_HANDLES, cores))
+        return max(1, min(DEFAULT_HANDLES, usable_cores()))
     try:
         count = int(raw)
     except ValueError:
@@ -185,9 +189,9 @@ class HostLoad:
     def __call__(self) -> bool:
         try:
             load = os.getloadavg()[0]
-            cores = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # not on Linux
+        except (AttributeError, OSError):  # no load average on this platform
             return False
+        cores = usable_cores()
         with self._lock:
             now, cpu = time.monotonic(), time.process_time()
             elapsed = now - self._at
@@ -213,10 +217,7 @@ def engine_threads(package: Path) -> Callable[[int], None] | None:
         return None
     setter.argtypes = [ctypes.c_int]
     setter.restype = None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
 
     def set_threads(count: int) -> None:
         setter(max(1, min(int(count), cores)))  # never more threads than cores: they would wait
