@@ -1,12 +1,13 @@
 """Safety triage latency per cold text, on the tuning texts only, and what a long message costs.
 
-Why a separate helper: ``bench/triage.py`` times texts from both splits, and the blind split may
+Why a separate benchmark: ``bench/triage.py`` times texts from both splits, and the blind split may
 only be read by whoever runs that benchmark after a merge. This one reads only the tuning cases
 (tests/data/triage_cases.jsonl), so it can be run while changing how the triage embeds a message.
 
-The p99 is the messages of several sentences: the triage screens them whole and sentence by
-sentence (see ``bot/care/engine.py``). Besides the real triage (``engine``), it times the
-encoder calls of three ways to get those vectors, on the same texts:
+The p99 is the messages of several sentences: the triage screens the message and each sentence
+(see ``bot/care/engine.py``), from one encoder call on the sentences (``sentences_only`` below,
+the way chosen with this benchmark). Besides the real triage (``engine``), it times the encoder
+calls of three ways to get those vectors, on the same texts, so the choice can be checked again:
 
 * ``two_calls``: the whole message, then its sentences in a second call;
 * ``one_call``: the whole message and its sentences in one batched call;
