@@ -218,6 +218,11 @@ class Normalizer:
             if unit:
                 return f"{unit.group(1)} {unit.group(2)}"
             tok = tok.translate(_LEET_DIGITS)
+            unit = _NUMBER_UNIT.fullmatch(tok)  # "21µ" reads as "2iu": split it as "2iu" would be,
+            if unit:  # so normalising twice changes nothing
+                return f"{unit.group(1)} {unit.group(2)}"
+        if tok.isdigit():  # a number stays as typed: "1000" is not a stretched "100"
+            return self._single.get(tok, tok)
         if _STRETCHED.search(tok):
             single = _STRETCHED.sub(r"\1", tok)
             tok = single if self._known_word(single) else _STRETCHED.sub(r"\1\1", tok)
