@@ -101,6 +101,7 @@ def test_close_crisis_wordings_are_still_crisis(triager: Triager, text: str) -> 
     "swallowed the lot of my sleeping tablets on purpose",
     "i took too many pills deliberately and now im scared",
     "deliberately took all my gabapentin tonight",
+    "took loads of my amitriptyline earlier, i meant to",
     "ive got weeks of pregabalin stashed away for a bad night",
     "how much pregabalin would kill me",
     "hoping i drift off for good tonight",
