@@ -107,6 +107,7 @@ def test_close_crisis_wordings_are_still_crisis(triager: Triager, text: str) -> 
     "hoping i drift off for good tonight",
     "been hitting my thighs with my fists till they bruise",
     "scratching my arms until they bleed again, its the only thing that helps",
+    "burnt myself with the lighter on purpose after the appointment",
 ])
 def test_means_and_intent_are_crisis(triager: Triager, text: str) -> None:
     found = triager.classify(text)
@@ -136,6 +137,7 @@ def test_plain_dose_safety_questions_stay_clinician(triager: Triager, text: str)
     "i banged my arm on the door so hard it bruised",
     "scratched my hand on the rose bush till it bled",
     "got a month of tablets set aside for when we go to spain",
+    "burnt myself on the grill pan making tea",
     "would two co codamol be enough for a migraine or should i add ibuprofen",
     "i take my tablets late on purpose so they cover the night",
     "will one ibuprofen do the job for this headache or do i need two",
