@@ -125,6 +125,7 @@ def test_normalize_is_total_and_plain(text: str) -> None:
 @given(st.text(max_size=300))
 @example("21µ")  # found by this test: read as "2iu", which a second pass split into "2 iu"
 @example("1000 iu")  # a number's repeated digits were un-stretched: "1000" became "100"
+@example("W:A:Y:U")  # "w a y you": a second pass joined the letters before "you" into "way"
 def test_normalize_is_idempotent(triager: Triager, text: str) -> None:
     once = triager.normalize(text)
     assert triager.normalize(once) == once

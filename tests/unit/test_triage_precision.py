@@ -94,6 +94,8 @@ def test_close_crisis_wordings_are_still_crisis(triager: Triager, text: str) -> 
 
 @pytest.mark.parametrize("text", [
     "would 25 of my co codamol do it",
+    "would the whole lot of my zopiclone do it",
+    "if i take all of my tramadol would that be enough",
     "reckon 60 amitriptyline would do the job",
     "is a box of paracetamol enough to not wake up",
     "how many zopiclone would be enough to stop everything",
@@ -138,9 +140,16 @@ def test_plain_dose_safety_questions_stay_clinician(triager: Triager, text: str)
     "scratched my hand on the rose bush till it bled",
     "got a month of tablets set aside for when we go to spain",
     "burnt myself on the grill pan making tea",
+    "are my painkillers strong enough to kill off the nerve pain",
+    "months worth of pregabalin stored up because of the shortage",
+    "the tablets are enough to stop everything aching for a few hours",
+    "i pinch myself until it hurts to check im not dreaming lol",
     "would two co codamol be enough for a migraine or should i add ibuprofen",
     "i take my tablets late on purpose so they cover the night",
     "will one ibuprofen do the job for this headache or do i need two",
+    "would paracetamol do it or is it better to get ibuprofen",
+    "will a couple of co codamol do the trick tonight",
+    "i took all my tablets to the chemist on purpose so she could go through them",
 ])
 def test_accidents_and_travel_supplies_are_not_crisis(triager: Triager, text: str) -> None:
     assert _level(triager, text) is not Level.CRISIS, triager.matches(text)
