@@ -52,6 +52,7 @@ def test_reports_and_routines_are_not_clinician_questions(triager: Triager, text
     "since starting naproxen my stomach burns after every meal",
     "what are the side effects of sertraline, i started it monday and cant sleep",
     "how many ibuprofen is too many in a day",
+    "the gp upped my dose but i want to come off it completely",
 ])
 def test_personal_medicine_questions_stay_clinician(triager: Triager, text: str) -> None:
     assert _level(triager, text) is Level.CLINICIAN, triager.matches(text)
@@ -85,6 +86,9 @@ def test_idioms_followed_by_ordinary_talk_are_not_crisis(triager: Triager, text:
     "i just want to sleep forever",
     "hopeless about ever getting a diagnosis and honestly whats the point of living",
     "i feel hopeless",
+    "theres no way out of going on like this",
+    "no way out of seeing another year like this",
+    "kill me now lol everyone would be better off",
 ])
 def test_close_crisis_wordings_are_still_crisis(triager: Triager, text: str) -> None:
     assert _level(triager, text) is Level.CRISIS, triager.matches(text)
