@@ -112,8 +112,27 @@ class ConsoleCommand:
     def usage(self) -> str:
         parts = [f"/{self.path}"]
         for p in self.params:
-            parts.append(f"{p.name}:<{p.type.name}>" if p.required else f"[{p.name}:<{p.type.name}>]")
+            parts.append(f"{p.name}:<{placeholder(p)}>" if p.required else f"[{p.name}:<{placeholder(p)}>]")
         return " ".join(parts)
+
+
+_PLACEHOLDERS = {
+    AppCommandOptionType.string: "text", AppCommandOptionType.boolean: "yes|no",
+    AppCommandOptionType.integer: "number", AppCommandOptionType.number: "number",
+    AppCommandOptionType.user: "member", AppCommandOptionType.role: "role",
+    AppCommandOptionType.channel: "channel", AppCommandOptionType.mentionable: "member or role",
+}
+
+
+def placeholder(param: app_commands.Parameter) -> str:
+    """What to write for an option, in a member's words ("text", "yes|no", the choices), not
+    Discord's type names ("<string>", "<boolean>" read as jargon to a tired member)."""
+    if param.choices:
+        names = [str(c.name) for c in param.choices]
+        if sum(len(n) for n in names) <= 40:
+            return "|".join(names)
+        return f"one of {len(names)}; {param.name}:? lists them"
+    return _PLACEHOLDERS.get(param.type, param.type.name)
 
 
 def collect_commands(tree: app_commands.CommandTree[Any]) -> dict[str, ConsoleCommand]:
@@ -156,7 +175,7 @@ def _convert(param: app_commands.Parameter, raw: str) -> Any:
         value = raw
         if param.min_value is not None and len(value) < param.min_value:
             if param.min_value == 1:
-                raise UsageError(f"{param.name} can't be empty.")
+                raise UsageError(f"{param.name} can't be empty: write something after {param.name}:")
             raise UsageError(f"{param.name} needs at least {param.min_value} characters.")
         if param.max_value is not None and len(value) > param.max_value:
             raise UsageError(f"{param.name} can be at most {param.max_value} characters.")
@@ -248,9 +267,14 @@ def parse_options(command: ConsoleCommand, text: str) -> dict[str, Any]:
             kwargs[name] = _convert(params[name], raw)
     elif text.strip():
         raise UsageError(f"/{command.path} takes no options.")
-    missing = [p.name for p in command.params if p.required and p.name not in kwargs]
+    missing = [p for p in command.params if p.required and p.name not in kwargs]
     if missing:
-        raise UsageError(f"/{command.path} needs a value for {' and '.join(missing)}. Write it like this: {command.usage()}")
+        names = " and ".join(p.name for p in missing)
+        hint = ""
+        first_text = next((p.name for p in command.params if p.type is AppCommandOptionType.string), None)
+        if missing[0].name == first_text:
+            hint = f", or just write it after /{command.path}"  # bare text fills the first text option
+        raise UsageError(f"/{command.path} needs your {names}. Write it like this: {command.usage()}{hint}.")
     return kwargs
 
 

@@ -144,6 +144,22 @@ class Database:
         """Open this backend's database (each driver implements it)."""
         raise NotImplementedError
 
+    async def ready(self, *, migrate: bool) -> Database:
+        """A newly connected database, configured and (unless told not to) migrated; closed again
+        when either fails, so a refused start-up leaves no connection open. Each driver's
+        :meth:`connect` ends with this."""
+        try:
+            await self._configure()
+            if migrate:
+                await self.migrate()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def _configure(self) -> None:
+        """Per-connection settings a backend needs before use (none by default)."""
+
     async def version(self) -> int:
         raise NotImplementedError
 

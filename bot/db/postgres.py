@@ -144,13 +144,7 @@ class PostgresDatabase(Database):
     @classmethod
     async def connect(cls, url: DatabaseUrl, *, migrate: bool = True) -> PostgresDatabase:
         db = cls(await _connect(url), url)
-        conn = db._conn
-        try:
-            if migrate:
-                await db.migrate()
-        except BaseException:
-            await conn.close()
-            raise
+        await db.ready(migrate=migrate)
         return db
 
     async def _version(self, conn: asyncpg.Connection) -> int:

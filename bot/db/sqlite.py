@@ -57,13 +57,7 @@ class SqliteDatabase(Database):
             raise DatabaseError(f"cannot open the database at {target}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, target)
-        try:
-            await db._configure()
-            if migrate:
-                await db.migrate()
-        except BaseException:
-            await conn.close()
-            raise
+        await db.ready(migrate=migrate)
         return db
 
     async def _configure(self) -> None:

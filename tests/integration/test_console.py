@@ -101,6 +101,19 @@ async def test_question_mark_lists_the_choices_of_a_choice_option(app: SupportAp
     assert "[1] csv" in formats and "[2] pdf" in formats
 
 
+async def test_a_missing_question_is_asked_for_in_plain_words(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    said = await typed(console, out, "/faq")
+    assert "needs your question" in said and "just write it after /faq" in said
+    assert "/faq question:<text> [private:<yes|no>]" in said
+    assert "<string>" not in said and "<boolean>" not in said
+    empty = await typed(console, out, "/faq question:")
+    assert "can't be empty" in empty
+    listed = await typed(console, out, ":commands")
+    assert "topic:<one of 6; topic:? lists them>" in listed  # six long choices: not spelled out
+    assert "[format:<csv|pdf>]" in listed  # short choices are
+
+
 def test_escape_sequences_are_removed() -> None:
     assert clean_line("/faq what is pac\x1b[Ding\x1b[C\x07") == "/faq what is pacing"
     assert clean_line("plain ✓ text") == "plain ✓ text"

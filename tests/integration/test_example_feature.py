@@ -50,7 +50,7 @@ async def test_the_readme_example_feature_runs_in_the_console(app: SupportApp, t
     assert "Hello, Sam! You are Sam." in out.getvalue()
     assert "Hello, friend!" in out.getvalue()
     await console.handle(":commands")
-    assert "/hello [name:<string>]" in out.getvalue()
+    assert "/hello [name:<text>]" in out.getvalue()
 
 
 async def test_a_feature_with_only_defaults_adds_nothing(app: SupportApp) -> None:
