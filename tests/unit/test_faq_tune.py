@@ -66,3 +66,14 @@ def test_constants_are_put_back_even_after_an_error() -> None:
         assert hybrid.LEXICAL_FLOOR == 0.99
         raise RuntimeError
     assert before == hybrid.LEXICAL_FLOOR
+
+
+def test_only_searches_the_named_constants_and_holds_the_rest() -> None:
+    current = {name: float(getattr(hybrid, name)) for name in faq_tune.NAMES}
+    axes = faq_tune.restrict(faq_tune.grid(quick=True), current, "PASSAGE_WEIGHT, ANSWER_THRESHOLD")
+    assert len(axes["PASSAGE_WEIGHT"]) > 1 and len(axes["ANSWER_THRESHOLD"]) > 1
+    held = [n for n in faq_tune.NAMES if n not in {"PASSAGE_WEIGHT", "ANSWER_THRESHOLD"}]
+    assert all(axes[n].tolist() == [current[n]] for n in held)
+    assert faq_tune.restrict(faq_tune.grid(quick=True), current, "")["LEXICAL_WEIGHT"].size > 1
+    with pytest.raises(SystemExit, match="PASSAGE_WEIGT"):
+        faq_tune.restrict(faq_tune.grid(quick=True), current, "PASSAGE_WEIGT")
