@@ -10,13 +10,16 @@ the same hash the triage tuning uses. The blind set is never read here.
 The tuning questions are two files: ``tests/data/faq_queries.jsonl`` (the aliases were written
 with it in view, so it is close to fitted) and ``tests/data/faq_queries_fresh.jsonl``, written
 later in new member wording; both are split the same way, and the fresh part's figures are
-reported apart (``*_fresh``) as the better guide to questions in words nobody has seen.
+reported apart (``*_fresh``) as the better guide to questions in words nobody has seen. A third,
+``tests/data/faq_queries_neighbours.jsonl``, asks each entry the way a neighbour entry is also
+asked (``*_neighbours``).
 
 The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR, the hybrid's answer
-threshold and SUMMARY_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and MARGIN_WEIGHT only with
-``--explore`` (see :func:`grid`). The lexical-only answer threshold (``bot/faq/search.py``, used
+threshold, SUMMARY_WEIGHT and PASSAGE_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and
+MARGIN_WEIGHT only with ``--explore`` (see :func:`grid`); ``--only`` holds every constant it does
+not name at its value in force. The lexical-only answer threshold (``bot/faq/search.py``, used
 when the sentence model is not available) is chosen the same way on its own. Each question's
-candidates (BM25 score, lexical confidence, the three cosines) do not depend on these constants,
+candidates (BM25 score, lexical confidence, the four cosines) do not depend on these constants,
 so they are computed once by the real index (:meth:`bot.faq.search.SearchIndex.candidates`) and
 the grid re-decides them with numpy. The reported figures are not from that replay: the in-force
 and the chosen constants are applied to the real search and scored with ``bench/faq_accuracy.py``.
