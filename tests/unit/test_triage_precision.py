@@ -110,6 +110,7 @@ def test_close_crisis_wordings_are_still_crisis(triager: Triager, text: str) -> 
     "took loads of my amitriptyline earlier, i meant to",
     "ive got weeks of pregabalin stashed away for a bad night",
     "how much pregabalin would kill me",
+    "can you overdose on co codamol by accident, asking because i want to",
     "hoping i drift off for good tonight",
     "been hitting my thighs with my fists till they bruise",
     "scratching my arms until they bleed again, its the only thing that helps",
@@ -133,6 +134,7 @@ def test_means_intent_outranks_the_dose_rules(triager: Triager) -> None:
     "is 40mg of amitriptyline a normal dose",
     "is 300mg of gabapentin enough to help with nerve pain",
     "is it easy to accidentally overdose on paracetamol, i dont want to hurt my liver",
+    "can you overdose on co codamol by accident, i need to be careful as i take it daily",
     "at what point is it an overdose with ibuprofen, i want to be careful as i take it daily",
 ])
 def test_plain_dose_safety_questions_stay_clinician(triager: Triager, text: str) -> None:
