@@ -10,16 +10,13 @@ the same hash the triage tuning uses. The blind set is never read here.
 The tuning questions are two files: ``tests/data/faq_queries.jsonl`` (the aliases were written
 with it in view, so it is close to fitted) and ``tests/data/faq_queries_fresh.jsonl``, written
 later in new member wording; both are split the same way, and the fresh part's figures are
-reported apart (``*_fresh``) as the better guide to questions in words nobody has seen. A third,
-``tests/data/faq_queries_neighbours.jsonl``, asks each entry the way a neighbour entry is also
-asked (``*_neighbours``).
+reported apart (``*_fresh``) as the better guide to questions in words nobody has seen.
 
 The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR, the hybrid's answer
-threshold, SUMMARY_WEIGHT and PASSAGE_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and
-MARGIN_WEIGHT only with ``--explore`` (see :func:`grid`); ``--only`` holds every constant it does
-not name at its value in force. The lexical-only answer threshold (``bot/faq/search.py``, used
+threshold and SUMMARY_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and MARGIN_WEIGHT only with
+``--explore`` (see :func:`grid`). The lexical-only answer threshold (``bot/faq/search.py``, used
 when the sentence model is not available) is chosen the same way on its own. Each question's
-candidates (BM25 score, lexical confidence, the four cosines) do not depend on these constants,
+candidates (BM25 score, lexical confidence, the three cosines) do not depend on these constants,
 so they are computed once by the real index (:meth:`bot.faq.search.SearchIndex.candidates`) and
 the grid re-decides them with numpy. The reported figures are not from that replay: the in-force
 and the chosen constants are applied to the real search and scored with ``bench/faq_accuracy.py``.
@@ -53,15 +50,10 @@ from bot.faq import search as lexical_search  # noqa: E402
 from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
 
 NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD",
-         "SECOND_WEIGHT", "SUMMARY_WEIGHT", "MARGIN_WEIGHT", "PASSAGE_WEIGHT")
+         "SECOND_WEIGHT", "SUMMARY_WEIGHT", "MARGIN_WEIGHT")
 # A second file of tuning questions, written later in wording the aliases were not written
 # against: with it, train and dev measure new wording, not only the phrasings aliases copy.
 FRESH = ROOT / "tests" / "data" / "faq_queries_fresh.jsonl"
-# A third, written after the aliases and constants of the second round: about two questions per
-# entry asked the way a neighbour entry is also asked (diagnosis vs "is it real", starting
-# exercise vs why exercise, red flags vs cauda equina...), and out-of-scope questions next to the
-# pack's topics. Its figures are reported apart too (``*_neighbours``).
-NEIGHBOURS = ROOT / "tests" / "data" / "faq_queries_neighbours.jsonl"
 
 
 # One right answer more on train is not evidence (a setting that gains one on train loses one on
@@ -71,8 +63,8 @@ TOLERANCE = 1
 
 
 def tuning_cases() -> list[tuple[str, str | None]]:
-    """Every tuning question: the first file, then the fresh one, then the neighbours one."""
-    return load_cases(TUNING) + load_cases(FRESH) + load_cases(NEIGHBOURS)
+    """Every tuning question: the first file, then the fresh one."""
+    return load_cases(TUNING) + load_cases(FRESH)
 
 
 def family(question: str, expected: str | None) -> str:
@@ -111,25 +103,23 @@ def constants(setting: dict[str, float], module: object = hybrid) -> Iterator[No
 
 
 def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[str, np.ndarray]:
-    """Per question, its padded candidates: lexical, the four cosines (best phrasing, second
-    phrasing, summary, answer passage), BM25, whether each is the expected one."""
+    """Per question, its padded candidates: lexical, the three cosines (best phrasing, second
+    phrasing, summary), BM25, whether each is the expected one."""
     rows = [index.candidates(q)[1] for q, _ in cases]
     width = max(1, max(len(r) for r in rows))
     shape = (len(rows), width)
     lex, bm25 = np.zeros(shape), np.zeros(shape)
-    cos, second, summary, passage = (np.full(shape, -1.0) for _ in range(4))
+    cos, second, summary = np.full(shape, -1.0), np.full(shape, -1.0), np.full(shape, -1.0)
     valid, right = np.zeros(shape, bool), np.zeros(shape, bool)
     for i, (row, (_, expected)) in enumerate(zip(rows, cases, strict=True)):
-        for j, (entry, bm, lexical, best_cos, second_cos, summary_cos, passage_cos) in enumerate(row):
+        for j, (entry, bm, lexical, best_cos, second_cos, summary_cos) in enumerate(row):
             lex[i, j], bm25[i, j], valid[i, j] = lexical, bm, True
             cos[i, j] = -1.0 if best_cos is None else best_cos
             second[i, j] = -1.0 if second_cos is None else second_cos
             summary[i, j] = -1.0 if summary_cos is None else summary_cos
-            passage[i, j] = cos[i, j] if passage_cos is None else passage_cos
             right[i, j] = index.entries[entry].id == expected
     in_scope = np.array([bool(e) for _, e in cases])
-    return {"lex": lex, "cos": cos, "second": second, "summary": summary, "passage": passage, "bm25": bm25,
-            "valid": valid,
+    return {"lex": lex, "cos": cos, "second": second, "summary": summary, "bm25": bm25, "valid": valid,
             "right": right, "in_scope": in_scope}
 
 
@@ -146,26 +136,11 @@ def grid(quick: bool, explore: bool = False) -> dict[str, np.ndarray]:
         "ANSWER_THRESHOLD": np.round(np.arange(0.35, 0.601, 0.025 * step), 4),
         "SECOND_WEIGHT": np.round(np.arange(0.0, 0.501, 0.125 * step), 4),
         "SUMMARY_WEIGHT": np.round(np.arange(0.0, 0.401, 0.1 * step), 3),
-        "PASSAGE_WEIGHT": np.round(np.arange(0.0, 0.401, 0.1 * step), 3),
         "MARGIN_WEIGHT": np.round(np.arange(0.0, 2.001, 0.25 * step), 3),
     }
     if not explore:
         axes["SECOND_WEIGHT"] = axes["MARGIN_WEIGHT"] = np.array([0.0])
     return axes
-
-
-def restrict(axes: dict[str, np.ndarray], current: dict[str, float], only: str) -> dict[str, np.ndarray]:
-    """The grid with every constant not named in ``only`` (comma-separated) held at its value in
-    force; all of ``axes`` when ``only`` is empty. Why: a new component is first measured by its
-    own weight (and the threshold it moves), not by a re-tuning of every constant at once, which
-    on a few hundred questions mostly trades one question for another."""
-    names = {n.strip() for n in only.split(",") if n.strip()}
-    unknown = names - set(axes)
-    if unknown:
-        raise SystemExit(f"unknown constant(s) for --only: {', '.join(sorted(unknown))}")
-    if not names:
-        return axes
-    return {n: (a if n in names else np.array([current[n]])) for n, a in axes.items()}
 
 
 def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abstention: float,
@@ -180,10 +155,8 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
     has = f["valid"].any(axis=1)
     most = -1  # the most right answers seen so far among settings that abstain enough
     kept: list[tuple[tuple[float, ...], dict[str, float], dict[str, float]]] = []
-    for second_w, summary_w, passage_w in itertools.product(axes["SECOND_WEIGHT"], axes["SUMMARY_WEIGHT"],
-                                                            axes["PASSAGE_WEIGHT"]):
-        semantic = (f["cos"] + second_w * (f["second"] - f["cos"]) + summary_w * (f["summary"] - f["cos"])
-                    + passage_w * (f["passage"] - f["cos"]))
+    for second_w, summary_w in itertools.product(axes["SECOND_WEIGHT"], axes["SUMMARY_WEIGHT"]):
+        semantic = f["cos"] + second_w * (f["second"] - f["cos"]) + summary_w * (f["summary"] - f["cos"])
         for weight, c_floor, c_ceiling in itertools.product(
                 axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"]):
             scaled = np.clip((semantic - c_floor) / (c_ceiling - c_floor), 0.0, 1.0)
@@ -206,7 +179,7 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
             most = max(most, int(rights[eligible].max()))
             outer = {"LEXICAL_WEIGHT": float(weight), "COSINE_FLOOR": float(c_floor),
                      "COSINE_CEILING": float(c_ceiling), "SECOND_WEIGHT": float(second_w),
-                     "SUMMARY_WEIGHT": float(summary_w), "PASSAGE_WEIGHT": float(passage_w)}
+                     "SUMMARY_WEIGHT": float(summary_w)}
             unanswered = (~answered & f["in_scope"]).sum(1)
             distance = (sum(abs(v - current[n]) for n, v in outer.items())
                         + np.abs(floors[:, 0] - current["LEXICAL_FLOOR"])
@@ -262,16 +235,13 @@ def main() -> None:
     parser.add_argument("--explore", action="store_true", help="also search SECOND_WEIGHT and MARGIN_WEIGHT")
     parser.add_argument("--tolerance", type=int, default=TOLERANCE,
                         help="right train answers within which settings count as tied")
-    parser.add_argument("--only", default="",
-                        help="comma-separated constants to search; the others stay as in force "
-                             "(to add one component without re-tuning everything else)")
     args = parser.parse_args()
     parts = split(tuning_cases())
     lexical, index = load_indexes()
     current = {name: float(getattr(hybrid, name)) for name in NAMES}
     train = features(index, parts["train"])
-    chosen, replayed = search_grid(train, restrict(grid(args.quick, args.explore), current, args.only),
-                                   args.min_abstention, current, args.tolerance)
+    chosen, replayed = search_grid(train, grid(args.quick, args.explore), args.min_abstention, current,
+                                   args.tolerance)
     _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
     lexical_now = float(lexical_search.ANSWER_THRESHOLD)
     lexical_chosen, lexical_replayed = lexical_threshold(features(lexical, parts["train"]), args.min_abstention,
@@ -280,13 +250,12 @@ def main() -> None:
                                  "replay_train_chosen": replayed, "lexical_threshold_in_force": lexical_now,
                                  "lexical_threshold_chosen": lexical_chosen, "replay_lexical_train_chosen": lexical_replayed,
                                  "train_questions": len(parts["train"]), "dev_questions": len(parts["dev"])}
-    later = {"fresh": set(load_cases(FRESH)), "neighbours": set(load_cases(NEIGHBOURS))}
+    fresh = set(load_cases(FRESH))
     for name, cases in parts.items():
-        for label, written in later.items():
-            new_wording = [c for c in cases if c in written]
-            report[f"hybrid_{name}_{label}"] = score(Uncached(index), new_wording)
-            with constants(chosen):
-                report[f"chosen_{name}_{label}"] = score(Uncached(index), new_wording)
+        new_wording = [c for c in cases if c in fresh]
+        report[f"hybrid_{name}_fresh"] = score(Uncached(index), new_wording)
+        with constants(chosen):
+            report[f"chosen_{name}_fresh"] = score(Uncached(index), new_wording)
         report[f"lexical_{name}"] = score(Uncached(lexical), cases)
         with constants({"ANSWER_THRESHOLD": lexical_chosen}, lexical_search):
             report[f"lexical_chosen_{name}"] = score(Uncached(lexical), cases)

@@ -56,8 +56,8 @@ AUTOCOMPLETE_MAX = 25
 
 
 # (entry, BM25 score, lexical confidence, best phrasing cosine, second phrasing cosine, summary
-# cosine, answer passage cosine); the four cosines are None without the sentence model.
-Candidate = tuple[int, float, float, float | None, float | None, float | None, float | None]
+# cosine); the three cosines are None without the sentence model.
+Candidate = tuple[int, float, float, float | None, float | None, float | None]
 
 
 @dataclass(slots=True, frozen=True)
@@ -310,8 +310,7 @@ class SearchIndex:
 
     def candidates(self, text: str) -> tuple[list[str], list[Candidate]]:
         """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
-        then the best phrasing, second phrasing, summary and answer passage cosines, or None
-        without the model),
+        then the best phrasing, second phrasing and summary cosines, or None without the model),
         before any threshold: what the answer decision is made from. Kept apart so
         ``bench/faq_tune.py`` can try other constants on exactly what the bot computes. Which
         entries are candidates depends on no tuned constant (the semantic ones are the best by
@@ -329,23 +328,22 @@ class SearchIndex:
         ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
         vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
         if sims is None:
-            return terms, [(e, score, lexicals[e] * vague, None, None, None, None)
-                           for e, score in candidates.items()]
-        best, second, summary, passage = sims
-        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]),
-                        float(passage[e])) for e, score in candidates.items()]
+            return terms, [(e, score, lexicals[e] * vague, None, None, None) for e, score in candidates.items()]
+        best, second, summary = sims
+        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]))
+                       for e, score in candidates.items()]
 
     def _search(self, text: str) -> SearchResult:
         """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
         terms, candidates = self.candidates(text)
         top = max((c[1] for c in candidates), default=0.0) or 1.0
         scored: list[tuple[float, Hit]] = []
-        for e, score, lexical, best_cos, second_cos, summary_cos, passage_cos in candidates:
+        for e, score, lexical, best_cos, second_cos, summary_cos in candidates:
             cosine = None
             if best_cos is None or second_cos is None or summary_cos is None:
                 order, confidence = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical
             else:
-                cosine = similarity(best_cos, second_cos, summary_cos, passage_cos)
+                cosine = similarity(best_cos, second_cos, summary_cos)
                 order = confidence = blend(lexical, cosine)
             hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
                       None if cosine is None else round(cosine, 4))

