@@ -374,12 +374,29 @@ GENTLE_TEXT = (
     "It sounds like things are really hard right now. If you are thinking about harming yourself, "
     "here is who you can reach right now: {lines}. `/help-now` shows them any time."
 )
+GENTLE_FALLBACK = (
+    "It sounds like things are really hard right now. If you are thinking about harming yourself, "
+    "here is who you can reach right now:\n{lines}\nOr {emergency}. `/care region` sets your country, "
+    "so I can show only its lines; `/help-now` shows them any time."
+)
 
 
 def gentle_reply(resources: Resources) -> Reply:
-    """The middle tier: a short private note with the member's lines, shown beside the answer."""
-    groups = [resources] if not resources.is_fallback else list(resources.others)[:3]
-    parts = [_compact(s) for g in groups for s in g.crisis[:1]]
+    """The middle tier: a short private note with the member's lines, shown beside the answer.
+
+    Without a known country every main country's first line is listed, each labelled with its
+    country: an unlabelled number from another country is one a member might ring in vain.
+    """
+    if resources.is_fallback:
+        lines = [
+            f"• {s.name} ({g.country_name}): " + "; ".join(line.replace("**", "") for line in _contact_lines(s))
+            for g in resources.others
+            for s in g.crisis[:1]
+        ]
+        return Reply(content=GENTLE_FALLBACK.format(lines="\n".join(lines),
+                                                    emergency=_emergency_call(resources, bold=False)),
+                     ephemeral=True)
+    parts = [_compact(s) for s in resources.crisis[:1]]
     parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
 

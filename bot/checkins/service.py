@@ -78,12 +78,12 @@ def resolve_zone(text: str) -> str | None:
     return None
 
 
-def streak_card(summary: StreakSummary) -> Card:
+def streak_card(summary: StreakSummary, *, updated: bool = False) -> Card:
     """The streak card: encouragement, streak counts and rest days left."""
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",
-        description=encouragement(summary),
+        description=encouragement(summary, updated=updated),
         fields=[
             Field("Last 28 days", f"{summary.consistency_28} of 28 days", inline=True),
             Field("Current streak", plural(summary.current, "day"), inline=True),
@@ -213,7 +213,7 @@ class CheckinService:
         if target is None:
             problems.append(WINDOW_HELP)
         if problems:
-            return Reply.text("I couldn't save that: " + " ".join(problems) + " Nothing was changed.")
+            return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
         crisis: Reply | None = None
         if note:
@@ -242,9 +242,11 @@ class CheckinService:
             what = f"yesterday ({format_day(target)})"
         else:
             what = format_day(target)
-        saved = f"Saved your check-in for {what}." if first else f"Updated your check-in for {what} — it's the same day, so I changed the earlier one."
+        saved = (f"Saved your check-in for {what}." if first else
+                 f"Updated your check-in for {what}: you had already logged that day, so I changed what you "
+                 "gave now and kept the rest.")
         parts = [p for p in (notice, saved) if p]
-        cards = [streak_card(summary)]
+        cards = [streak_card(summary, updated=not first)]
         buttons: list[Button] = []
         if advice is not None:
             cards = [*advice.cards, *cards]
@@ -372,9 +374,14 @@ class CheckinService:
             return Reply.text("Check-ins are already off for you. Nothing else to do.")
         await self.store.deactivate(actor.user_id)
         count = await self.store.count(actor.user_id)
+        if count == 0:
+            return Reply.text("Check-ins and reminders are stopped. You have no check-ins saved, so there is "
+                              "nothing to delete.")
+        kept = "Your check-in is" if count == 1 else f"Your {count} check-ins are"
+        them = "it" if count == 1 else "them"
         return Reply(
-            content=(f"Check-ins and reminders are stopped. Your {plural(count, 'check-in')} are still saved "
-                     "and only you can see them. Would you like me to delete them?"),
+            content=(f"Check-ins and reminders are stopped. {kept} still saved "
+                     f"and only you can see {them}. Would you like me to delete {them}?"),
             buttons=[Button("Delete my check-ins", ANSWER("delete"), Style.DANGER),
                      Button("Keep them", ANSWER("keep"), Style.SECONDARY)],
         )

@@ -180,10 +180,11 @@ class FaqService:
                 return FaqDecision("answer", reply, entry=entry, score=result.best.confidence,
                                    related=list(result.related))
         entries = [e for e in (view.get(s) for s in result.suggestions) if e is not None]
-        text = NO_MATCH
+        # The suggestions are buttons under the message, so the line that leads into them comes
+        # last: a colon with the care sentence after it points at nothing.
+        text = f"{NO_MATCH}\n\n{NO_MATCH_CARE}"
         if entries:
             text += f"\n\n{NO_MATCH_SUGGEST}"
-        text += f"\n\n{NO_MATCH_CARE}"
         reply = Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
         return FaqDecision("no_match", reply, suggestions=[e.id for e in entries], question=question)
 

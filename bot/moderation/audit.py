@@ -148,7 +148,7 @@ class AuditMixin:
                 lines.append("Review here: drafted (not yet signed off by this server's moderators).")
         lines.append("")
         lines += [self._history_line(r) for r in shown] or ["No changes were made from Discord yet."]
-        footer = f"Page {page + 1} of {pages} · {len(revisions)} revision(s); nothing is ever deleted."
+        footer = f"Page {page + 1} of {pages} · {len(revisions)} revision{'' if len(revisions) == 1 else 's'}; nothing is ever deleted."
         card = Card(title=clip(f"History of {entry_id}", 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     footer=footer, colour=Colour.NEUTRAL)
         buttons = [Button(f"Diff #{r.id}", DRAFT("show", r.id), Style.SECONDARY, row=i // 5)

@@ -361,7 +361,7 @@ async def test_history_pages_and_every_row_survives(app: SupportApp, service: Mo
     for n in range(12):
         await edit(app, ALICE if n % 2 else BOB, "pacing", summary=f"Pacing keeps activity steady, version {n}.")
     reply = await call(app, "history", ALICE, id="pacing")
-    assert "Page 1 of 2 · 12 revision(s)" in reply.all_text()
+    assert "Page 1 of 2 · 12 revisions" in reply.all_text()
     older = next(b for b in reply.buttons if b.label == "Older")
     page2 = await press(app, ALICE, older.custom_id or "")
     assert "#1**" in page2.all_text() and "#2**" in page2.all_text()

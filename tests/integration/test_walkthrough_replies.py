@@ -1,0 +1,92 @@
+"""Replies as members and moderators read them in the console: no contradiction between the
+saved line and the streak line, real plurals ("1 check-in", never "1 check-in(s)" or "1 check-in
+are"), and a no-match reply whose last line leads into the suggestion buttons below it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import SupportApp
+from bot.faq.service import NO_MATCH_SUGGEST
+from tests.integration.test_console import _console
+from tests.integration.test_console import typed as typed_wrapped
+
+
+async def typed(console, out, line: str) -> str:
+    """What the console printed, with its line wrapping undone, so sentences can be matched."""
+    return " ".join((await typed_wrapped(console, out, line)).split())
+
+
+async def _started(app: SupportApp, tmp_path: Path, name: str = "amy"):
+    console, out = await _console(app, tmp_path, name)
+    await typed(console, out, "/checkin start timezone:Europe/London")
+    await typed(console, out, "1")
+    return console, out
+
+
+async def test_updating_the_first_check_in_is_not_thanked_as_a_first_check_in(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    first = await typed(console, out, "/checkin log pain:6 fatigue:7")
+    assert "Saved your check-in for today." in first and "first check-in" in first
+    again = await typed(console, out, "/checkin log pain:7")
+    assert "Updated your check-in for today" in again
+    assert "first check-in" not in again
+    assert "kept the rest" in again  # fatigue stays: the reply says so
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert (row.pain, row.fatigue) == (7, 7)
+
+
+async def test_a_rejected_day_reads_as_two_sentences(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    refused = await typed(console, out, '/checkin log day:"last month" pain:3')
+    assert "I couldn't save that. You can log today" in refused
+    assert "Nothing was changed." in refused
+    assert await app.checkins.store.checkins(console.actor.user_id) == []
+
+
+async def test_stop_and_mydata_count_one_check_in_in_the_singular(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    await typed(console, out, "/checkin log pain:5")
+    mydata = await typed(console, out, "/mydata")
+    assert "1 check-in," in mydata and "check-in(s)" not in mydata
+    stopped = await typed(console, out, "/checkin stop")
+    assert "Your check-in is still saved and only you can see it. Would you like me to delete it?" in stopped
+    assert "1 check-in are" not in stopped
+
+
+async def test_stop_with_several_check_ins_uses_the_plural(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    await typed(console, out, "/checkin log pain:5")
+    await typed(console, out, "/checkin log day:yesterday pain:4")
+    stopped = await typed(console, out, "/checkin stop")
+    assert "Your 2 check-ins are still saved and only you can see them." in stopped
+
+
+async def test_stop_without_any_check_in_offers_nothing_to_delete(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    stopped = await typed(console, out, "/checkin stop")
+    assert "nothing to delete" in stopped
+    assert "0 check-ins" not in stopped and "Delete my check-ins" not in stopped
+
+
+async def test_no_match_ends_with_the_line_that_leads_into_its_buttons(app: SupportApp, tmp_path: Path) -> None:
+    console, _out = await _console(app, tmp_path)
+    with_buttons = 0
+    for question in ("fatige", "sleep", "feeling rubbish and nobody gets it", "brain fog at work"):
+        decision = await app.faq.decide(console.actor, question)
+        if decision.kind != "no_match":
+            continue
+        reply = decision.reply
+        if reply.buttons:
+            with_buttons += 1
+            assert reply.content.rstrip().endswith(NO_MATCH_SUGGEST)
+        else:
+            assert NO_MATCH_SUGGEST not in reply.content
+    assert with_buttons >= 1
+
+
+async def test_history_of_one_revision_is_singular(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path, "dana", moderator=True)
+    await typed(console, out, '/faq-admin retire id:pacing reason:"merged into another entry"')
+    history = await typed(console, out, "/faq-admin history id:pacing")
+    assert "1 revision;" in history and "revision(s)" not in history
