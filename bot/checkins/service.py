@@ -359,8 +359,11 @@ class CheckinService:
         if time is None:
             if timezone:
                 return Reply.text(f"Your time zone is now {zone}. Days you've already logged stay as they were.")
-            current = f"at {member.reminder_time} ({zone})" if member.reminder_time else "off"
-            return Reply.text(f"Your reminders are {current}. Use `time:` to change them or `off:true` to stop them.")
+            if not member.reminder_time:
+                return Reply.text("Your reminders are off. To get one, add a time, for example "
+                                  "`/checkin reminders time:8pm`.")
+            return Reply.text(f"Your reminder is at {member.reminder_time} ({zone}). Add `time:` to change it "
+                              "or `off:true` to stop it.")
         at = parse_clock(time)
         if at is None:
             raise UnreadableTime(time)

@@ -90,3 +90,13 @@ async def test_history_of_one_revision_is_singular(app: SupportApp, tmp_path: Pa
     await typed(console, out, '/faq-admin retire id:pacing reason:"merged into another entry"')
     history = await typed(console, out, "/faq-admin history id:pacing")
     assert "1 revision;" in history and "revision(s)" not in history
+
+
+async def test_reminders_without_options_never_offers_to_stop_what_is_already_off(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    off = await typed(console, out, "/checkin reminders")
+    assert "Your reminders are off." in off and "time:8pm" in off
+    assert "off:true" not in off
+    await typed(console, out, "/checkin reminders time:9am")
+    on = await typed(console, out, "/checkin reminders")
+    assert "Your reminder is at 09:00 (Europe/London)." in on and "`off:true` to stop it" in on
