@@ -100,3 +100,11 @@ async def test_reminders_without_options_never_offers_to_stop_what_is_already_of
     await typed(console, out, "/checkin reminders time:9am")
     on = await typed(console, out, "/checkin reminders")
     assert "Your reminder is at 09:00 (Europe/London)." in on and "`off:true` to stop it" in on
+
+
+async def test_retention_without_a_choice_says_how_to_choose_in_plain_words(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    shown = await typed(console, out, "/mydata action:retention")
+    assert "Your check-ins are kept until you delete them." in shown
+    assert "pick keep: forever, 1 year or 90 days" in shown
+    assert "keep:` forever" not in shown  # no half-written command for the member to finish
