@@ -108,3 +108,13 @@ async def test_retention_without_a_choice_says_how_to_choose_in_plain_words(app:
     assert "Your check-ins are kept until you delete them." in shown
     assert "pick keep: forever, 1 year or 90 days" in shown
     assert "keep:` forever" not in shown  # no half-written command for the member to finish
+
+
+async def test_dismissing_a_gap_counts_its_askings_in_words(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path, "eve")
+    await typed(console, out, "/faq zzqx flibbertigibbet")
+    await typed(console, out, ":user dana mod")
+    gaps = await typed(console, out, "/faq-admin gaps")
+    assert "zzqx flibbertigibbet" in gaps
+    pressed = await typed(console, out, "2")  # Dismiss #1
+    assert "(asked 1 time) and deleted it" in pressed and "(s)" not in pressed

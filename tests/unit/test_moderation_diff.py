@@ -21,7 +21,7 @@ def test_code_block_never_loses_its_closing_fence() -> None:
     diff = "\n".join(f"+line {n} " + "x" * 50 for n in range(200))
     block = code_block(diff, 1000, more_hint="; press Full view #3")
     assert len(block) <= 1000 and block.startswith("```diff\n") and block.endswith("\n```")
-    assert "more line(s); press Full view #3" in block
+    assert "more lines; press Full view #3" in block
 
 
 @given(st.text(max_size=3000), st.integers(min_value=60, max_value=4096))
