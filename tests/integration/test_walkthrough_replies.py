@@ -118,3 +118,12 @@ async def test_dismissing_a_gap_counts_its_askings_in_words(app: SupportApp, tmp
     assert "zzqx flibbertigibbet" in gaps
     pressed = await typed(console, out, "2")  # Dismiss #1
     assert "(asked 1 time) and deleted it" in pressed and "(s)" not in pressed
+
+
+def test_a_card_without_a_description_has_one_gap_under_its_title() -> None:
+    from bot.console.render import render
+    from bot.ui import Card, Field, Reply
+
+    text, _ = render(Reply(cards=[Card(title="Your data", fields=[Field("Check-ins", "1 check-in")])]))
+    assert "│\n│\n" not in text
+    assert "│ YOUR DATA\n│\n│ Check-ins:" in text
