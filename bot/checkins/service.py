@@ -59,7 +59,7 @@ OTHER_REAL_DAY = (
 )
 NOTE_NOT_SAVED = (
     "What you wrote matters, so first: the people below are there for you right now.\n\n"
-    "**Saved:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
+    "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
     "has seen them."
 )
 
@@ -233,7 +233,7 @@ class CheckinService:
             saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
             what = f"your check-in for {'today' if target == today else format_day(target)}" + (
                 f" ({saved})" if saved else "")
-            return Reply(content=NOTE_NOT_SAVED.format(saved=what), cards=crisis.cards,
+            return Reply(content=NOTE_NOT_SAVED.format(done="Saved" if first else "Updated", saved=what), cards=crisis.cards,
                          buttons=crisis.buttons, ephemeral=True)
         summary = await self.summary(member)
         if target == today:

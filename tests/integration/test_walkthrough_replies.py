@@ -127,3 +127,13 @@ def test_a_card_without_a_description_has_one_gap_under_its_title() -> None:
     text, _ = render(Reply(cards=[Card(title="Your data", fields=[Field("Check-ins", "1 check-in")])]))
     assert "│\n│\n" not in text
     assert "│ YOUR DATA\n│\n│ Check-ins:" in text
+
+
+async def test_a_second_crisis_note_the_same_day_says_the_check_in_was_updated(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    first = await typed(console, out, '/checkin log pain:9 note:"i really want to die tonight"')
+    assert "Saved: your check-in for today (pain 9). Not saved: your note" in first
+    again = await typed(console, out, '/checkin log mood:1 note:"still want to die honestly"')
+    assert "Updated: your check-in for today (mood 1). Not saved: your note" in again
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert (row.pain, row.mood, row.note) == (9, 1, None)
