@@ -103,10 +103,17 @@ def _flare_runs(rows: list[CheckIn], start: date) -> list[tuple[int, int]]:
 
 
 def _day_ticks(start: date, days: int) -> tuple[list[int], list[str]]:
-    """A few readable x ticks as day offsets: dates for short periods, months for long ones."""
+    """A few readable x ticks as day offsets: dates for short periods, months for long ones.
+
+    Short periods also mark their last day (today, usually) when it is far enough from the tick
+    before it: a week's chart with only its first date leaves a member guessing which point is
+    which day.
+    """
     if days <= 92:
         step = 7 if days <= 31 else 14 if days <= 62 else 21
         offsets = list(range(0, days, step))
+        if days - 1 - offsets[-1] >= (step + 1) // 2:
+            offsets.append(days - 1)
         labels = [f"{(start + timedelta(days=i)).day} {_MONTHS[(start + timedelta(days=i)).month - 1]}"
                   for i in offsets]
         return offsets, labels
