@@ -78,12 +78,17 @@ def resolve_zone(text: str) -> str | None:
     return None
 
 
-def streak_card(summary: StreakSummary, *, updated: bool = False) -> Card:
-    """The streak card: encouragement, streak counts and rest days left."""
+def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool = False) -> Card:
+    """The streak card: encouragement, streak counts and rest days left.
+
+    ``stopped``: the member stopped check-ins and kept them; the card then only shows the
+    numbers, since thanking them for checking in, or telling them a rest day is fine, would
+    contradict the line above it that says check-ins are stopped.
+    """
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",
-        description=encouragement(summary, updated=updated),
+        description=None if stopped else encouragement(summary, updated=updated),
         fields=[
             Field("Last 28 days", f"{summary.consistency_28} of 28 days", inline=True),
             Field("Current streak", plural(summary.current, "day"), inline=True),
@@ -304,7 +309,7 @@ class CheckinService:
         rows = await self.store.checkins(actor.user_id, since=start)
         summary = await self.summary(member)
         alt = chart_alt_text(rows, start, today)
-        card = streak_card(summary)
+        card = streak_card(summary, stopped=not member.active)
         card.fields.append(Field(f"Last {days} days, in words", alt))
         chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
         png = await asyncio.to_thread(render_chart, rows, start, today)  # keeps the event loop free

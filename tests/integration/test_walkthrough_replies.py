@@ -137,3 +137,13 @@ async def test_a_second_crisis_note_the_same_day_says_the_check_in_was_updated(a
     assert "Updated: your check-in for today (mood 1). Not saved: your note" in again
     [row] = await app.checkins.store.checkins(console.actor.user_id)
     assert (row.pain, row.mood, row.note) == (9, 1, None)
+
+
+async def test_stats_after_stop_and_keep_do_not_thank_for_checking_in(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    await typed(console, out, "/checkin log pain:4")
+    await typed(console, out, "/checkin stop")
+    await typed(console, out, "2")  # Keep them
+    stats = await typed(console, out, "/checkin stats")
+    assert "Your check-ins are stopped" in stats and "Current streak:" in stats
+    assert "Thank you for" not in stats and "Resting today is fine" not in stats
