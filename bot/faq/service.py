@@ -38,6 +38,9 @@ AUTO_PRIVATE = ("I've answered privately because your question is about medicine
                 "Ask again with `private:false` if you'd like to share it with the channel.")
 VOTE_THANKS = "Thank you — your feedback helps the moderators improve this answer."
 VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
+# After "Not helpful" the member still has no answer: say where to go next.
+VOTE_NEXT = ("If you still need an answer, try `/faq` again in other words, or press one of the related "
+             "questions under the answer. For your own situation, your doctor or pharmacist can help.")
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
 
 
@@ -203,7 +206,8 @@ class FaqService:
         if view.get(entry_id) is None and view.get_any(entry_id) is None:
             return Reply.text(ENTRY_GONE)
         first = await self.store.vote(entry_id, actor.user_id, helpful, actor.guild_id)
-        return Reply.text(VOTE_THANKS if first else VOTE_CHANGED)
+        thanks = VOTE_THANKS if first else VOTE_CHANGED
+        return Reply.text(thanks if helpful else f"{thanks} {VOTE_NEXT}")
 
     def autocomplete(self, text: str, guild_id: int | None = None) -> list[Choice]:
         """Up to 25 entry questions for what the member has typed; the value is the entry id."""

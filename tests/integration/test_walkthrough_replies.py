@@ -147,3 +147,11 @@ async def test_stats_after_stop_and_keep_do_not_thank_for_checking_in(app: Suppo
     stats = await typed(console, out, "/checkin stats")
     assert "Your check-ins are stopped" in stats and "Current streak:" in stats
     assert "Thank you for" not in stats and "Resting today is fine" not in stats
+
+
+async def test_not_helpful_says_where_to_go_next_and_helpful_does_not(app: SupportApp, tmp_path: Path) -> None:
+    console, _out = await _console(app, tmp_path)
+    unhelpful = await app.faq.vote(console.actor, "pacing", False)
+    assert unhelpful.ephemeral and "in other words" in unhelpful.content
+    helpful = await app.faq.vote(console.actor, "pacing", True)
+    assert "updated your feedback" in helpful.content and "in other words" not in helpful.content
