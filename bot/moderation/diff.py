@@ -86,5 +86,11 @@ def changed_fields(old: FaqEntry | None, new: FaqEntry) -> list[str]:
     for key, name in FIELD_NAMES.items():
         differs = old.body != new.body if key == "body" else before.get(key) != after.get(key)
         if differs:
-            names.append(name)
+            names.append(_status_change(str(after.get(key))) if key == "status" else name)
     return names
+
+
+def _status_change(new_status: str) -> str:
+    """What a status change did, in words: "status" alone does not say whether an edit brings a
+    retired entry back or takes it away."""
+    return "retires it" if new_status.endswith("retired") else "brings it back"

@@ -334,7 +334,7 @@ async def test_retire_removes_the_entry_from_search_at_once(app: SupportApp, ser
     assert "already retired" in (await call(app, "retire", ALICE, id="pacing", reason="again")).all_text()
     # bringing it back is a proposal like any other, approved by someone else
     rev = draft_number(await edit(app, ALICE, "pacing"))
-    assert "status" in (await service.store.get(GUILD, rev)).changes  # type: ignore[union-attr]
+    assert "brings it back" in (await service.store.get(GUILD, rev)).changes  # type: ignore[union-attr]
     await call(app, "approve", BOB, id="pacing")
     assert app.library.view(GUILD).get("pacing") is not None
 
