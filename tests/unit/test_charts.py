@@ -237,6 +237,8 @@ def test_a_short_chart_marks_its_last_day_as_well_as_its_first() -> None:
     offsets, labels = _day_ticks(date(2026, 11, 25), 7)
     assert offsets == [0, 6] and labels == ["25 Nov", "1 Dec"]
     offsets, labels = _day_ticks(date(2026, 11, 4), 28)
-    assert offsets == [0, 7, 14, 21, 27] and labels[-1] == "1 Dec"
-    offsets, _ = _day_ticks(date(2026, 11, 1), 22)  # the last day sits next to a tick: not crowded
+    assert offsets == [0, 7, 14, 27] and labels[-1] == "1 Dec"  # 21 would crowd the last date
+    offsets, _ = _day_ticks(date(2026, 11, 1), 22)  # the last day is already a tick
     assert offsets == [0, 7, 14, 21]
+    offsets, _ = _day_ticks(date(2026, 10, 24), 38)
+    assert offsets == [0, 14, 37]
