@@ -382,11 +382,12 @@ class CheckinService:
             return Reply.text("Check-ins are already off for you. Nothing else to do.")
         await self.store.deactivate(actor.user_id)
         count = await self.store.count(actor.user_id)
-        if count == 0:
-            return Reply.text("Check-ins and reminders are stopped. You have no check-ins saved, so there is "
-                              "nothing to delete.")
-        kept = "Your check-in is" if count == 1 else f"Your {count} check-ins are"
-        them = "it" if count == 1 else "them"
+        if count == 0:  # only the settings are left (time zone, reminder time)
+            kept, them = "You have no check-ins saved, only your check-in settings, which are", "them"
+        elif count == 1:
+            kept, them = "Your check-in is", "it"
+        else:
+            kept, them = f"Your {count} check-ins are", "them"
         return Reply(
             content=(f"Check-ins and reminders are stopped. {kept} still saved "
                      f"and only you can see {them}. Would you like me to delete {them}?"),

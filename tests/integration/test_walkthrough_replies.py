@@ -62,11 +62,13 @@ async def test_stop_with_several_check_ins_uses_the_plural(app: SupportApp, tmp_
     assert "Your 2 check-ins are still saved and only you can see them." in stopped
 
 
-async def test_stop_without_any_check_in_offers_nothing_to_delete(app: SupportApp, tmp_path: Path) -> None:
+async def test_stop_without_any_check_in_speaks_of_the_settings_not_of_0_check_ins(app: SupportApp, tmp_path: Path) -> None:
     console, out = await _started(app, tmp_path)
     stopped = await typed(console, out, "/checkin stop")
-    assert "nothing to delete" in stopped
-    assert "0 check-ins" not in stopped and "Delete my check-ins" not in stopped
+    assert "You have no check-ins saved, only your check-in settings" in stopped
+    assert "0 check-ins" not in stopped
+    await typed(console, out, "1")  # Delete my check-ins
+    assert await app.checkins.store.member(console.actor.user_id) is None
 
 
 async def test_no_match_ends_with_the_line_that_leads_into_its_buttons(app: SupportApp, tmp_path: Path) -> None:
