@@ -221,6 +221,7 @@ class CheckinService:
             return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
         crisis: Reply | None = None
+        urgent = False
         if note:
             outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
@@ -228,6 +229,7 @@ class CheckinService:
                 crisis, note = outcome.reply, None
             else:
                 advice = outcome.reply if outcome is not None else None
+                urgent = outcome is not None and outcome.level == "urgent"
         assert target is not None
         refusal = await self._guard_day(member, target)
         if refusal is not None:
@@ -252,6 +254,11 @@ class CheckinService:
                  "gave now and kept the rest.")
         parts = [p for p in (notice, saved) if p]
         cards = [streak_card(summary, updated=not first)]
+        if urgent:
+            # Text above the cards is read first; for a red flag that must be the advice to get
+            # help, so the "saved" line moves down into the streak card.
+            parts = [p for p in (notice,) if p]
+            cards[0].description = f"{saved} {cards[0].description or ''}".strip()
         buttons: list[Button] = []
         if advice is not None:
             cards = [*advice.cards, *cards]

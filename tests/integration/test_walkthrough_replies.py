@@ -157,3 +157,13 @@ async def test_not_helpful_says_where_to_go_next_and_helpful_does_not(app: Suppo
     assert unhelpful.ephemeral and "in other words" in unhelpful.content
     helpful = await app.faq.vote(console.actor, "pacing", True)
     assert "updated your feedback" in helpful.content and "in other words" not in helpful.content
+
+
+async def test_a_red_flag_note_shows_the_urgent_advice_before_the_saved_line(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    logged = await typed(console, out, '/checkin log pain:8 note:"my legs went numb and i cant control my bladder, back is agony"')
+    assert "PLEASE GET MEDICAL HELP NOW" in logged
+    assert "Saved your check-in for today." in logged
+    assert logged.index("PLEASE GET MEDICAL HELP NOW") < logged.index("Saved your check-in for today.")
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert row.pain == 8 and row.note is not None  # not a crisis: the note is the member's and is kept
