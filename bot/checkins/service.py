@@ -278,9 +278,10 @@ class CheckinService:
         refusal = await self._guard_day(member, day)
         if refusal is not None:
             return Reply.text(refusal)
-        await self.store.save(actor.user_id, CheckIn(day), member.timezone)
+        first = await self.store.save(actor.user_id, CheckIn(day), member.timezone)
         summary = await self.summary(member)
-        return Reply(content=f"Checked in for {format_day(day)}. {encouragement(summary)}", ephemeral=False)
+        done = f"Checked in for {format_day(day)}." if first else f"You'd already checked in for {format_day(day)}; it's kept as it was."
+        return Reply(content=f"{done} {encouragement(summary, updated=not first)}", ephemeral=False)
 
     # -- pauses ---------------------------------------------------------------------------------
 

@@ -167,3 +167,16 @@ async def test_a_red_flag_note_shows_the_urgent_advice_before_the_saved_line(app
     assert logged.index("PLEASE GET MEDICAL HELP NOW") < logged.index("Saved your check-in for today.")
     [row] = await app.checkins.store.checkins(console.actor.user_id)
     assert row.pain == 8 and row.note is not None  # not a crisis: the note is the member's and is kept
+
+
+async def test_the_reminder_button_after_a_check_in_keeps_it_and_says_so(app: SupportApp, tmp_path: Path) -> None:
+    from bot.checkins.timezones import local_day
+
+    console, out = await _started(app, tmp_path)
+    await typed(console, out, "/checkin log pain:5")
+    today = local_day("Europe/London", app.checkins.core.clock.now())
+    reply = await app.checkins.bare(console.actor, today)
+    assert "already checked in" in reply.content and "kept as it was" in reply.content
+    assert "first check-in" not in reply.content
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert row.pain == 5
