@@ -82,6 +82,24 @@ class FaqDecision:
         return {"kind": "no_match", "suggestions": self.suggestions}
 
 
+# Messages with no question in them: a greeting, thanks, or a bare "help". Searching them only
+# finds a random entry or a "no vetted answer" (and fills the moderators' gaps with "hello").
+_GREETING_WORDS = frozenset({
+    "hi", "hello", "hey", "hiya", "heya", "howdy", "yo", "there", "all", "everyone", "folks", "guys",
+    "thanks", "thank", "you", "thx", "ty", "cheers", "help", "please", "good", "morning", "afternoon",
+    "evening", "bot", "ok", "okay",
+})
+GREETING = ("Ask me a question in your own words and I'll look for an answer the moderators have "
+            "vetted, for example `/faq what is pacing` or `/faq does heat help back pain`. If you need "
+            "someone to talk to right now, `/help-now` lists people who can help.")
+
+
+def is_greeting(question: str) -> bool:
+    """True for a message with no question in it ("hi", "thanks!", "help please")."""
+    words = normalise_question(question).split()
+    return not words or all(w in _GREETING_WORDS for w in words)
+
+
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
     """A button that opens ``entry``."""
     return Button(label=clip(entry.question, BUTTON_LABEL_MAX), custom_id=OPEN(entry.id), row=row)
@@ -144,6 +162,9 @@ class FaqService:
             if safety is not None and not safety.beside:
                 return FaqDecision("safety", safety.reply, safety=safety)
             note = safety
+        if picked is None and note is None and is_greeting(question):
+            # Nothing to search for: say how to ask. Nothing is kept for the moderators.
+            return FaqDecision("no_match", Reply(content=GREETING, ephemeral=True))
         decision = await self._answer(view, question, picked, private)
         if note is not None:
             decision.reply = with_note(decision.reply, note.reply)  # private already

@@ -180,3 +180,16 @@ async def test_the_reminder_button_after_a_check_in_keeps_it_and_says_so(app: Su
     assert "first check-in" not in reply.content
     [row] = await app.checkins.store.checkins(console.actor.user_id)
     assert row.pain == 5
+
+
+async def test_a_bare_greeting_is_told_how_to_ask_and_not_kept_as_a_gap(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    for text in ("hello", "Hi there!", "thanks :)", "help please"):
+        said = await typed(console, out, f"/faq {text}")
+        assert "Ask me a question in your own words" in said, text
+        assert "I don't have a vetted answer" not in said
+    asked = await typed(console, out, "/faq hi, what is pacing")  # a greeting with a question is a question
+    assert "WHAT IS PACING" in asked
+    await typed(console, out, ":user dana mod")
+    gaps = await typed(console, out, "/faq-admin gaps")
+    assert "hello" not in gaps and "thanks" not in gaps
