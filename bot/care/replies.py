@@ -140,9 +140,13 @@ def _card(
     return card
 
 
-def _in(country_name: str) -> str:
+def in_country(country_name: str) -> str:
+    """A country after "in", with "the" where its name needs it (in the United Kingdom, in Ireland)."""
     the = country_name.startswith(("United ", "Netherlands", "Philippines", "Czech Republic"))
     return f"in the {country_name}" if the else f"in {country_name}"
+
+
+_in = in_country
 
 
 def _emergency_call(resources: Resources, *, bold: bool = True) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import help_now_reply, reply_for
+from bot.care.replies import help_now_reply, in_country, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
@@ -244,7 +244,7 @@ class CareService:
                               f"{self._known()}. Pick one from the list, or leave it unset to get the "
                               "international directory.")
         await self.regions.set(actor.user_id, code)
-        return Reply.text(f"Saved: I'll show crisis lines for {name}. Only you can see this setting; "
+        return Reply.text(f"Saved: I'll show the crisis lines {in_country(name)}. Only you can see this setting; "
                           "`/mydata` shows it and can delete it.")
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,

@@ -193,3 +193,11 @@ async def test_a_bare_greeting_is_told_how_to_ask_and_not_kept_as_a_gap(app: Sup
     await typed(console, out, ":user dana mod")
     gaps = await typed(console, out, "/faq-admin gaps")
     assert "hello" not in gaps and "thanks" not in gaps
+
+
+async def test_saving_a_region_names_the_country_as_a_sentence_would(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    uk = await typed(console, out, "/care region country:united kingdom")
+    assert "I'll show the crisis lines in the United Kingdom." in uk
+    ie = await typed(console, out, "/care region country:ireland")
+    assert "I'll show the crisis lines in Ireland." in ie
