@@ -201,3 +201,15 @@ async def test_saving_a_region_names_the_country_as_a_sentence_would(app: Suppor
     assert "I'll show the crisis lines in the United Kingdom." in uk
     ie = await typed(console, out, "/care region country:ireland")
     assert "I'll show the crisis lines in Ireland." in ie
+
+
+async def test_after_a_vote_the_answers_buttons_can_still_be_pressed(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    await typed(console, out, "/faq what is pacing")
+    labels = [b.label for b in console.buttons]
+    unhelpful = labels.index("Not helpful") + 1
+    helpful = labels.index("Helpful") + 1
+    voted = await typed(console, out, str(unhelpful))
+    assert "Thank you" in voted and "the buttons above still work" in voted
+    changed = await typed(console, out, str(helpful))
+    assert "updated your feedback" in changed
