@@ -57,6 +57,7 @@ OTHER_REAL_DAY = (
     "{day} already has a check-in from before you changed time zone, and for you that was a different "
     "day, so I've kept it exactly as it was and saved nothing. Your next local day works as usual."
 )
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTE_NOT_SAVED = (
     "What you wrote matters, so first: the people below are there for you right now.\n\n"
     "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
@@ -248,7 +249,7 @@ class CheckinService:
         elif target == today - timedelta(days=1):
             what = f"yesterday ({format_day(target)})"
         else:
-            what = format_day(target)
+            what = f"{_WEEKDAY_NAMES[target.weekday()]} {format_day(target)}"  # the day as the member named it
         saved = (f"Saved your check-in for {what}." if first else
                  f"Updated your check-in for {what}: you had already logged that day, so I changed what you "
                  "gave now and kept the rest.")

@@ -213,3 +213,15 @@ async def test_after_a_vote_the_answers_buttons_can_still_be_pressed(app: Suppor
     assert "Thank you" in voted and "the buttons above still work" in voted
     changed = await typed(console, out, str(helpful))
     assert "updated your feedback" in changed
+
+
+async def test_a_back_filled_day_is_confirmed_with_its_weekday(app: SupportApp, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.checkins.timezones import local_day
+
+    console, out = await _started(app, tmp_path)
+    day = local_day("Europe/London", app.checkins.core.clock.now()) - timedelta(days=3)
+    weekday = day.strftime("%A")
+    saved = await typed(console, out, f"/checkin log day:{weekday.lower()} pain:4")
+    assert f"Saved your check-in for {weekday} {day.day} " in saved
