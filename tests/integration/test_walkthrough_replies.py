@@ -4,20 +4,22 @@ are"), and a no-match reply whose last line leads into the suggestion buttons be
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from bot.app import SupportApp
+from bot.console.session import Console
 from bot.faq.service import NO_MATCH_SUGGEST
 from tests.integration.test_console import _console
 from tests.integration.test_console import typed as typed_wrapped
 
 
-async def typed(console, out, line: str) -> str:
+async def typed(console: Console, out: io.StringIO, line: str) -> str:
     """What the console printed, with its line wrapping undone, so sentences can be matched."""
     return " ".join((await typed_wrapped(console, out, line)).split())
 
 
-async def _started(app: SupportApp, tmp_path: Path, name: str = "amy"):
+async def _started(app: SupportApp, tmp_path: Path, name: str = "amy") -> tuple[Console, io.StringIO]:
     console, out = await _console(app, tmp_path, name)
     await typed(console, out, "/checkin start timezone:Europe/London")
     await typed(console, out, "1")
