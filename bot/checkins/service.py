@@ -79,7 +79,8 @@ def resolve_zone(text: str) -> str | None:
     return None
 
 
-def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool = False) -> Card:
+def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool = False,
+                just_logged: bool = False) -> Card:
     """The streak card: encouragement, streak counts and rest days left.
 
     ``stopped``: the member stopped check-ins and kept them; the card then only shows the
@@ -89,7 +90,7 @@ def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool 
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",
-        description=None if stopped else encouragement(summary, updated=updated),
+        description=None if stopped else encouragement(summary, updated=updated, just_logged=just_logged),
         fields=[
             Field("Last 28 days", f"{summary.consistency_28} of 28 days", inline=True),
             Field("Current streak", plural(summary.current, "day"), inline=True),
@@ -254,7 +255,7 @@ class CheckinService:
                  f"Updated your check-in for {what}: you had already logged that day, so I changed what you "
                  "gave now and kept the rest.")
         parts = [p for p in (notice, saved) if p]
-        cards = [streak_card(summary, updated=not first)]
+        cards = [streak_card(summary, updated=not first, just_logged=True)]
         if urgent:
             # Text above the cards is read first; for a red flag that must be the advice to get
             # help, so the "saved" line moves down into the streak card.
