@@ -243,8 +243,12 @@ def crisis_reply(resources: Resources) -> Reply:
     return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
 
 
-def help_now_reply(resources: Resources) -> Reply:
-    """/help-now: the lines and emergency number, and a button to ask a moderator for support."""
+def help_now_reply(resources: Resources, *, can_alert: bool = True) -> Reply:
+    """/help-now: the lines and emergency number, and a button to ask a moderator for support.
+
+    ``can_alert`` False (no alert channel here, or a DM): no button, since pressing it could only
+    say that nothing was passed on; the member is told to message a moderator instead.
+    """
     description = "\n\n".join(
         part
         for part in (
@@ -254,14 +258,15 @@ def help_now_reply(resources: Resources) -> Reply:
             else "I don't know which country you're in, so here are the main lines; Find A Helpline "
             "covers many more countries.",
             NOT_A_COUNSELLOR,
-            "If you'd like a moderator here to check in with you, press the button below.",
+            "If you'd like a moderator here to check in with you, press the button below." if can_alert
+            else "If you'd like a moderator to check in with you, message one of them directly.",
         )
         if part
     )
     fields = [*_lines_fields(resources), _emergency_field(resources)]
     fields += _directory_field(resources, heading="Another country? Find a line near you")
     card = _card("Help right now", description, fields, Colour.CRISIS)
-    return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
+    return Reply(cards=[card], buttons=[_alert_button()] if can_alert else [], ephemeral=True)
 
 
 def urgent_reply(triage: Triage, resources: Resources) -> Reply:

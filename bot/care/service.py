@@ -193,7 +193,9 @@ class CareService:
     async def help_now(self, actor: Actor) -> Reply:
         if self.directory is None:
             return Reply.text("If you are in danger right now, please call your local emergency number.")
-        return help_now_reply(self.directory.for_country(await self.country_for(actor)))
+        settings = await self.core.guilds.get(actor.guild_id)
+        can_alert = actor.guild_id is not None and settings.alert_channel_id is not None
+        return help_now_reply(self.directory.for_country(await self.country_for(actor)), can_alert=can_alert)
 
     async def alert(self, actor: Actor) -> Reply:
         """The member pressed "Let a moderator know": post their mention and request, nothing else."""

@@ -227,3 +227,12 @@ async def test_a_back_filled_day_is_confirmed_with_its_weekday(app: SupportApp, 
     weekday = day.strftime("%A")
     saved = await typed(console, out, f"/checkin log day:{weekday.lower()} pain:4")
     assert f"Saved your check-in for {weekday} {day.day} " in saved
+
+
+async def test_help_now_offers_the_moderator_button_only_where_it_can_reach_them(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path, "dana", moderator=True)
+    before = await typed(console, out, "/help-now")
+    assert "Let a moderator know" not in before and "message one of them directly" in before
+    await typed(console, out, "/setup alert_channel:77")
+    after = await typed(console, out, "/help-now")
+    assert "Let a moderator know I'd like support" in after and "press the button below" in after
