@@ -191,10 +191,34 @@ class Normalizer:
                     joined = self._word("".join(tokens[i:j]))
                     if self._is_known(joined):
                         yield joined
-                        i = j
-                        continue
+                    else:
+                        yield from self._letter_runs(tokens[i:j])
+                    i = j
+                    continue
             yield self._word(tok)
             i += 1
+
+    def _letter_runs(self, letters: list[str]) -> Iterable[str]:
+        """A run of single letters that spells no known word, split where the lexicon turns a
+        letter into a word ("u" -> "you"), each piece joined if it spells one.
+
+        Why: the output must read the same when normalised again. "w a y u" gave "w a y you",
+        whose run "w a y" a second pass joined into "way"; judging each piece now gives "way you"
+        in one pass."""
+        piece: list[str] = []
+        for letter in [*letters, ""]:
+            word = self._word(letter) if letter else ""
+            if letter and word == letter:
+                piece.append(letter)
+                continue
+            joined = self._word("".join(piece)) if len(piece) >= 3 else ""
+            if joined and self._is_known(joined):
+                yield joined
+            else:
+                yield from (self._word(p) for p in piece)
+            piece = []
+            if word:
+                yield word
 
     def _is_known(self, word: str) -> bool:
         return all(self._known_word(part) for part in word.split())

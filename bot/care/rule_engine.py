@@ -33,10 +33,13 @@ class Rule:
     context_anchors: frozenset[str] | None = None  # and, with a context, one of these
 
     def fires(self, padded: str) -> bool:
-        text = _mask(self.excepts, padded)
-        if not self.pattern.search(text):
+        """The pattern must match what the rule's ``except`` phrases leave; the context is looked
+        for in the whole message. Why: an except removes a phrase that only looks like a match
+        ("my gp upped my dose"), not the subject of the message; masking the context too lost
+        "...but i want to come off it" (its only medicine word was inside the masked report)."""
+        if not self.pattern.search(_mask(self.excepts, padded)):
             return False
-        return self.context is None or bool(self.context.search(text))
+        return self.context is None or bool(self.context.search(padded))
 
     def triage(self, padded: str) -> Triage:
         topic = next((t for rx, t in self.topics if rx.search(padded)), self.topic)

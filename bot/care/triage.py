@@ -28,8 +28,8 @@ Rule file format (all fields are checked; unknown ones are errors)::
                                          #   e.g. [{topic: opioids, when: ["@opioids"]}]
         patterns: ["(want|ready) {0-3} die"] # phrases (below); at least one pattern or regex
         regex: []                        # Python regexes over " the normalised text "
-        context: []                      # optional: one of these must also appear
-        except: [die for]                # optional: a match inside one of these is ignored
+        context: []                      # optional: one of these must also appear (anywhere)
+        except: [die for]                # optional: a pattern match inside one of these is ignored
         examples: [i want to die]        # at least one; each must match this rule
         not_examples: [this cake is to die for]  # each must not match
         note: why the rule is as it is   # optional

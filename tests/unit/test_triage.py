@@ -42,7 +42,9 @@ ALL_CASES = _cases()
 # the telling sentence inside everyday pain talk (the layered triage screens each sentence);
 # "t5-..." are dose questions and lethal-amount questions side by side, so the tuning can see a
 # dose question pulled into the crisis reply.
-LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-", "t5-")
+# "t6-..." are idioms followed by ordinary talk, reports of a change a doctor made, and a medicine
+# quantity said with intent, each next to the close wordings that must stay crisis or clinician.
+LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-", "t5-", "t6-")
 CASES = [c for c in ALL_CASES if not c["family"].startswith(LAYERED_PREFIXES)]
 
 
@@ -123,6 +125,7 @@ def test_normalize_is_total_and_plain(text: str) -> None:
 @given(st.text(max_size=300))
 @example("21µ")  # found by this test: read as "2iu", which a second pass split into "2 iu"
 @example("1000 iu")  # a number's repeated digits were un-stretched: "1000" became "100"
+@example("W:A:Y:U")  # "w a y you": a second pass joined the letters before "you" into "way"
 def test_normalize_is_idempotent(triager: Triager, text: str) -> None:
     once = triager.normalize(text)
     assert triager.normalize(once) == once
