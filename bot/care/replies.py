@@ -140,9 +140,13 @@ def _card(
     return card
 
 
-def _in(country_name: str) -> str:
+def in_country(country_name: str) -> str:
+    """A country after "in", with "the" where its name needs it (in the United Kingdom, in Ireland)."""
     the = country_name.startswith(("United ", "Netherlands", "Philippines", "Czech Republic"))
     return f"in the {country_name}" if the else f"in {country_name}"
+
+
+_in = in_country
 
 
 def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
@@ -239,8 +243,12 @@ def crisis_reply(resources: Resources) -> Reply:
     return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
 
 
-def help_now_reply(resources: Resources) -> Reply:
-    """/help-now: the lines and emergency number, and a button to ask a moderator for support."""
+def help_now_reply(resources: Resources, *, can_alert: bool = True) -> Reply:
+    """/help-now: the lines and emergency number, and a button to ask a moderator for support.
+
+    ``can_alert`` False (no alert channel here, or a DM): no button, since pressing it could only
+    say that nothing was passed on; the member is told to message a moderator instead.
+    """
     description = "\n\n".join(
         part
         for part in (
@@ -250,14 +258,15 @@ def help_now_reply(resources: Resources) -> Reply:
             else "I don't know which country you're in, so here are the main lines; Find A Helpline "
             "covers many more countries.",
             NOT_A_COUNSELLOR,
-            "If you'd like a moderator here to check in with you, press the button below.",
+            "If you'd like a moderator here to check in with you, press the button below." if can_alert
+            else "If you'd like a moderator to check in with you, message one of them directly.",
         )
         if part
     )
     fields = [*_lines_fields(resources), _emergency_field(resources)]
     fields += _directory_field(resources, heading="Another country? Find a line near you")
     card = _card("Help right now", description, fields, Colour.CRISIS)
-    return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
+    return Reply(cards=[card], buttons=[_alert_button()] if can_alert else [], ephemeral=True)
 
 
 def urgent_reply(triage: Triage, resources: Resources) -> Reply:
@@ -374,12 +383,29 @@ GENTLE_TEXT = (
     "It sounds like things are really hard right now. If you are thinking about harming yourself, "
     "here is who you can reach right now: {lines}. `/help-now` shows them any time."
 )
+GENTLE_FALLBACK = (
+    "It sounds like things are really hard right now. If you are thinking about harming yourself, "
+    "here is who you can reach right now:\n{lines}\nOr {emergency}. `/care region` sets your country, "
+    "so I can show only its lines; `/help-now` shows them any time."
+)
 
 
 def gentle_reply(resources: Resources) -> Reply:
-    """The middle tier: a short private note with the member's lines, shown beside the answer."""
-    groups = [resources] if not resources.is_fallback else list(resources.others)[:3]
-    parts = [_compact(s) for g in groups for s in g.crisis[:1]]
+    """The middle tier: a short private note with the member's lines, shown beside the answer.
+
+    Without a known country every main country's first line is listed, each labelled with its
+    country: an unlabelled number from another country is one a member might ring in vain.
+    """
+    if resources.is_fallback:
+        lines = [
+            f"• {s.name} ({g.country_name}): " + "; ".join(line.replace("**", "") for line in _contact_lines(s))
+            for g in resources.others
+            for s in g.crisis[:1]
+        ]
+        return Reply(content=GENTLE_FALLBACK.format(lines="\n".join(lines),
+                                                    emergency=_emergency_call(resources, bold=False)),
+                     ephemeral=True)
+    parts = [_compact(s) for s in resources.crisis[:1]]
     parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import help_now_reply, reply_for
+from bot.care.replies import help_now_reply, in_country, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
@@ -193,7 +193,9 @@ class CareService:
     async def help_now(self, actor: Actor) -> Reply:
         if self.directory is None:
             return Reply.text("If you are in danger right now, please call your local emergency number.")
-        return help_now_reply(self.directory.for_country(await self.country_for(actor)))
+        settings = await self.core.guilds.get(actor.guild_id)
+        can_alert = actor.guild_id is not None and settings.alert_channel_id is not None
+        return help_now_reply(self.directory.for_country(await self.country_for(actor)), can_alert=can_alert)
 
     async def alert(self, actor: Actor) -> Reply:
         """The member pressed "Let a moderator know": post their mention and request, nothing else."""
@@ -244,7 +246,7 @@ class CareService:
                               f"{self._known()}. Pick one from the list, or leave it unset to get the "
                               "international directory.")
         await self.regions.set(actor.user_id, code)
-        return Reply.text(f"Saved: I'll show crisis lines for {name}. Only you can see this setting; "
+        return Reply.text(f"Saved: I'll show the crisis lines {in_country(name)}. Only you can see this setting; "
                           "`/mydata` shows it and can delete it.")
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,

@@ -103,10 +103,21 @@ def _flare_runs(rows: list[CheckIn], start: date) -> list[tuple[int, int]]:
 
 
 def _day_ticks(start: date, days: int) -> tuple[list[int], list[str]]:
-    """A few readable x ticks as day offsets: dates for short periods, months for long ones."""
+    """A few readable x ticks as day offsets: dates for short periods, months for long ones.
+
+    Short periods also mark their last day (today, usually): a week's chart with only its first
+    date leaves a member guessing which point is which day. A regular tick closer than a step
+    before it gives way, so two dates never run into each other.
+    """
     if days <= 92:
         step = 7 if days <= 31 else 14 if days <= 62 else 21
         offsets = list(range(0, days, step))
+        last = days - 1
+        if last != offsets[-1]:
+            if len(offsets) > 1 and last - offsets[-1] < step:
+                offsets.pop()
+            if last - offsets[-1] >= 3:
+                offsets.append(last)
         labels = [f"{(start + timedelta(days=i)).day} {_MONTHS[(start + timedelta(days=i)).month - 1]}"
                   for i in offsets]
         return offsets, labels
@@ -243,6 +254,10 @@ def draw_chart(fig: Figure | SubFigure, checkins: Sequence[CheckIn], start: date
     ticks = _day_ticks(start, days)
     for ax in axes[-1]:
         ax.set_xticks(*ticks)
+        if len(ticks[0]) > 1 and ticks[0][-1] == days - 1:
+            # The last day sits on the panel's edge: its date ends there rather than running
+            # into the next panel's first date.
+            ax.get_xticklabels()[-1].set_horizontalalignment("right")
     if not rows:
         fig.text(0.5, top + 0.05, "No check-ins in this period", ha="center", fontsize=TICK_PT, color="#555555")
 

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.checkins.buttons import CHECKIN_IDS
 from bot.checkins.cog import CheckinCog
+from bot.checkins.models import plural
 from bot.checkins.retention import describe as describe_retention
 from bot.checkins.service import CheckinService, csv_file
 from bot.checkins.timezones import local_day
@@ -83,5 +84,5 @@ class CheckinFeature(Feature):
         state = "on" if member.active else "stopped"
         reminder = f"reminders at {member.reminder_time}" if member.reminder_time else "no reminders"
         kept = describe_retention(member.retention_days)
-        return (f"Check-ins {state}: {count} check-in(s), time zone {member.timezone}, {reminder}. "
+        return (f"Check-ins {state}: {plural(count, 'check-in')}, time zone {member.timezone}, {reminder}. "
                 f"Kept {kept} (`/mydata action:retention` changes it); notes are stored encrypted.")

@@ -37,8 +37,8 @@ async def set_retention(store: CheckinStore, actor: Actor, keep: str | None) -> 
     if member is None:
         return Reply.text(NOT_ENROLLED)
     if keep is None:
-        return Reply.text(f"Your check-ins are kept {describe(member.retention_days)}. Choose with "
-                          "`/mydata action:retention keep:` forever, 1 year or 90 days.")
+        return Reply.text(f"Your check-ins are kept {describe(member.retention_days)}. To change it, use "
+                          "`/mydata action:retention` again and pick keep: forever, 1 year or 90 days.")
     if keep not in CHOICES:
         return Reply.text("Please choose forever, 1 year or 90 days. Nothing was changed.")
     days, words = CHOICES[keep]

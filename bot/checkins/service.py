@@ -57,9 +57,10 @@ OTHER_REAL_DAY = (
     "{day} already has a check-in from before you changed time zone, and for you that was a different "
     "day, so I've kept it exactly as it was and saved nothing. Your next local day works as usual."
 )
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTE_NOT_SAVED = (
     "What you wrote matters, so first: the people below are there for you right now.\n\n"
-    "**Saved:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
+    "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
     "has seen them."
 )
 
@@ -78,12 +79,18 @@ def resolve_zone(text: str) -> str | None:
     return None
 
 
-def streak_card(summary: StreakSummary) -> Card:
-    """The streak card: encouragement, streak counts and rest days left."""
+def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool = False,
+                just_logged: bool = False) -> Card:
+    """The streak card: encouragement, streak counts and rest days left.
+
+    ``stopped``: the member stopped check-ins and kept them; the card then only shows the
+    numbers, since thanking them for checking in, or telling them a rest day is fine, would
+    contradict the line above it that says check-ins are stopped.
+    """
     rest = plural(summary.rest_days_left_this_week, "rest day")
     return Card(
         title="Your check-ins",
-        description=encouragement(summary),
+        description=None if stopped else encouragement(summary, updated=updated, just_logged=just_logged),
         fields=[
             Field("Last 28 days", f"{summary.consistency_28} of 28 days", inline=True),
             Field("Current streak", plural(summary.current, "day"), inline=True),
@@ -213,9 +220,10 @@ class CheckinService:
         if target is None:
             problems.append(WINDOW_HELP)
         if problems:
-            return Reply.text("I couldn't save that: " + " ".join(problems) + " Nothing was changed.")
+            return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
         crisis: Reply | None = None
+        urgent = False
         if note:
             outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
@@ -223,6 +231,7 @@ class CheckinService:
                 crisis, note = outcome.reply, None
             else:
                 advice = outcome.reply if outcome is not None else None
+                urgent = outcome is not None and outcome.level == "urgent"
         assert target is not None
         refusal = await self._guard_day(member, target)
         if refusal is not None:
@@ -233,7 +242,7 @@ class CheckinService:
             saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
             what = f"your check-in for {'today' if target == today else format_day(target)}" + (
                 f" ({saved})" if saved else "")
-            return Reply(content=NOTE_NOT_SAVED.format(saved=what), cards=crisis.cards,
+            return Reply(content=NOTE_NOT_SAVED.format(done="Saved" if first else "Updated", saved=what), cards=crisis.cards,
                          buttons=crisis.buttons, ephemeral=True)
         summary = await self.summary(member)
         if target == today:
@@ -241,10 +250,17 @@ class CheckinService:
         elif target == today - timedelta(days=1):
             what = f"yesterday ({format_day(target)})"
         else:
-            what = format_day(target)
-        saved = f"Saved your check-in for {what}." if first else f"Updated your check-in for {what} — it's the same day, so I changed the earlier one."
+            what = f"{_WEEKDAY_NAMES[target.weekday()]} {format_day(target)}"  # the day as the member named it
+        saved = (f"Saved your check-in for {what}." if first else
+                 f"Updated your check-in for {what}: you had already logged that day, so I changed what you "
+                 "gave now and kept the rest.")
         parts = [p for p in (notice, saved) if p]
-        cards = [streak_card(summary)]
+        cards = [streak_card(summary, updated=not first, just_logged=True)]
+        if urgent:
+            # Text above the cards is read first; for a red flag that must be the advice to get
+            # help, so the "saved" line moves down into the streak card.
+            parts = [p for p in (notice,) if p]
+            cards[0].description = f"{saved} {cards[0].description or ''}".strip()
         buttons: list[Button] = []
         if advice is not None:
             cards = [*advice.cards, *cards]
@@ -264,9 +280,10 @@ class CheckinService:
         refusal = await self._guard_day(member, day)
         if refusal is not None:
             return Reply.text(refusal)
-        await self.store.save(actor.user_id, CheckIn(day), member.timezone)
+        first = await self.store.save(actor.user_id, CheckIn(day), member.timezone)
         summary = await self.summary(member)
-        return Reply(content=f"Checked in for {format_day(day)}. {encouragement(summary)}", ephemeral=False)
+        done = f"Checked in for {format_day(day)}." if first else f"You'd already checked in for {format_day(day)}; it's kept as it was."
+        return Reply(content=f"{done} {encouragement(summary, updated=not first)}", ephemeral=False)
 
     # -- pauses ---------------------------------------------------------------------------------
 
@@ -302,7 +319,7 @@ class CheckinService:
         rows = await self.store.checkins(actor.user_id, since=start)
         summary = await self.summary(member)
         alt = chart_alt_text(rows, start, today)
-        card = streak_card(summary)
+        card = streak_card(summary, stopped=not member.active)
         card.fields.append(Field(f"Last {days} days, in words", alt))
         chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
         png = await asyncio.to_thread(render_chart, rows, start, today)  # keeps the event loop free
@@ -357,8 +374,11 @@ class CheckinService:
         if time is None:
             if timezone:
                 return Reply.text(f"Your time zone is now {zone}. Days you've already logged stay as they were.")
-            current = f"at {member.reminder_time} ({zone})" if member.reminder_time else "off"
-            return Reply.text(f"Your reminders are {current}. Use `time:` to change them or `off:true` to stop them.")
+            if not member.reminder_time:
+                return Reply.text("Your reminders are off. To get one, add a time, for example "
+                                  "`/checkin reminders time:8pm`.")
+            return Reply.text(f"Your reminder is at {member.reminder_time} ({zone}). Add `time:` to change it "
+                              "or `off:true` to stop it.")
         at = parse_clock(time)
         if at is None:
             raise UnreadableTime(time)
@@ -372,9 +392,15 @@ class CheckinService:
             return Reply.text("Check-ins are already off for you. Nothing else to do.")
         await self.store.deactivate(actor.user_id)
         count = await self.store.count(actor.user_id)
+        if count == 0:  # only the settings are left (time zone, reminder time)
+            kept, them = "You have no check-ins saved, only your check-in settings, which are", "them"
+        elif count == 1:
+            kept, them = "Your check-in is", "it"
+        else:
+            kept, them = f"Your {count} check-ins are", "them"
         return Reply(
-            content=(f"Check-ins and reminders are stopped. Your {plural(count, 'check-in')} are still saved "
-                     "and only you can see them. Would you like me to delete them?"),
+            content=(f"Check-ins and reminders are stopped. {kept} still saved "
+                     f"and only you can see {them}. Would you like me to delete {them}?"),
             buttons=[Button("Delete my check-ins", ANSWER("delete"), Style.DANGER),
                      Button("Keep them", ANSWER("keep"), Style.SECONDARY)],
         )

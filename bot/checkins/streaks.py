@@ -194,15 +194,20 @@ def summarize(
     return StreakSummary(current, longest, consistency, total, checked_in_today, rest_left, welcome_back)
 
 
-def encouragement(summary: StreakSummary) -> str:
+def encouragement(summary: StreakSummary, *, updated: bool = False, just_logged: bool = False) -> str:
     """One short, warm line for the check-in and stats replies.
 
     Never mentions a lost or broken streak: a member coming back after a hard stretch is greeted,
-    not scored. Missed days are always called rest days.
+    not scored. Missed days are always called rest days. ``updated`` says the reply is for a
+    check-in that changed an earlier one, so it is never thanked as a "first" check-in;
+    ``just_logged`` says the member has just saved one, so a first check-in back-filled for an
+    earlier day is welcomed too, rather than told that resting today is fine.
     """
     s = summary
     if s.welcome_back:
         return "Welcome back — it's good to see you."
+    if just_logged and s.total == 1 and not updated and not s.checked_in_today:
+        return "Thank you for your first check-in — it's good to have you here."
     if s.current == 0:
         if s.checked_in_today:
             return "Thank you for checking in. Your streak is paused, so rest as much as you need."
@@ -211,7 +216,7 @@ def encouragement(summary: StreakSummary) -> str:
         return "Whenever you're ready, your next check-in starts a new streak."
     days = plural(s.current, "day")
     if s.checked_in_today:
-        if s.total == 1:
+        if s.total == 1 and not updated:
             return "Thank you for your first check-in — it's good to have you here."
         if s.current == s.longest and s.current >= WINDOW_DAYS:
             return f"Thank you for checking in — {days}, your longest streak so far."

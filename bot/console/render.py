@@ -47,7 +47,8 @@ def render(reply: Reply, *, files_dir: Path | None = None) -> tuple[str, list[Pa
         if card.description:
             out.extend(_wrap(card.description, "│ "))
         for field in card.fields:
-            out.append("│")
+            if out[-1] != "│":  # a card without a description already has its gap under the title
+                out.append("│")
             out.append(f"│ {field.name}:")
             out.extend(_wrap(field.value, "│   "))
         if card.image_filename:

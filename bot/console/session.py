@@ -411,7 +411,14 @@ class Console:
             raise UsageError("there is no button with that number." if self.buttons else "there are no buttons to press.")
         button = self.buttons[number - 1]
         assert button.custom_id is not None
-        await self.show(await self.app.router.dispatch(self.actor, button.custom_id))
+        before = self.buttons
+        reply = await self.app.router.dispatch(self.actor, button.custom_id)
+        await self.show(reply)
+        if not reply.buttons and not reply.update and reply.modal is None:
+            # In Discord a reply sent as a new message leaves the pressed message, and its buttons,
+            # in place (a member can change a "Not helpful" vote); so does the console.
+            self.buttons = before
+            self.say("(the buttons above still work)")
 
     def find(self, text: str) -> tuple[ConsoleCommand, str]:
         words = text.split(" ")

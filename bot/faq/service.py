@@ -38,6 +38,9 @@ AUTO_PRIVATE = ("I've answered privately because your question is about medicine
                 "Ask again with `private:false` if you'd like to share it with the channel.")
 VOTE_THANKS = "Thank you — your feedback helps the moderators improve this answer."
 VOTE_CHANGED = "Thank you — I've updated your feedback on this answer."
+# After "Not helpful" the member still has no answer: say where to go next.
+VOTE_NEXT = ("If you still need an answer, try `/faq` again in other words, or press one of the related "
+             "questions under the answer. For your own situation, your doctor or pharmacist can help.")
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
 
 
@@ -77,6 +80,24 @@ class FaqDecision:
                 data["note"] = self.safety.level
             return data
         return {"kind": "no_match", "suggestions": self.suggestions}
+
+
+# Messages with no question in them: a greeting, thanks, or a bare "help". Searching them only
+# finds a random entry or a "no vetted answer" (and fills the moderators' gaps with "hello").
+_GREETING_WORDS = frozenset({
+    "hi", "hello", "hey", "hiya", "heya", "howdy", "yo", "there", "all", "everyone", "folks", "guys",
+    "thanks", "thank", "you", "thx", "ty", "cheers", "help", "please", "good", "morning", "afternoon",
+    "evening", "bot", "ok", "okay",
+})
+GREETING = ("Ask me a question in your own words and I'll look for an answer the moderators have "
+            "vetted, for example `/faq what is pacing` or `/faq does heat help back pain`. If you need "
+            "someone to talk to right now, `/help-now` lists people who can help.")
+
+
+def is_greeting(question: str) -> bool:
+    """True for a message with no question in it ("hi", "thanks!", "help please")."""
+    words = normalise_question(question).split()
+    return not words or all(w in _GREETING_WORDS for w in words)
 
 
 def open_button(entry: FaqEntry, row: int = 0) -> Button:
@@ -141,6 +162,9 @@ class FaqService:
             if safety is not None and not safety.beside:
                 return FaqDecision("safety", safety.reply, safety=safety)
             note = safety
+        if picked is None and note is None and is_greeting(question):
+            # Nothing to search for: say how to ask. Nothing is kept for the moderators.
+            return FaqDecision("no_match", Reply(content=GREETING, ephemeral=True))
         decision = await self._answer(view, question, picked, private)
         if note is not None:
             decision.reply = with_note(decision.reply, note.reply)  # private already
@@ -180,10 +204,11 @@ class FaqService:
                 return FaqDecision("answer", reply, entry=entry, score=result.best.confidence,
                                    related=list(result.related))
         entries = [e for e in (view.get(s) for s in result.suggestions) if e is not None]
-        text = NO_MATCH
+        # The suggestions are buttons under the message, so the line that leads into them comes
+        # last: a colon with the care sentence after it points at nothing.
+        text = f"{NO_MATCH}\n\n{NO_MATCH_CARE}"
         if entries:
             text += f"\n\n{NO_MATCH_SUGGEST}"
-        text += f"\n\n{NO_MATCH_CARE}"
         reply = Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
         return FaqDecision("no_match", reply, suggestions=[e.id for e in entries], question=question)
 
@@ -202,7 +227,8 @@ class FaqService:
         if view.get(entry_id) is None and view.get_any(entry_id) is None:
             return Reply.text(ENTRY_GONE)
         first = await self.store.vote(entry_id, actor.user_id, helpful, actor.guild_id)
-        return Reply.text(VOTE_THANKS if first else VOTE_CHANGED)
+        thanks = VOTE_THANKS if first else VOTE_CHANGED
+        return Reply.text(thanks if helpful else f"{thanks} {VOTE_NEXT}")
 
     def autocomplete(self, text: str, guild_id: int | None = None) -> list[Choice]:
         """Up to 25 entry questions for what the member has typed; the value is the entry id."""

@@ -12,6 +12,7 @@ import json
 
 from bot.faq.loader import dump_entry
 from bot.faq.models import FaqEntry
+from bot.moderation.common import counted
 
 FENCE = "```"
 _FENCE_SAFE = "``\u200b`"  # a zero-width space stops text inside the diff from closing the block
@@ -62,7 +63,7 @@ def code_block(diff: str, limit: int, *, more_hint: str = "") -> str:
     kept: list[str] = []
     used = len(opening) + len(closing)
     for index, line in enumerate(lines):
-        note = f"… {len(lines) - index} more line(s){more_hint}"
+        note = f"… {counted(len(lines) - index, 'more line', 'more lines')}{more_hint}"
         room = limit - used - len(note) - 2
         if len(line) + 1 > room:
             if not kept and room > 20:  # one huge line: show its start rather than nothing
@@ -85,5 +86,11 @@ def changed_fields(old: FaqEntry | None, new: FaqEntry) -> list[str]:
     for key, name in FIELD_NAMES.items():
         differs = old.body != new.body if key == "body" else before.get(key) != after.get(key)
         if differs:
-            names.append(name)
+            names.append(_status_change(str(after.get(key))) if key == "status" else name)
     return names
+
+
+def _status_change(new_status: str) -> str:
+    """What a status change did, in words: "status" alone does not say whether an edit brings a
+    retired entry back or takes it away."""
+    return "retires it" if new_status.endswith("retired") else "brings it back"

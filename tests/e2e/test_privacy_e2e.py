@@ -92,4 +92,4 @@ async def test_the_weekly_digest_posts_counts_and_numbers_never_words(world: Wor
     posted = [m for m in world.fake.messages_in(audit) if "digest" in json.dumps(m.embeds).casefold()]
     assert posted
     text = json.dumps(posted[-1].embeds)
-    assert "teeth" not in text and "Sarah" not in text and "1 asking(s) of 1 question(s)" in text
+    assert "teeth" not in text and "Sarah" not in text and "1 question, asked 1 time in all" in text

@@ -338,3 +338,27 @@ def test_one_choice_of_care_reply_for_every_level(directory: Directory) -> None:
     assert [FAQ_IDS.parse(b.custom_id or "") for b in clinician.buttons] == [OpenEntry("amitriptyline-low-dose")]
     missing = reply_for(Triage(Level.CLINICIAN, "x", "not-in-pack", "d"), resources, pick)
     assert missing is not None and missing.buttons == []
+
+
+def test_gentle_note_without_a_country_labels_every_line_with_its_country(directory: Directory) -> None:
+    """A member with no country set gets every main country's line, each saying whose it is,
+    and how to see only their own: an unlabelled foreign number could be rung in vain."""
+    from bot.care.replies import gentle_reply
+
+    fallback = directory.for_country(None)
+    text = gentle_reply(fallback).content
+    assert fallback.others
+    for country in fallback.others:
+        assert country.crisis
+        assert f"{country.crisis[0].name} ({country.country_name}):" in text
+    assert "`/care region`" in text
+    _assert_safe(text)
+
+
+def test_gentle_note_for_a_known_country_shows_only_its_line(directory: Directory) -> None:
+    from bot.care.replies import gentle_reply
+
+    gb = directory.for_country("GB")
+    text = gentle_reply(gb).content
+    assert gb.crisis[0].name in text and "999" in text
+    assert "(Australia)" not in text and "13 11 14" not in text

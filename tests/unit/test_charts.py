@@ -229,3 +229,16 @@ def test_alt_text_says_the_trend_in_words() -> None:
     assert "mood held steady around 3" in text and "brain fog held steady around 5" in text
     assert "One panel per measure" in text
     assert "Too few check-ins to call a trend" in chart_alt_text(MARCH[:2], START, END)
+
+
+def test_a_short_chart_marks_its_last_day_as_well_as_its_first() -> None:
+    from bot.checkins.charts import _day_ticks
+
+    offsets, labels = _day_ticks(date(2026, 11, 25), 7)
+    assert offsets == [0, 6] and labels == ["25 Nov", "1 Dec"]
+    offsets, labels = _day_ticks(date(2026, 11, 4), 28)
+    assert offsets == [0, 7, 14, 27] and labels[-1] == "1 Dec"  # 21 would crowd the last date
+    offsets, _ = _day_ticks(date(2026, 11, 1), 22)  # the last day is already a tick
+    assert offsets == [0, 7, 14, 21]
+    offsets, _ = _day_ticks(date(2026, 10, 24), 38)
+    assert offsets == [0, 14, 37]

@@ -21,7 +21,7 @@ def test_code_block_never_loses_its_closing_fence() -> None:
     diff = "\n".join(f"+line {n} " + "x" * 50 for n in range(200))
     block = code_block(diff, 1000, more_hint="; press Full view #3")
     assert len(block) <= 1000 and block.startswith("```diff\n") and block.endswith("\n```")
-    assert "more line(s); press Full view #3" in block
+    assert "more lines; press Full view #3" in block
 
 
 @given(st.text(max_size=3000), st.integers(min_value=60, max_value=4096))
@@ -80,3 +80,10 @@ def test_join_lines_says_how_many_were_left_out() -> None:
 def test_review_is_due_a_year_later_even_from_a_leap_day() -> None:
     assert one_year_after(date(2028, 2, 29)) == date(2029, 2, 28)
     assert one_year_after(date(2026, 11, 23)) == date(2027, 11, 23)
+
+
+def test_a_status_change_says_what_it_does() -> None:
+    """"(status)" does not tell a reviewer whether the draft brings an entry back or takes it away."""
+    retired = PACING.model_copy(update={"meta": PACING.meta.model_copy(update={"status": "retired"})})
+    assert changed_fields(PACING, retired) == ["retires it"]
+    assert changed_fields(retired, PACING) == ["brings it back"]

@@ -158,7 +158,7 @@ async def test_weekly_digest_posts_once_a_week_even_across_restarts(app: Support
     assert "Drafts waiting for review (1)" in text and "weighted-blanket-fibromyalgia" in text
     # Posted to a channel: the count and the entry number, never the member's words.
     row_id = await app.db.fetchval("SELECT id FROM unanswered_questions")
-    assert "teeth" not in text and f"#{row_id} (1×)" in text and "1 asking(s) of 1 question(s)" in text
+    assert "teeth" not in text and f"#{row_id} (1×)" in text and "1 question, asked 1 time in all" in text
     assert await service.send_due_digests() == 0
     restarted = ModerationService(app.core, app.library, app.faq_store, app.care)  # a new process reads the last digest time from the database
     assert await restarted.send_due_digests() == 0

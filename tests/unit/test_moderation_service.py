@@ -334,7 +334,7 @@ async def test_retire_removes_the_entry_from_search_at_once(app: SupportApp, ser
     assert "already retired" in (await call(app, "retire", ALICE, id="pacing", reason="again")).all_text()
     # bringing it back is a proposal like any other, approved by someone else
     rev = draft_number(await edit(app, ALICE, "pacing"))
-    assert "status" in (await service.store.get(GUILD, rev)).changes  # type: ignore[union-attr]
+    assert "brings it back" in (await service.store.get(GUILD, rev)).changes  # type: ignore[union-attr]
     await call(app, "approve", BOB, id="pacing")
     assert app.library.view(GUILD).get("pacing") is not None
 
@@ -361,7 +361,7 @@ async def test_history_pages_and_every_row_survives(app: SupportApp, service: Mo
     for n in range(12):
         await edit(app, ALICE if n % 2 else BOB, "pacing", summary=f"Pacing keeps activity steady, version {n}.")
     reply = await call(app, "history", ALICE, id="pacing")
-    assert "Page 1 of 2 · 12 revision(s)" in reply.all_text()
+    assert "Page 1 of 2 · 12 revisions" in reply.all_text()
     older = next(b for b in reply.buttons if b.label == "Older")
     page2 = await press(app, ALICE, older.custom_id or "")
     assert "#1**" in page2.all_text() and "#2**" in page2.all_text()

@@ -523,3 +523,22 @@ def test_fast_agrees_with_brute_force_on_longer_calendars(
 ) -> None:
     days, r, pauses = cal
     assert summarize(days, TODAY, rest_allowance=r, pauses=pauses) == reference(days, TODAY, r, pauses)
+
+
+def test_an_updated_first_check_in_is_not_thanked_as_a_first() -> None:
+    """Logging the same day twice changes that check-in; the second reply must not also say
+    "Thank you for your first check-in"."""
+    from bot.checkins.streaks import encouragement
+
+    s = summarize([TODAY], TODAY)
+    assert "first check-in" in encouragement(s)
+    updated = encouragement(s, updated=True)
+    assert "first check-in" not in updated and "1 day" in updated
+
+
+def test_a_first_check_in_back_filled_for_yesterday_is_welcomed() -> None:
+    from bot.checkins.streaks import encouragement
+
+    s = summarize([TODAY - timedelta(days=1)], TODAY)
+    assert "first check-in" in encouragement(s, just_logged=True)
+    assert "first check-in" not in encouragement(s)  # days later, in /checkin stats: no stale welcome
