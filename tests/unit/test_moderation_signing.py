@@ -188,7 +188,7 @@ async def test_restoring_a_retired_entry_keeps_its_review_and_dates(app: Support
     form = await call(app, "edit", BOB, id="pacing")
     assert form.modal is not None
     restored = await press(app, BOB, form.modal.custom_id, {f.custom_id: f.value or "" for f in form.modal.fields})
-    assert "status" in restored.all_text()
+    assert "brings it back" in restored.all_text()  # the draft says it restores the entry
     await call(app, "approve", ALICE, id="pacing")
     view = app.library.view(GUILD)
     entry = view.get("pacing")
