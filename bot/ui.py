@@ -37,6 +37,12 @@ DISCLAIMER = (
 )
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """A count and a noun that agree ("1 day", "3 days", "2 more lines"): "1 day(s)" reads as a
+    form, not a sentence."""
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten ``text`` to ``limit`` characters, ending with an ellipsis when cut."""
     if len(text) <= limit:

@@ -146,9 +146,6 @@ def in_country(country_name: str) -> str:
     return f"in the {country_name}" if the else f"in {country_name}"
 
 
-_in = in_country
-
-
 def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
     """The "call **999**" clause; for the fallback, the local number with labelled examples.
 
@@ -158,7 +155,7 @@ def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
         numbers = list(resources.emergency_numbers)
         return f"call {_bold_numbers(numbers) if bold else _or(numbers)}"
     examples = [
-        f"{_or(list(r.emergency_numbers))} {_in(r.country_name)}"
+        f"{_or(list(r.emergency_numbers))} {in_country(r.country_name)}"
         for r in resources.others
         if r.emergency_numbers
     ]

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.ui import plural  # noqa: F401  (re-exported: the check-in modules import it from here)
+
 NOTE_MAX = 500
 
 MONTHS = (
@@ -148,6 +150,3 @@ def format_day(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def plural(count: int, word: str) -> str:
-    """Count and noun that agree: 1 day, 2 days."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

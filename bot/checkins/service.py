@@ -57,7 +57,6 @@ OTHER_REAL_DAY = (
     "{day} already has a check-in from before you changed time zone, and for you that was a different "
     "day, so I've kept it exactly as it was and saved nothing. Your next local day works as usual."
 )
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTE_NOT_SAVED = (
     "What you wrote matters, so first: the people below are there for you right now.\n\n"
     "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
@@ -250,17 +249,16 @@ class CheckinService:
         elif target == today - timedelta(days=1):
             what = f"yesterday ({format_day(target)})"
         else:
-            what = f"{_WEEKDAY_NAMES[target.weekday()]} {format_day(target)}"  # the day as the member named it
+            what = f"{target:%A} {format_day(target)}"  # the day as the member named it
         saved = (f"Saved your check-in for {what}." if first else
                  f"Updated your check-in for {what}: you had already logged that day, so I changed what you "
                  "gave now and kept the rest.")
-        parts = [p for p in (notice, saved) if p]
         cards = [streak_card(summary, updated=not first, just_logged=True)]
         if urgent:
             # Text above the cards is read first; for a red flag that must be the advice to get
             # help, so the "saved" line moves down into the streak card.
-            parts = [p for p in (notice,) if p]
             cards[0].description = f"{saved} {cards[0].description or ''}".strip()
+        parts = [p for p in (notice, None if urgent else saved) if p]
         buttons: list[Button] = []
         if advice is not None:
             cards = [*advice.cards, *cards]

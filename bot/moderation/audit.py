@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.moderation.buttons import DRAFT, HISTORY
-from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, counted, day, fit_cards, join_lines, when
+from bot.moderation.common import HISTORY_PAGE, KIND_WORDS, day, fit_cards, join_lines, when
 from bot.moderation.store import ModerationStore, Revision
 from bot.problems import Problem
 from bot.ui import (
@@ -19,6 +19,7 @@ from bot.ui import (
     Reply,
     Style,
     clip,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class AuditMixin:
         if not problems:
             return 0
         lines = [self._problem_line(p) for p in problems]
-        card = Card(title=f"{counted(len(problems), 'problem')} in the FAQ files at start-up", colour=Colour.URGENT,
+        card = Card(title=f"{plural(len(problems), 'problem')} in the FAQ files at start-up", colour=Colour.URGENT,
                     description=join_lines(["Entries with problems are not served until they are fixed "
                                             "(then `/faq-admin reload`):", *lines], EMBED_DESCRIPTION_MAX))
         told = 0
@@ -148,7 +149,7 @@ class AuditMixin:
                 lines.append("Review here: drafted (not yet signed off by this server's moderators).")
         lines.append("")
         lines += [self._history_line(r) for r in shown] or ["No changes were made from Discord yet."]
-        footer = f"Page {page + 1} of {pages} · {counted(len(revisions), 'revision')}; nothing is ever deleted."
+        footer = f"Page {page + 1} of {pages} · {plural(len(revisions), 'revision')}; nothing is ever deleted."
         card = Card(title=clip(f"History of {entry_id}", 256), description=clip("\n".join(lines), EMBED_DESCRIPTION_MAX),
                     footer=footer, colour=Colour.NEUTRAL)
         buttons = [Button(f"Diff #{r.id}", DRAFT("show", r.id), Style.SECONDARY, row=i // 5)

@@ -44,12 +44,6 @@ PROTECTED_RETIRE = (
 
 
 
-def counted(count: int, word: str, many: str | None = None) -> str:
-    """A count and a noun that agree ("1 time", "3 times"): moderators read these replies
-    quickly, and "1 problem(s)" reads as a form, not a sentence."""
-    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
-
-
 def when(moment: datetime) -> str:
     """A moment as moderators read it in history and audit posts."""
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

@@ -12,7 +12,7 @@ import json
 
 from bot.faq.loader import dump_entry
 from bot.faq.models import FaqEntry
-from bot.moderation.common import counted
+from bot.ui import plural
 
 FENCE = "```"
 _FENCE_SAFE = "``\u200b`"  # a zero-width space stops text inside the diff from closing the block
@@ -63,7 +63,7 @@ def code_block(diff: str, limit: int, *, more_hint: str = "") -> str:
     kept: list[str] = []
     used = len(opening) + len(closing)
     for index, line in enumerate(lines):
-        note = f"… {counted(len(lines) - index, 'more line', 'more lines')}{more_hint}"
+        note = f"… {plural(len(lines) - index, 'more line', 'more lines')}{more_hint}"
         room = limit - used - len(note) - 2
         if len(line) + 1 > room:
             if not kept and room > 20:  # one huge line: show its start rather than nothing

@@ -15,7 +15,6 @@ from bot.moderation.common import (
     DIGEST_EVERY,
     DIGEST_SLACK,
     KIND_WORDS,
-    counted,
     day,
     fit_cards,
 )
@@ -34,6 +33,7 @@ from bot.ui import (
     Reply,
     Style,
     clip,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class InsightsMixin:
         await self.store.dismiss_gap(actor.guild_id, found[1], actor.user_id, self.now())
         removed = await self.faq_store.dismiss_unanswered(row_id, actor.guild_id)
         await self.core.db.scrub()
-        return Reply.text(f"Dismissed #{row_id} “{clip(found[0], 150)}” (asked {counted(removed, 'time')}) and "
+        return Reply.text(f"Dismissed #{row_id} “{clip(found[0], 150)}” (asked {plural(removed, 'time')}) and "
                           "deleted it; it no longer shows in `/faq-admin gaps` here.")
 
     async def complete_gaps(self, actor: Actor, text: str) -> list[Choice]:
@@ -210,7 +210,7 @@ class InsightsMixin:
         if pending_total > len(pending):
             pending_text += f"\n…and {pending_total - len(pending)} more: `/faq-admin review`."
         # The digest is posted to a channel: counts and entry numbers only, never a member's words.
-        gap_text = (f"{counted(len(gaps), 'question')}, asked {counted(sum(g.count for g in gaps), 'time')} in all: "
+        gap_text = (f"{plural(len(gaps), 'question')}, asked {plural(sum(g.count for g in gaps), 'time')} in all: "
                     + ", ".join(f"#{g.row_id} ({g.count}×)" for g in gaps)
                     + ". `/faq-admin gaps` shows their words, privately.") if gaps else "None this week."
         card = Card(

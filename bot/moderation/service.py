@@ -33,7 +33,7 @@ from bot.faq.models import CATEGORY_ORDER, FaqEntry, FrontMatter
 from bot.faq.render import answer_card
 from bot.moderation import buttons as ids
 from bot.moderation.audit import AuditMixin
-from bot.moderation.common import KIND_WORDS, PROTECTED_RETIRE, STALE, counted, fit_cards, join_lines
+from bot.moderation.common import KIND_WORDS, PROTECTED_RETIRE, STALE, fit_cards, join_lines
 from bot.moderation.completion import CompletionMixin
 from bot.moderation.components import ComponentsMixin
 from bot.moderation.diff import changed_fields, content_hash, entry_text
@@ -67,6 +67,7 @@ from bot.ui import (
     Reply,
     Style,
     clip,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -415,7 +416,7 @@ class ModerationService(ComponentsMixin, ReviewMixin, SigningMixin, AuditMixin, 
                     f"files, so members keep getting the last good content ({served} entries). Nothing changed. "
                     "Fix these, then run `/faq-admin reload` again:")
         if safety_lines:
-            text += (f" The safety files have {counted(len(safety_lines), 'problem')}, so the triage keeps the last good "
+            text += (f" The safety files have {plural(len(safety_lines), 'problem')}, so the triage keeps the last good "
                      "rules, exemplars and crisis lines; fix them and reload again.")
             await self._audit(actor, "Safety files failed to reload", safety_lines[:10], colour=Colour.URGENT)
         else:
