@@ -202,13 +202,31 @@ def _alert_button() -> Button:
     return Button(label=ALERT_LABEL, custom_id=ALERT_ID, style=Style.PRIMARY)
 
 
+ALERT_OFFER = "If you'd like a moderator here to check in with you, press the button below."
+ALERT_ELSEWHERE = "If you'd like a moderator to check in with you, message one of them directly."
+
+
+def moderator_offer(*, can_alert: bool) -> tuple[str, list[Button]]:
+    """The one way every crisis reply (``/help-now``, ``/faq``, check-in notes, forms) offers a
+    moderator: the button where the server has an alert channel, and otherwise the plain advice
+    to message one, since a button that can only answer "nothing was passed on" lets a member in
+    crisis down at the worst moment."""
+    if can_alert:
+        return ALERT_OFFER, [_alert_button()]
+    return ALERT_ELSEWHERE, []
+
+
 # -------------------------------------------------------------------------------------------
 # Replies
 # -------------------------------------------------------------------------------------------
 
 
-def crisis_reply(resources: Resources) -> Reply:
-    """The reply to a crisis message: warm, direct, the member's lines first."""
+def crisis_reply(resources: Resources, *, can_alert: bool) -> Reply:
+    """The reply to a crisis message: warm, direct, the member's lines first.
+
+    ``can_alert``: whether this server has a moderator alert channel (:func:`moderator_offer`).
+    """
+    offer, buttons = moderator_offer(can_alert=can_alert)
     where = (
         "I don't know which country you're in, so here are the main lines." if resources.is_fallback else ""
     )
@@ -222,6 +240,7 @@ def crisis_reply(resources: Resources) -> Reply:
             f"{_emergency_call(resources, bold=False)} now.**",
             where,
             NOT_A_COUNSELLOR,
+            offer,
         )
         if part
     )
@@ -237,15 +256,16 @@ def crisis_reply(resources: Resources) -> Reply:
         )
     )
     card = _card("You matter, and help is here", description, fields, Colour.CRISIS)
-    return Reply(cards=[card], buttons=[_alert_button()], ephemeral=True)
+    return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 
-def help_now_reply(resources: Resources, *, can_alert: bool = True) -> Reply:
+def help_now_reply(resources: Resources, *, can_alert: bool) -> Reply:
     """/help-now: the lines and emergency number, and a button to ask a moderator for support.
 
     ``can_alert`` False (no alert channel here, or a DM): no button, since pressing it could only
     say that nothing was passed on; the member is told to message a moderator instead.
     """
+    offer, buttons = moderator_offer(can_alert=can_alert)
     description = "\n\n".join(
         part
         for part in (
@@ -255,15 +275,14 @@ def help_now_reply(resources: Resources, *, can_alert: bool = True) -> Reply:
             else "I don't know which country you're in, so here are the main lines; Find A Helpline "
             "covers many more countries.",
             NOT_A_COUNSELLOR,
-            "If you'd like a moderator here to check in with you, press the button below." if can_alert
-            else "If you'd like a moderator to check in with you, message one of them directly.",
+            offer,
         )
         if part
     )
     fields = [*_lines_fields(resources), _emergency_field(resources)]
     fields += _directory_field(resources, heading="Another country? Find a line near you")
     card = _card("Help right now", description, fields, Colour.CRISIS)
-    return Reply(cards=[card], buttons=[_alert_button()] if can_alert else [], ephemeral=True)
+    return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 
 def urgent_reply(triage: Triage, resources: Resources) -> Reply:
@@ -350,9 +369,10 @@ def clinician_reply(triage: Triage, related_title: str | None) -> Reply:
 HELPING_SOMEONE = "helping-someone"  # the FAQ entry for people worried about someone else
 
 
-def helping_reply(resources: Resources, entry_title: str | None) -> Reply:
+def helping_reply(resources: Resources, entry_title: str | None, *, can_alert: bool) -> Reply:
     """Crisis about someone else: addressed to the helper, with the same lines and the entry on
     helping someone, so every wording about a friend or relative gets the same answer."""
+    offer, buttons = moderator_offer(can_alert=can_alert)
     description = "\n\n".join(
         part
         for part in (
@@ -364,13 +384,13 @@ def helping_reply(resources: Resources, entry_title: str | None) -> Reply:
             "who are worried about someone else.",
             "I don't know which country you're in, so here are the main lines." if resources.is_fallback else "",
             NOT_A_COUNSELLOR,
+            offer,
         )
         if part
     )
     fields = _lines_fields(resources)
     fields += _directory_field(resources, heading="Another country? Find a line near you")
     card = _card("Helping someone who may be in danger", description, fields, Colour.CRISIS)
-    buttons = [_alert_button()]
     if entry_title:
         buttons.append(Button(entry_title[:80], OPEN(HELPING_SOMEONE), Style.SECONDARY))
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
@@ -407,19 +427,21 @@ def gentle_reply(resources: Resources) -> Reply:
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
 
 
-def reply_for(triage: Triage, resources: Resources, question_of: Callable[[str], str | None]) -> Reply | None:
+def reply_for(triage: Triage, resources: Resources, question_of: Callable[[str], str | None], *,
+              can_alert: bool) -> Reply | None:
     """The one choice of care reply for a triage result, wherever the text came from (``/faq``,
     forms, check-in notes, channel watch, ``supportbot ask``); None when there is nothing to say.
 
     ``question_of`` gives an FAQ entry's question by id (None when the pack lacks it): the
     helping-someone entry for a crisis about someone else, the clinician tier's related entry.
+    ``can_alert`` says whether the server has a moderator alert channel (:func:`moderator_offer`).
     """
     if triage.level is Level.NONE:
         return gentle_reply(resources) if triage.gentle else None
     if triage.level is Level.CRISIS:
         if triage.topic == HELPING_SOMEONE:
-            return helping_reply(resources, question_of(HELPING_SOMEONE))
-        return crisis_reply(resources)
+            return helping_reply(resources, question_of(HELPING_SOMEONE), can_alert=can_alert)
+        return crisis_reply(resources, can_alert=can_alert)
     if triage.level is Level.URGENT:
         return urgent_reply(triage, resources)
     title = question_of(triage.topic) if triage.topic else None

@@ -21,6 +21,7 @@ from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
 from bot.care.triage import Level, Triage, load_rules
+from bot.guilds import GuildSettings
 from bot.ops import metrics
 from bot.permissions import admins
 from bot.problems import Problem, Severity
@@ -93,6 +94,13 @@ def load_safety_content(content_dir: Path) -> tuple[SafetyTriage | None, Directo
     return SafetyTriage(rules, semantic), directory, problems
 
 
+def offers_alert(actor: Actor, settings: GuildSettings) -> bool:
+    """Whether a crisis reply offers "let a moderator know": the one decision for ``/help-now``,
+    ``/faq``, check-in notes and forms alike. Only inside a server that has an alert channel;
+    elsewhere (no channel set, a DM) the reply says to message a moderator instead."""
+    return actor.guild_id is not None and settings.alert_channel_id is not None
+
+
 def _errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.ERROR]
 
@@ -153,23 +161,33 @@ class CareService:
 
     async def country_for(self, actor: Actor) -> str | None:
         """The member's own country, else the server's default, else None (international)."""
+        country, _ = await self.where(actor)
+        return country
+
+    async def where(self, actor: Actor) -> tuple[str | None, bool]:
+        """The member's country for crisis lines, and whether a crisis reply may offer the
+        "let a moderator know" button here (:func:`offers_alert`), in one bounded look-up.
+
+        A slow or broken database must never delay crisis lines: past the time limit the lines
+        are the international ones and the member is told to message a moderator, since a
+        button whose press may fail is no offer to make someone in crisis.
+        """
         try:
-            return await asyncio.wait_for(self._country(actor), REGION_LOOKUP_SECONDS)
-        except Exception:  # a slow or broken database must never delay crisis lines
+            return await asyncio.wait_for(self._where(actor), REGION_LOOKUP_SECONDS)
+        except Exception:
             log.warning("region lookup failed; using the international lines")
-            return None
+            return None, False
 
-    async def _country(self, actor: Actor) -> str | None:
+    async def _where(self, actor: Actor) -> tuple[str | None, bool]:
         own = await self.regions.get(actor.user_id)
-        if own:
-            return own
-        return (await self.core.guilds.get(actor.guild_id)).default_country
+        settings = await self.core.guilds.get(actor.guild_id)
+        return own or settings.default_country, offers_alert(actor, settings)
 
-    def reply_for(self, triage: Triage, country: str | None) -> Reply | None:
+    def reply_for(self, triage: Triage, country: str | None, *, can_alert: bool) -> Reply | None:
         """The care reply for ``triage`` in ``country`` (:func:`bot.care.replies.reply_for`)."""
         if self.directory is None:
             return None
-        return reply_for(triage, self.directory.for_country(country), self._question_of)
+        return reply_for(triage, self.directory.for_country(country), self._question_of, can_alert=can_alert)
 
     def _question_of(self, entry_id: str) -> str | None:
         entry = self.library.get(entry_id)
@@ -180,7 +198,8 @@ class CareService:
         triage = await asyncio.to_thread(self.classify, text)
         if triage.level is Level.NONE and not triage.gentle:
             return None
-        reply = self.reply_for(triage, await self.country_for(actor))
+        country, can_alert = await self.where(actor)
+        reply = self.reply_for(triage, country, can_alert=can_alert)
         if reply is None:
             return None
         level = "gentle" if triage.level is Level.NONE else triage.level.value
@@ -193,14 +212,13 @@ class CareService:
     async def help_now(self, actor: Actor) -> Reply:
         if self.directory is None:
             return Reply.text("If you are in danger right now, please call your local emergency number.")
-        settings = await self.core.guilds.get(actor.guild_id)
-        can_alert = actor.guild_id is not None and settings.alert_channel_id is not None
-        return help_now_reply(self.directory.for_country(await self.country_for(actor)), can_alert=can_alert)
+        country, can_alert = await self.where(actor)
+        return help_now_reply(self.directory.for_country(country), can_alert=can_alert)
 
     async def alert(self, actor: Actor) -> Reply:
         """The member pressed "Let a moderator know": post their mention and request, nothing else."""
         settings = await self.core.guilds.get(actor.guild_id)
-        if actor.guild_id is None or settings.alert_channel_id is None:
+        if actor.guild_id is None or settings.alert_channel_id is None:  # not offers_alert(...)
             return Reply.text(ALERT_NO_CHANNEL)
         key = (actor.guild_id, actor.user_id)
         now = self.core.clock.now()

@@ -189,7 +189,8 @@ class WatchService:
         if directory is None:
             lines = Reply()
         else:
-            lines = help_now_reply(directory.for_country(await self.care.country_for(actor)))
+            # Only the lines' fields go into the DM (no buttons), so no moderator button is asked for.
+            lines = help_now_reply(directory.for_country(await self.care.country_for(actor)), can_alert=False)
         delivery = await self.core.outbox.to_member(trigger.user_id, cards.outreach_dm(lines, trigger.channel_id))
         return {Delivery.SENT: "sent", Delivery.DMS_CLOSED: "dms_closed"}.get(delivery, "failed")
 

@@ -21,6 +21,7 @@ SUICIDAL_QUESTION = "I'm having thoughts of suicide. What can I do right now?"
 async def test_exact_entry_question_gets_the_crisis_reply_not_the_entry(app: SupportApp) -> None:
     entry = app.library.get("suicidal-thoughts")
     assert entry is not None and entry.question == SUICIDAL_QUESTION
+    await app.guilds.update(GUILD, alert_channel_id=77)  # the moderator button needs an alert channel
     reply = await app.faq.ask(CAROL, SUICIDAL_QUESTION)
     text = reply.all_text()
     assert reply.ephemeral and "Are you safe right now?" in text

@@ -110,7 +110,7 @@ def _assert_safe(text: str) -> None:
 
 @pytest.mark.parametrize("code", list(COUNTRIES), ids=lambda c: c or "unknown")
 def test_crisis_reply_per_country(directory: Directory, code: str | None) -> None:
-    reply = crisis_reply(directory.for_country(code))
+    reply = crisis_reply(directory.for_country(code), can_alert=True)
     text = reply.all_text()
     present, absent = COUNTRIES[code]
     for item in present:
@@ -130,21 +130,43 @@ def test_crisis_reply_per_country(directory: Directory, code: str | None) -> Non
 
 
 def test_gb_crisis_reply_never_presents_111(directory: Directory) -> None:
-    text = crisis_reply(directory.for_country("GB")).all_text()
+    text = crisis_reply(directory.for_country("GB"), can_alert=True).all_text()
     assert _number(text, "999")
     assert not _number(text, "111")
     assert "NHS 111" not in text
 
 
 def test_crisis_reply_offers_a_moderator(directory: Directory) -> None:
-    reply = crisis_reply(directory.for_country("GB"))
+    reply = crisis_reply(directory.for_country("GB"), can_alert=True)
     assert [(b.label, b.custom_id) for b in reply.buttons] == [(ALERT_LABEL, ALERT_ID)]
+    assert "press the button below" in reply.all_text()
+
+
+def test_without_an_alert_channel_every_crisis_reply_says_to_message_a_moderator(directory: Directory) -> None:
+    """/help-now, a crisis in /faq or a note, and a crisis about someone else make the same
+    choice: no button that could only say nothing was passed on, and the plain way instead."""
+    from bot.care.replies import ALERT_ELSEWHERE, helping_reply, reply_for
+
+    resources = directory.for_country("GB")
+    helper = Triage(Level.CRISIS, None, "helping-someone")
+    replies = [
+        help_now_reply(resources, can_alert=False),
+        crisis_reply(resources, can_alert=False),
+        helping_reply(resources, "How can I help someone?", can_alert=False),
+        reply_for(Triage(Level.CRISIS, "wish-to-die"), resources, lambda _: None, can_alert=False),
+        reply_for(helper, resources, lambda _: "How can I help someone?", can_alert=False),
+    ]
+    for reply in replies:
+        assert reply is not None
+        assert ALERT_ID not in [b.custom_id for b in reply.buttons]
+        assert ALERT_ELSEWHERE in reply.all_text()
+        assert "press the button" not in reply.all_text()
 
 
 def test_emergency_sentence_is_not_nested_bold(directory: Directory) -> None:
     """Discord cannot nest bold: "**call **999** now**" would render with stray asterisks."""
     for code in COUNTRIES:
-        for reply in (crisis_reply(directory.for_country(code)), help_now_reply(directory.for_country(code))):
+        for reply in (crisis_reply(directory.for_country(code), can_alert=True), help_now_reply(directory.for_country(code), can_alert=True)):
             description = reply.cards[0].description or ""
             (line,) = [x for x in description.splitlines() if x.startswith("**If you are in danger")]
             assert line.count("**") == 2, line
@@ -154,7 +176,7 @@ def test_crisis_reply_for_every_crisis_case(directory: Directory) -> None:
     """Whatever triggered it, the crisis reply is the same safe text (it never echoes the member)."""
     triager = load_triager(ROOT / "content" / "safety")
     assert triager.classify("I took too many pills").level is Level.CRISIS
-    text = crisis_reply(directory.for_country("AU")).all_text()
+    text = crisis_reply(directory.for_country("AU"), can_alert=True).all_text()
     assert "pills" not in text.lower()
 
 
@@ -165,7 +187,7 @@ def test_crisis_reply_for_every_crisis_case(directory: Directory) -> None:
 
 @pytest.mark.parametrize("code", list(COUNTRIES), ids=lambda c: c or "unknown")
 def test_help_now_reply(directory: Directory, code: str | None) -> None:
-    reply = help_now_reply(directory.for_country(code))
+    reply = help_now_reply(directory.for_country(code), can_alert=True)
     text = reply.all_text()
     present, _ = COUNTRIES[code]
     for item in present:
@@ -180,9 +202,9 @@ def test_help_now_reply(directory: Directory, code: str | None) -> None:
 
 
 def test_help_now_shows_emergency_number_as_a_field(directory: Directory) -> None:
-    fields = {f.name: f.value for f in help_now_reply(directory.for_country("NZ")).cards[0].fields}
+    fields = {f.name: f.value for f in help_now_reply(directory.for_country("NZ"), can_alert=True).cards[0].fields}
     assert fields["Emergency · New Zealand"] == "Call **111**"
-    fields = {f.name: f.value for f in help_now_reply(directory.for_country("IE")).cards[0].fields}
+    fields = {f.name: f.value for f in help_now_reply(directory.for_country("IE"), can_alert=True).cards[0].fields}
     assert fields["Emergency · Ireland"] == "Call **112** or **999**"
 
 
@@ -307,8 +329,8 @@ def test_replies_stay_within_discord_limits_with_huge_entries() -> None:
     fallback = Resources(None, "International", (), (), (), services[:3], others=(country,) * 30)
     for res in (country, fallback):
         for reply in (
-            crisis_reply(res),
-            help_now_reply(res),
+            crisis_reply(res, can_alert=True),
+            help_now_reply(res, can_alert=True),
             urgent_reply(SADDLE, res),
             urgent_reply(FEVER, res),
         ):
@@ -326,17 +348,17 @@ def test_one_choice_of_care_reply_for_every_level(directory: Directory) -> None:
     resources = directory.for_country("GB")
     titles = {"helping-someone": "How can I help someone?", "amitriptyline-low-dose": "Low-dose amitriptyline?"}
     pick = titles.get
-    assert reply_for(Triage(Level.NONE), resources, pick) is None
-    assert reply_for(Triage(Level.NONE, gentle=True), resources, pick) == gentle_reply(resources)
-    assert reply_for(Triage(Level.CRISIS, "wish-to-die"), resources, pick) == crisis_reply(resources)
+    assert reply_for(Triage(Level.NONE), resources, pick, can_alert=True) is None
+    assert reply_for(Triage(Level.NONE, gentle=True), resources, pick, can_alert=True) == gentle_reply(resources)
+    assert reply_for(Triage(Level.CRISIS, "wish-to-die"), resources, pick, can_alert=True) == crisis_reply(resources, can_alert=True)
     helper = Triage(Level.CRISIS, None, "helping-someone")
-    assert reply_for(helper, resources, pick) == helping_reply(resources, titles["helping-someone"])
-    assert reply_for(SADDLE, resources, pick) == urgent_reply(SADDLE, resources)
+    assert reply_for(helper, resources, pick, can_alert=True) == helping_reply(resources, titles["helping-someone"], can_alert=True)
+    assert reply_for(SADDLE, resources, pick, can_alert=True) == urgent_reply(SADDLE, resources)
     doses = Triage(Level.CLINICIAN, "medicine-doses", "amitriptyline-low-dose", "medicine doses")
-    clinician = reply_for(doses, resources, pick)
+    clinician = reply_for(doses, resources, pick, can_alert=True)
     assert clinician is not None and "Low-dose amitriptyline?" in clinician.all_text()
     assert [FAQ_IDS.parse(b.custom_id or "") for b in clinician.buttons] == [OpenEntry("amitriptyline-low-dose")]
-    missing = reply_for(Triage(Level.CLINICIAN, "x", "not-in-pack", "d"), resources, pick)
+    missing = reply_for(Triage(Level.CLINICIAN, "x", "not-in-pack", "d"), resources, pick, can_alert=True)
     assert missing is not None and missing.buttons == []
 
 
