@@ -22,6 +22,9 @@ class SafetyOutcome:
     reply: Reply
     layer: str | None = None  # "rule" | "semantic": which triage layer decided
     confidence: float | None = None
+    # The text is about someone else in danger (a friend, a relative): the reply is addressed to
+    # the helper, and so must anything a feature writes around it.
+    about_someone_else: bool = False
 
     @property
     def stops(self) -> bool:

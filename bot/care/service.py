@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
-from bot.care.replies import help_now_reply, in_country, reply_for
+from bot.care.replies import HELPING_SOMEONE, help_now_reply, in_country, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
@@ -205,7 +205,8 @@ class CareService:
         level = "gentle" if triage.level is Level.NONE else triage.level.value
         # never the text itself
         log.info("safety triage: %s (%s, %s layer)", level, triage.rule or triage.family, triage.layer)
-        return SafetyOutcome(level, triage.rule, reply, layer=triage.layer, confidence=triage.confidence)
+        return SafetyOutcome(level, triage.rule, reply, layer=triage.layer, confidence=triage.confidence,
+                             about_someone_else=triage.topic == HELPING_SOMEONE)
 
     # -- commands -------------------------------------------------------------------------------
 

@@ -62,6 +62,14 @@ NOTE_NOT_SAVED = (
     "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, and no one else "
     "has seen them."
 )
+# A note about someone else in danger: the reply below speaks to the helper (the lines support
+# people worried about someone too), so this line must not tell them the lines are "for you".
+NOTE_ABOUT_SOMEONE_NOT_SAVED = (
+    "It sounds like someone you care about may be in danger. Below is how to help them right now, "
+    "and the lines, which also support people worried about someone else.\n\n"
+    "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, so nothing "
+    "about them is stored, and no one else has seen it."
+)
 
 
 def resolve_zone(text: str) -> str | None:
@@ -222,12 +230,15 @@ class CheckinService:
             return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
         crisis: Reply | None = None
+        crisis_lead = NOTE_NOT_SAVED
         urgent = False
         if note:
             outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
                 # The scores are the member's and stay; the note is dropped, never stored.
                 crisis, note = outcome.reply, None
+                if outcome.about_someone_else:
+                    crisis_lead = NOTE_ABOUT_SOMEONE_NOT_SAVED
             else:
                 advice = outcome.reply if outcome is not None else None
                 urgent = outcome is not None and outcome.level == "urgent"
@@ -241,7 +252,7 @@ class CheckinService:
             saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
             what = f"your check-in for {'today' if target == today else format_day(target)}" + (
                 f" ({saved})" if saved else "")
-            return Reply(content=NOTE_NOT_SAVED.format(done="Saved" if first else "Updated", saved=what), cards=crisis.cards,
+            return Reply(content=crisis_lead.format(done="Saved" if first else "Updated", saved=what), cards=crisis.cards,
                          buttons=crisis.buttons, ephemeral=True)
         summary = await self.summary(member)
         if target == today:

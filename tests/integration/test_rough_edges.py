@@ -36,3 +36,20 @@ async def test_every_crisis_reply_offers_the_button_only_with_an_alert_channel(a
         assert "Let a moderator know I'd like support" in said, line
         assert "press the button below" in said, line
         assert ALERT_ID in [b.custom_id for b in console.buttons], line
+
+
+async def test_a_note_about_someone_in_crisis_speaks_to_the_helper_and_says_what_was_kept(
+        app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _started(app, tmp_path)
+    said = await typed(console, out, f'/checkin log pain:6 mood:2 note:"{FRIEND_IN_CRISIS}"')
+    assert "there for you" not in said
+    assert "someone you care about may be in danger" in said
+    assert "Helping someone who may be in danger".upper() in said.upper()  # the helper's card
+    assert "Saved: your check-in for today (pain 6, mood 2)." in said
+    assert "Not saved: your note" in said and "nothing about them is stored" in said
+    [row] = await app.checkins.store.checkins(console.actor.user_id)
+    assert (row.pain, row.mood, row.note) == (6, 2, None)
+    # The member's own crisis keeps the words written for them.
+    own = await typed(console, out, f'/checkin log note:"{IN_CRISIS}"')
+    assert "the people below are there for you right now" in own
+    assert "Updated: your check-in for today. Not saved: your note" in own
