@@ -10,9 +10,11 @@ Layout (8 × 6.4 in at 100 dpi, drawn to stay readable when Discord shrinks it t
 each on its own scale with its meaning in the title, so no line sits on another's axis; a sixth
 panel marks the flare days. Up to 62 days every day is plotted; longer periods are aggregated (a
 weekly median up to 180 days, then a monthly one) with a band from the lowest to the highest day,
-and the flare panel counts flare days per week or month. A period that starts before the
-member's first check-in is trimmed to it, so three months of data are not squeezed into a quarter
-of a 365-day axis. Colours come from the Okabe–Ito palette, which stays distinguishable with the
+and the flare panel counts flare days per week or month. A daily view (up to 62 days: "your
+last 28 days") always spans the days it names, with the days before the member's first check-in
+shaded as not logged, so a new member's week is not stretched across the width as if it were the
+whole period. A longer, aggregated period that starts before the first check-in is trimmed to it,
+so three months of data are not squeezed into a quarter of a 365-day axis. Colours come from the Okabe–Ito palette, which stays distinguishable with the
 common kinds of colour blindness, and every measure also has its own marker.
 """
 
@@ -159,12 +161,23 @@ def _buckets(start: date, days: int) -> list[tuple[int, int]]:
 
 
 def period_of(checkins: Sequence[CheckIn], start: date, end: date) -> date:
-    """Where the chart starts: ``start``, or the first check-in when it comes later (at least a
-    week is always shown)."""
+    """Where the chart starts. A daily view is the period it names, whole: the member asked for
+    their last 28 days, and days before the first check-in are part of that answer (shaded as not
+    logged). A longer view starts at the first check-in when that comes later (at least a week is
+    always shown), since weekly or monthly medians of empty months would only squeeze the data."""
+    if (end - start).days + 1 <= DAILY_MAX_DAYS:
+        return start
     rows = _in_range(checkins, start, end)
     if not rows:
         return start
     return max(start, min(rows[0].day, end - timedelta(days=6)))
+
+
+def _not_logged_yet(rows: list[CheckIn], start: date, days: int) -> int:
+    """How many days at the start of a daily view come before the first check-in shown."""
+    if days > DAILY_MAX_DAYS:
+        return 0
+    return (rows[0].day - start).days if rows else 0
 
 
 def _panel(ax: Axes, rows: list[CheckIn], start: date, days: int, field: str) -> None:
@@ -175,6 +188,7 @@ def _panel(ax: Axes, rows: list[CheckIn], start: date, days: int, field: str) ->
     if days <= DAILY_MAX_DAYS:  # longer views count flare days in their own panel instead
         for first, last in _flare_runs(rows, start):
             ax.axvspan(first - 0.5, last + 0.5, color=ORANGE, alpha=0.22, linewidth=0, zorder=0)
+    _shade_not_logged(ax, rows, start, days)
     if np.isnan(values).all():
         ax.text(0.5, 0.5, f"No {scale.label.lower()} scores", transform=ax.transAxes, ha="center",
                 va="center", fontsize=TICK_PT, color="#555555")
@@ -206,6 +220,16 @@ def _panel(ax: Axes, rows: list[CheckIn], start: date, days: int, field: str) ->
         ax.spines[side].set_visible(False)
 
 
+NOT_LOGGED_LABEL = "Not logged yet"
+
+
+def _shade_not_logged(ax: Axes, rows: list[CheckIn], start: date, days: int, *, label: bool = False) -> None:
+    before = _not_logged_yet(rows, start, days)
+    if before:
+        ax.axvspan(-0.5, before - 0.5, color=GREY, alpha=0.7, linewidth=0, zorder=0,
+                   label=NOT_LOGGED_LABEL if label else None)
+
+
 def _flare_panel(ax: Axes, rows: list[CheckIn], start: date, days: int) -> None:
     """Flare days: each one marked for a daily view, counted per week or month for longer ones."""
     flares = [(c.day - start).days for c in rows if c.flare]
@@ -214,9 +238,18 @@ def _flare_panel(ax: Axes, rows: list[CheckIn], start: date, days: int) -> None:
         ax.set_title("Check-ins and flare days", fontsize=TITLE_PT, color=INK, loc="left", pad=4)
         ax.bar(checked, [1] * len(checked), width=0.8, color=SKY_BLUE, label="Checked in")
         ax.bar(flares, [1] * len(flares), width=0.8, color=ORANGE, label="Flare day")
+        before = _not_logged_yet(rows, start, days)
+        # Named inside the grey days, where the eye goes to ask what they are; a few days are
+        # too narrow for the words, so the legend names them instead.
+        if before >= 6:
+            ax.text((before - 1) / 2, 0.5, NOT_LOGGED_LABEL, ha="center", va="center",
+                    fontsize=TICK_PT - 1, color="#555555")
+        _shade_not_logged(ax, rows, start, days, label=0 < before < 6)
         ax.set_ylim(0, 2.3)
         ax.set_yticks([])
-        ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=TICK_PT - 1, handlelength=1.0,
+        handles, labels = ax.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: labels[i] == NOT_LOGGED_LABEL)  # the key last
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", ncol=2, frameon=False, fontsize=TICK_PT - 1, handlelength=1.0,
                   borderaxespad=0.1, columnspacing=1.0)
     else:
         unit = "week" if days <= WEEKLY_MAX_DAYS else "month"
@@ -326,9 +359,12 @@ def chart_alt_text(checkins: Sequence[CheckIn], start: date, end: date) -> str:
     how = "one point per day" if days <= DAILY_MAX_DAYS else ("weekly medians" if days <= WEEKLY_MAX_DAYS else "monthly medians")
     trend_text = (f"From the first half of the period to the second, {'; '.join(trends)}. " if trends
                   else "Too few check-ins to call a trend. ")
+    before = _not_logged_yet(rows, start, days)
+    first = (f"Your first check-in in this period was on {format_day(rows[0].day)}; the "
+             f"{plural(before, 'day')} before it are shown as not logged. " if before else "")
     text = (
         f"Chart of your check-ins {period}: {plural(len(rows), 'check-in')} over "
-        f"{plural(days, 'day')}. {trend_text}Medians: {', '.join(parts)}. "
+        f"{plural(days, 'day')}. {first}{trend_text}Medians: {', '.join(parts)}. "
         f"{plural(flares, 'flare day') if flares else 'No flare days'}. "
         f"One panel per measure, each on its own scale ({how}), and a panel of flare days."
     )

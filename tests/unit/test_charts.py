@@ -242,3 +242,37 @@ def test_a_short_chart_marks_its_last_day_as_well_as_its_first() -> None:
     assert offsets == [0, 7, 14, 21]
     offsets, _ = _day_ticks(date(2026, 10, 24), 38)
     assert offsets == [0, 14, 37]
+
+
+def test_a_new_members_28_days_span_all_28_with_the_days_before_shaded_as_not_logged() -> None:
+    """"Your last 28 days" is those 28 days: a member three days in sees three days at the right
+    of a four-week axis, not three days stretched across it."""
+    from bot.checkins.charts import NOT_LOGGED_LABEL
+
+    end = date(2026, 12, 1)
+    start = end - timedelta(days=27)
+    rows = [CheckIn(end - timedelta(days=i), pain=4 + i, mood=3, flare=i == 1) for i in range(3)]
+    fig = chart_figure(rows, start, end)
+    assert fig.get_suptitle().startswith("4 November 2026 – 1 December 2026")
+    for ax in fig.axes:
+        assert ax.get_xlim() == (-0.5, 27.5)
+    pain = _panels(rows, start, end)["Pain"]
+    ydata = list(pain.lines[0].get_ydata())  # type: ignore[attr-defined]
+    assert len(ydata) == 28 and all(v != v for v in ydata[:25]) and ydata[25:] == [6, 5, 4]
+    flare_panel = fig.axes[-1]
+    shaded = [p for p in flare_panel.patches if p.get_x() == -0.5]
+    assert shaded and shaded[0].get_width() == 25  # offsets 0..24: the days before the first check-in
+    assert NOT_LOGGED_LABEL in [t.get_text() for t in flare_panel.texts]
+    assert_chart(render_chart(rows, start, end))
+    text = chart_alt_text(rows, start, end)
+    assert "from 4 November 2026 to 1 December 2026" in text and "3 check-ins over 28 days" in text
+    assert "first check-in in this period was on 29 November 2026; the 25 days before it are shown as not logged" in text
+
+
+def test_a_28_day_view_with_check_ins_from_its_first_day_has_nothing_shaded() -> None:
+    end = date(2026, 12, 1)
+    start = end - timedelta(days=27)
+    rows = [CheckIn(start + timedelta(days=i), pain=5) for i in range(0, 28, 3)]
+    fig = chart_figure(rows, start, end)
+    assert not [p for p in fig.axes[0].patches if p.get_x() == -0.5]
+    assert "not logged" not in chart_alt_text(rows, start, end)
