@@ -59,7 +59,7 @@ test: $(DEVSTAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(DEVSTAMP)
-	@for b in faq checkins burst triage e2e watch privacy backup; do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py --quick || exit 1; done
+	@for b in faq faq_close checkins burst triage e2e watch privacy backup; do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.faq.buttons import OPEN, VOTE, OpenEntry, Vote
+from bot.faq.close import LOW_MOOD_POINTER, close_entries, offer
 from bot.faq.library import FaqLibrary, LibraryView
 from bot.faq.models import FaqEntry
 from bot.faq.redact import redact
@@ -203,10 +204,15 @@ class FaqService:
                 reply = self.answer_reply(entry, result.related, private=bool(private), view=view)
                 return FaqDecision("answer", reply, entry=entry, score=result.best.confidence,
                                    related=list(result.related))
-        entries = [e for e in (view.get(s) for s in result.suggestions) if e is not None]
+        # Nothing confident: the entries that share the question's words (typos forgiven) come
+        # before the search's own suggestions (bot.faq.close; the search itself is unchanged).
+        offered = offer(close_entries(view.index, view.published()), question, result.suggestions)
+        entries = [e for e in (view.get(s) for s in offered.ids) if e is not None]
         # The suggestions are buttons under the message, so the line that leads into them comes
         # last: a colon with the care sentence after it points at nothing.
         text = f"{NO_MATCH}\n\n{NO_MATCH_CARE}"
+        if offered.low_mood:  # someone low is met with people first, the missing answer second
+            text = f"{LOW_MOOD_POINTER}\n\n{text}"
         if entries:
             text += f"\n\n{NO_MATCH_SUGGEST}"
         reply = Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)

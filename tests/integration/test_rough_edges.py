@@ -8,6 +8,8 @@ from pathlib import Path
 
 from bot.app import SupportApp
 from bot.care.replies import ALERT_ELSEWHERE, ALERT_ID
+from bot.faq.close import LOW_MOOD_POINTER
+from bot.faq.service import NO_MATCH_SUGGEST
 from tests.integration.test_console import _console
 from tests.integration.test_walkthrough_replies import _started, typed
 
@@ -53,3 +55,30 @@ async def test_a_note_about_someone_in_crisis_speaks_to_the_helper_and_says_what
     own = await typed(console, out, f'/checkin log note:"{IN_CRISIS}"')
     assert "the people below are there for you right now" in own
     assert "Updated: your check-in for today. Not saved: your note" in own
+
+
+def _offered(console: object) -> list[str]:
+    return [b.custom_id.removeprefix("faq:open:") for b in console.buttons  # type: ignore[attr-defined]
+            if b.custom_id and b.custom_id.startswith("faq:open:")]
+
+
+async def test_one_word_and_misspelt_topics_offer_the_entries_about_them(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    for line, expected in (("/faq sleep", "sleep-habits"), ("/faq fatige", "pacing"), ("/faq slep", "sleep-habits")):
+        said = await typed(console, out, line)
+        assert NO_MATCH_SUGGEST in said, line
+        assert expected in _offered(console), (line, _offered(console))
+        assert not {"crisis-lines", "emergency-numbers", "suicidal-thoughts"} & set(_offered(console)), line
+    decision = await app.faq.decide(console.actor, "sleep")
+    assert decision.kind == "no_match" and decision.suggestions[0] == "sleep-habits"  # ask --json says the same
+
+
+async def test_feeling_low_is_met_with_the_low_mood_entries_and_help_now(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    said = await typed(console, out, "/faq feeling really low today, nobody gets it")
+    assert said.index("/help-now") < said.index("I don't have a vetted answer")
+    assert LOW_MOOD_POINTER.split(":")[0] in said
+    assert _offered(console)[:2] == ["mood-and-pain", "support-groups"]
+    # A question about sleep gets no such pointer.
+    sleep = await typed(console, out, "/faq sleep")
+    assert "/help-now" not in sleep
