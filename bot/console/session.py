@@ -41,7 +41,7 @@ HELP = """Type a slash command as you would in Discord, for example:
 Options are written name:value. A number presses a button from the last reply.
 End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
   :commands        list every command and its options
-  :user NAME [ROLE] act as another member; ROLE is member (default) or mod
+  :user NAME [ROLE] act as another member; ROLE is member (default), mod or admin
   :post #CHANNEL TEXT  post a message in a channel as the current member (channel watch
                    sees it as AutoMod or message mode would; channels are written #name)
   /cmd option:?    list the choices or suggestions for one option
@@ -78,7 +78,16 @@ class UsageError(Exception):
     """The line could not be turned into a command call; the message says how to fix it."""
 
 
-ROLES = {"member": False, "mod": True, "moderator": True}
+# The words people use for a role, and what each one is in the console. A moderator has Manage
+# Server there (it passes every moderator and admin check), so "admin" and "mod" are one role.
+ROLES = {
+    "member": "member", "members": "member", "user": "member", "regular": "member",
+    "mod": "mod", "mods": "mod", "moderator": "mod", "moderators": "mod",
+    "admin": "admin", "admins": "admin", "administrator": "admin", "owner": "admin",
+}
+ROLE_HELP = ("member (the default), mod or moderator (Manage Server: moderator and admin commands), "
+             "admin (the same in the console)")
+CONSOLE_COMMANDS = (":help", ":commands", ":user", ":post", ":quit")
 # Terminal escape sequences (arrow keys pressed without line editing, colours pasted in) and other
 # control characters: never echoed, never passed to a command.
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -87,6 +96,15 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\
 def clean_line(line: str) -> str:
     """What a member typed, without escape sequences or control characters."""
     return _ESCAPES.sub("", line)
+
+
+_CONSOLE_COMMAND = re.compile(r":[A-Za-z]+(?:\s|$)")
+
+
+def is_console_command(line: str) -> bool:
+    """A ``:word`` line (``:user dana mod``): the console's own, never a member's text. A line
+    that only starts with a colon (``:)``, ``: 3pm``) is not one."""
+    return bool(_CONSOLE_COMMAND.match(line.strip()))
 
 
 def _unquote(raw: str) -> str:
@@ -295,6 +313,7 @@ class Console:
         self.pending_choices: tuple[ConsoleCommand, str, list[Choice], dict[str, Any]] | None = None
         self.last_reply: Reply | None = None
         self.names: dict[int, str] = {actor.user_id: actor.display_name}
+        self.role = "mod" if actor.can_manage_guild else "member"
         # Channel watch without Discord: AutoMod simulated in memory, message mode available, and
         # alert cards, audit posts and DMs printed where they would have gone, with their channel.
         self.automod = ConsoleAutomod()
@@ -306,7 +325,7 @@ class Console:
     @property
     def prompt(self) -> str:
         """Who is acting, so a script or a screen shows whose turn each line is."""
-        role = " (mod)" if self.actor.can_manage_guild else ""
+        role = f" ({self.role})" if self.actor.can_manage_guild else ""
         return f"{self.actor.display_name}{role}> "
 
     def say(self, text: str) -> None:
@@ -330,6 +349,12 @@ class Console:
             if answer is None or answer.strip() == ".":
                 self.say("Form cancelled; nothing was saved.")
                 return
+            if is_console_command(answer):
+                # A console command is never a form's text: it would be screened and saved as
+                # the member's words. The form closes, as switching away does in Discord.
+                self.say("Form cancelled; nothing was saved.")
+                await self.handle(answer)
+                return
             if not answer.strip() and field.value:
                 answer = field.value
             values[field.custom_id] = answer.replace("\\n", "\n")
@@ -347,28 +372,11 @@ class Console:
         return True
 
     async def _handle(self, line: str) -> bool:
-        if line in {":quit", ":q", "/quit", ":exit"}:
-            return False
-        if line in {":help", "/help", "help"}:
-            self.say(HELP)
-        elif line == ":commands":
-            for command in sorted(self.commands.values(), key=lambda c: c.path):
-                self.say(f"  {command.usage()}\n      {command.command.description}")
-        elif line.startswith(":user"):
-            parts = line.split()
-            if len(parts) < 2 or len(parts) > 3:
-                raise UsageError("write :user NAME, or :user NAME mod")
-            role_name = parts[2].casefold() if len(parts) == 3 else "member"
-            if role_name not in ROLES:
-                raise UsageError(f"I don't know the role {parts[2][:30]!r}. Roles: member (the default), "
-                                 "mod (a moderator, with Manage Server). Nothing changed.")
-            self.actor = replace(console_actor(parts[1], moderator=ROLES[role_name]))
-            self.names[self.actor.user_id] = parts[1]
-            role = " (moderator)" if self.actor.can_manage_guild else ""
-            self.say(f"You are now {parts[1]}{role}.")
-        elif line.startswith(":post"):
-            await self.post(line[len(":post"):].strip())
-        elif line.isdigit():
+        if line in {"/quit", "/help", "help"}:
+            line = ":" + line.lstrip("/")
+        if is_console_command(line):
+            return await self._console_command(line)
+        if line.isdigit():
             await self.press(int(line))
         elif line.startswith("/"):
             await self.run_command(line[1:])
@@ -376,6 +384,44 @@ class Console:
             raise UsageError(f"I don't know {line.split()[0][:30]!r}. Commands start with /, and console "
                              "commands with : (:help lists them).")
         return True
+
+    async def _console_command(self, line: str) -> bool:
+        """A ``:`` line: handled here, never passed to a command, the triage or the FAQ."""
+        name, _, rest = line.partition(" ")
+        name = name.casefold()
+        if name in {":quit", ":q", ":exit"}:
+            return False
+        if name == ":help":
+            self.say(HELP)
+        elif name == ":commands":
+            for command in sorted(self.commands.values(), key=lambda c: c.path):
+                self.say(f"  {command.usage()}\n      {command.command.description}")
+        elif name == ":user":
+            self.switch_user(rest)
+        elif name == ":post":
+            await self.post(rest.strip())
+        else:
+            raise UsageError(f"I don't know the console command {name[:30]!r}. Console commands: "
+                             f"{', '.join(CONSOLE_COMMANDS)} (:help explains them).")
+        return True
+
+    def switch_user(self, rest: str) -> None:
+        """``:user NAME [ROLE]``: act as another member, with a role from :data:`ROLES`."""
+        parts = rest.split()
+        if not 1 <= len(parts) <= 2:
+            raise UsageError("write :user NAME, or :user NAME ROLE (member, mod or admin). Nothing changed.")
+        name = parts[0]
+        typed_role = parts[1] if len(parts) == 2 else "member"
+        role = ROLES.get(typed_role.casefold())
+        if role is None:
+            near = process.extractOne(typed_role.casefold(), list(ROLES), scorer=fuzz.ratio, score_cutoff=70)
+            hint = f" Did you mean {near[0]}?" if near else ""
+            raise UsageError(f"I don't know the role {typed_role[:30]!r}.{hint} Roles: {ROLE_HELP}. Nothing changed.")
+        self.actor = replace(console_actor(name, moderator=role != "member"))
+        self.role = role
+        self.names[self.actor.user_id] = name
+        said = {"member": "", "mod": " (moderator)", "admin": " (admin)"}[role]
+        self.say(f"You are now {name}{said}.")
 
     def _offer_buttons(self, buttons: list[Button]) -> None:
         self.buttons = [b for b in buttons if b.custom_id]

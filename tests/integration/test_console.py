@@ -51,8 +51,9 @@ async def test_alert_audit_and_dm_posts_are_printed_with_their_channel(app: Supp
 async def test_the_prompt_shows_who_is_acting_and_unknown_roles_are_refused(app: SupportApp, tmp_path: Path) -> None:
     console, out = await _console(app, tmp_path)
     assert console.prompt == "alice> "
-    refused = await typed(console, out, ":user dave admin")
-    assert "I don't know the role 'admin'" in refused and "mod" in refused and "member" in refused
+    refused = await typed(console, out, ":user dave boss")
+    assert "I don't know the role 'boss'" in refused
+    assert "mod" in refused and "member" in refused and "admin" in refused and "Nothing changed" in refused
     assert console.actor.display_name == "alice" and not console.actor.can_manage_guild
     await typed(console, out, ":user dave mod")
     assert console.prompt == "dave (mod)> " and console.actor.can_manage_guild

@@ -82,3 +82,41 @@ async def test_feeling_low_is_met_with_the_low_mood_entries_and_help_now(app: Su
     # A question about sleep gets no such pointer.
     sleep = await typed(console, out, "/faq sleep")
     assert "/help-now" not in sleep
+
+
+async def test_the_console_accepts_the_common_role_words(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path)
+    for word, prompt in (("mod", "dana (mod)> "), ("Moderator", "dana (mod)> "), ("admin", "dana (admin)> "),
+                         ("administrator", "dana (admin)> "), ("member", "dana> "), ("mods", "dana (mod)> ")):
+        said = await typed(console, out, f":user dana {word}")
+        assert said.startswith("You are now dana"), word
+        assert console.prompt == prompt, word
+        assert console.actor.can_manage_guild is (prompt != "dana> "), word
+    refused = await typed(console, out, ":user dana moderater")
+    assert "Did you mean moderator?" in refused and "Roles: member" in refused
+    assert console.prompt == "dana (mod)> "  # unchanged
+
+
+async def test_console_command_lines_never_reach_the_triage_or_the_faq(app: SupportApp, tmp_path: Path) -> None:
+    console, out = await _console(app, tmp_path, "dana", moderator=True)
+    screened: list[str] = []
+    real_screen = app.core.screen
+
+    async def watching(actor: object, text: str) -> object:
+        screened.append(text)
+        return await real_screen(actor, text)  # type: ignore[arg-type]
+
+    app.core.screen = watching  # type: ignore[assignment]
+    app.faq.screen = watching  # type: ignore[assignment]
+    app.router.screen = watching  # type: ignore[assignment]
+    answers = iter([":user erin mod"])
+    console.ask = lambda prompt: next(answers, None)
+    said = await typed(console, out, "/faq-admin propose")  # the form asks for its first field
+    assert "Form cancelled; nothing was saved." in said and "You are now erin (moderator)." in said
+    assert console.prompt == "erin (mod)> "
+    for line in (":user dana mod", ":unknown thing", ":USER dana MOD"):
+        await typed(console, out, line)
+    assert screened == []
+    assert "I don't know the console command ':unknown'" in out.getvalue()
+    assert await app.db.fetchval("SELECT COUNT(*) FROM unanswered_questions") == 0
+    assert "It sounds like things are really hard" not in out.getvalue()
