@@ -219,7 +219,8 @@ class CareService:
     async def alert(self, actor: Actor) -> Reply:
         """The member pressed "Let a moderator know": post their mention and request, nothing else."""
         settings = await self.core.guilds.get(actor.guild_id)
-        if actor.guild_id is None or settings.alert_channel_id is None:  # not offers_alert(...)
+        # offers_alert's test, spelt out so that the ids below are known to be set
+        if actor.guild_id is None or settings.alert_channel_id is None:
             return Reply.text(ALERT_NO_CHANNEL)
         key = (actor.guild_id, actor.user_id)
         now = self.core.clock.now()
