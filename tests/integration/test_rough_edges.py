@@ -120,3 +120,13 @@ async def test_console_command_lines_never_reach_the_triage_or_the_faq(app: Supp
     assert "I don't know the console command ':unknown'" in out.getvalue()
     assert await app.db.fetchval("SELECT COUNT(*) FROM unanswered_questions") == 0
     assert "It sounds like things are really hard" not in out.getvalue()
+
+
+async def test_a_crisis_in_a_direct_message_never_offers_the_button(app: SupportApp) -> None:
+    from bot.ui import Actor
+
+    in_dm = Actor(user_id=410_000_000_000_000_001, display_name="Kit", guild_id=None)
+    reply = await app.faq.ask(in_dm, IN_CRISIS)
+    assert "Are you safe right now?" in reply.all_text()
+    assert ALERT_ID not in [b.custom_id for b in reply.buttons]
+    assert ALERT_ELSEWHERE in reply.all_text()
