@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
 from bot.care.engine import MIN_WORDS, SafetyTriage, sentences  # noqa: E402
-from bot.care.semantic import whole_vector  # noqa: E402
+from bot.care.semantic import HEAD_WEIGHT, whole_vector  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
@@ -60,6 +60,7 @@ class Setting:
     clinician: float
     sentence_extra: float
     tolerance: float = 0.0
+    head_weight: float = HEAD_WEIGHT
 
     @classmethod
     def in_force(cls, triage: SafetyTriage) -> Setting:
@@ -70,7 +71,7 @@ class Setting:
         assert layer is not None
         t = layer.thresholds
         return cls(layer.k, t[Level.CRISIS], t[Level.URGENT], t[Level.CLINICIAN], semantic.SENTENCE_EXTRA,
-                   layer.tolerance)
+                   layer.tolerance, layer.head_weight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,10 @@ class Features:
     Units are every case's whole message, then each of its sentences when it has several (as the
     bot screens a longer message); ``starts`` are the first unit of each case, ``sentence`` marks
     sentence units. ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
-    level's exemplars, best first."""
+    level's exemplars, best first; ``odds`` each unit's head log-odds (crisis, urgent, clinician)."""
 
     tops: dict[Level, np.ndarray]
+    odds: np.ndarray
     starts: np.ndarray
     sentence: np.ndarray
     rule_rank: np.ndarray
@@ -119,16 +121,18 @@ def features(triage: SafetyTriage, cases: Sequence[dict[str, str]]) -> Features:
     owner_a = np.array(owner)
     vectors = np.stack(rows)
     tops = {lv: -np.sort(-(vectors @ layer._groups[lv][0].T), axis=1)[:, :_TOP] for lv in _LEVELS}
-    return Features(tops=tops, starts=np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]]),
+    return Features(tops=tops, odds=layer.head_log_odds(vectors), starts=np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]]),
                     sentence=np.array(sentence), rule_rank=rule_rank, eligible=words & (rule_rank > 0),
                     gold=np.array([_RANK[c["level"]] for c in cases]),
                     part=np.array([tuning_part(c["family"]) for c in cases]))
 
 
-def margins(f: Features, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Crisis, urgent and clinician margins of every unit at ``k`` nearest exemplars."""
+def margins(f: Features, k: int, head_weight: float = HEAD_WEIGHT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crisis, urgent and clinician margins of every unit at ``k`` nearest exemplars, plus the
+    heads' log-odds times ``head_weight``."""
     score = {lv: t[:, : min(k, t.shape[1])].mean(1) for lv, t in f.tops.items()}
-    return tuple(score[lv] - score[Level.NONE] for lv in _LEVELS[:3])  # type: ignore[return-value]
+    return tuple(score[lv] - score[Level.NONE] + head_weight * f.odds[:, i]  # type: ignore[return-value]
+                 for i, lv in enumerate(_LEVELS[:3]))
 
 
 def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, tu, tl, extra: float,
@@ -149,7 +153,7 @@ def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, 
 
 def replay(f: Features, s: Setting) -> np.ndarray:
     """Final rank per case under one setting (what the real triage would answer)."""
-    return decide_units(f, margins(f, s.k), s.crisis, s.urgent, s.clinician, s.sentence_extra, s.tolerance)
+    return decide_units(f, margins(f, s.k, s.head_weight), s.crisis, s.urgent, s.clinician, s.sentence_extra, s.tolerance)
 
 
 def figures(final: np.ndarray, gold: np.ndarray) -> dict[str, np.ndarray]:
@@ -173,6 +177,7 @@ TOLERANCES = (0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03)
 
 KS = (1, 2, 3, 4, 5, 7)
 EXTRAS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05)
+HEAD_WEIGHTS = (0.0, 0.001, 0.002, 0.004)  # the heads' weight (bot.care.head); 0 = off
 
 
 class NoAllowedSetting(ValueError):
@@ -181,7 +186,8 @@ class NoAllowedSetting(ValueError):
 
 def choose(f: Features, max_false_alarm: float, max_escalation: float, step: float = 0.0025,
            ks: Sequence[int] = KS, extras: Sequence[float] = EXTRAS,
-           tolerances: Sequence[float] = TOLERANCES) -> tuple[Setting, np.ndarray]:
+           tolerances: Sequence[float] = TOLERANCES,
+           head_weights: Sequence[float] = HEAD_WEIGHTS) -> tuple[Setting, np.ndarray]:
     """The best setting on train (see the module docstring) and its final ranks for every case."""
     grid_c = np.round(np.arange(-0.03, 0.0401, step), 4)
     grid_u = np.round(np.arange(-0.02, 0.0601, step), 4)
@@ -190,8 +196,8 @@ def choose(f: Features, max_false_alarm: float, max_escalation: float, step: flo
     train = f.part == "train"
     tc, tu, tl = (a.reshape(-1, 1) for a in np.meshgrid(grid_c, grid_u, grid_l, indexing="ij"))
     best = None
-    for k in ks:
-        m = margins(f, k)
+    for k, head_weight in ((k, w) for k in ks for w in head_weights):
+        m = margins(f, k, head_weight)
         for extra in extras:
             for tolerance in tolerances:
                 final = decide_units(f, m, tc, tu, tl, extra, tolerance)
@@ -202,8 +208,8 @@ def choose(f: Features, max_false_alarm: float, max_escalation: float, step: flo
                                  + 0.001 * ((tc + tu + tl)[:, 0] + extra - tolerance), -1)
                 i = int(np.argmax(value))
                 if best is None or value[i] > best[0]:
-                    best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, tolerance),
-                            final[i])
+                    best = (value[i], Setting(k, float(tc[i, 0]), float(tu[i, 0]), float(tl[i, 0]), extra, tolerance,
+                                              head_weight), final[i])
     if best is None or best[0] < 0:
         raise NoAllowedSetting(f"no setting keeps train false alarms at or under {max_false_alarm} and "
                                f"escalation to crisis at or under {max_escalation} (the rules alone may "
@@ -237,7 +243,7 @@ def main() -> None:
         print(f"in force ({now}) tuning-{name}: {json.dumps(_rounded(current[mask], f.gold[mask]))}")
     report: dict[str, float] = {"k": chosen.k, "crisis": chosen.crisis, "urgent": chosen.urgent,
                                 "clinician": chosen.clinician, "sentence_extra": chosen.sentence_extra,
-                                "crisis_tolerance": chosen.tolerance}
+                                "crisis_tolerance": chosen.tolerance, "head_weight": chosen.head_weight}
     for name, mask in parts.items():
         got = _rounded(final[mask], f.gold[mask])
         rules = _rounded(f.rule_rank[mask], f.gold[mask])

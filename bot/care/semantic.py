@@ -9,8 +9,10 @@ and idioms as counter-examples.
 How it decides (explainable on purpose, so moderators can review it):
 
 * ``score(level)`` is the mean cosine similarity of the ``K`` nearest exemplars of that level;
-* ``margin(level) = score(level) - score(none)``: how much closer the message is to that level's
-  exemplars than to the benign ones;
+* ``margin(level) = score(level) - score(none) + HEAD_WEIGHT * head(level)``: how much closer the
+  message is to that level's exemplars than to the benign ones, plus the log-odds of a
+  logistic-regression head fitted on the whole bank (:mod:`bot.care.head`: it carries what the
+  bank says about a level to wordings far from any one exemplar);
 * a level fires when its margin reaches its threshold (``THRESHOLDS``); crisis is checked first,
   and fires only when its margin is also at least the closest other level's margin minus
   ``CRISIS_TOLERANCE`` (so "how much amitriptyline should I take", nearer the dose questions, stays
@@ -37,6 +39,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from bot.care.head import fit_heads, log_odds
 from bot.care.rule_schema import Reviewed, Slug, _Strict
 from bot.care.triage import URGENT_TOPICS, Level, Triage
 from bot.contentfiles import read_mapping, validation_problems
@@ -51,7 +54,7 @@ CONFIDENCE_SCALE = 0.02
 # clinician, with false alarms on benign train texts at or under 4 %, ties to the widest margins.
 # Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
 # private message.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.01}
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.015}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
 SENTENCE_EXTRA = 0.005
 # Crisis fires when its margin reaches its threshold and is at least the closest urgent or
@@ -66,6 +69,14 @@ SENTENCE_EXTRA = 0.005
 CRISIS_TOLERANCE = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 GENTLE_MARGIN = -0.0075
+# The logistic-regression heads' log-odds (:mod:`bot.care.head`) are added to each margin times
+# this; 0 turns them off. Chosen with the thresholds by bench/triage_tune.py on tuning-train (the
+# grid tries 0, 0.001, 0.002 and 0.004); with it the clinician bar rose from 0.01 to 0.015.
+# bench/triage_head.py measures the heads on the bank with whole families held out, where larger
+# weights separate better (crisis recall at 5 % benign: 0.66 at 0, 0.71 at 0.001, 0.80 at 0.008);
+# tuning-train cannot see that (its nearest exemplars are near-copies), and 0.008 with the
+# thresholds tuning-train then chose (K 1) lost urgent recall on held-out data, so it is not used.
+HEAD_WEIGHT = 0.001
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 
@@ -171,8 +182,9 @@ class SemanticLayer:
 
     def __init__(self, encoder: Encoder, exemplars: Sequence[Exemplar], vectors: np.ndarray,
                  thresholds: dict[Level, float] | None = None, gentle: float = GENTLE_MARGIN, k: int = K,
-                 tolerance: float | None = None) -> None:
+                 tolerance: float | None = None, head_weight: float = HEAD_WEIGHT) -> None:
         self.encoder = encoder
+        self.head_weight = head_weight
         self.k = k
         self.tolerance = CRISIS_TOLERANCE if tolerance is None else tolerance
         self.exemplars = tuple(exemplars)
@@ -183,6 +195,8 @@ class SemanticLayer:
             idx = [i for i, e in enumerate(self.exemplars) if e.level is level]
             if idx:
                 self._groups[level] = (np.ascontiguousarray(vectors[idx]), idx)
+        self._heads = fit_heads(vectors, [e.level.value for e in self.exemplars],
+                                [lv.value for lv in FLAGGED], Level.NONE.value) if len(self.exemplars) else None
 
     @property
     def model(self) -> str:
@@ -190,6 +204,12 @@ class SemanticLayer:
 
     def counts(self) -> dict[str, int]:
         return {level.value: len(idx) for level, (_, idx) in self._groups.items()}
+
+    def head_log_odds(self, vectors: np.ndarray) -> np.ndarray:
+        """Each flagged level's head log-odds (columns in ``FLAGGED`` order) for ``vectors``."""
+        if self._heads is None:
+            return np.zeros((len(vectors), len(FLAGGED)))
+        return log_odds(self._heads, vectors)
 
     def assess(self, text: str) -> Assessment:
         return self.assess_vector(self.encoder.encode([text])[0])
@@ -204,7 +224,13 @@ class SemanticLayer:
             scores[level] = float(sims[top].mean())
             nearest[level] = self.exemplars[idx[int(top[np.argmax(sims[top])])]]
         benign = scores.get(Level.NONE, 0.0)
-        return Assessment({lv: s - benign for lv, s in scores.items() if lv is not Level.NONE}, nearest)
+        margins = {lv: s - benign for lv, s in scores.items() if lv is not Level.NONE}
+        if self.head_weight:
+            odds = self.head_log_odds(vector[None, :])[0]
+            for i, level in enumerate(FLAGGED):
+                if level in margins:
+                    margins[level] += self.head_weight * float(odds[i])
+        return Assessment(margins, nearest)
 
     def decide(self, found: Assessment, extra: float = 0.0) -> Triage | None:
         """The most urgent level whose margin reaches its threshold (raised by ``extra``, for one

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
+from bot.care.head import HeadFitError
 from bot.care.replies import HELPING_SOMEONE, help_now_reply, in_country, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
@@ -89,6 +90,8 @@ def load_safety_content(content_dir: Path) -> tuple[SafetyTriage | None, Directo
             semantic = SemanticLayer(encoder, exemplars, vectors)
         except EncoderError as exc:
             problems.append(Problem(f"sentence model {DEFAULT_MODEL}", "", str(exc)))
+        except HeadFitError as exc:
+            problems.append(Problem(str(bank_dir), "", f"the semantic layer's heads could not be fitted: {exc}"))
     if rules is None:
         return None, directory, problems
     return SafetyTriage(rules, semantic), directory, problems
