@@ -13,10 +13,13 @@ later in new member wording; both are split the same way, and the fresh part's f
 reported apart (``*_fresh``) as the better guide to questions in words nobody has seen.
 
 The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR, the hybrid's answer
-threshold and SUMMARY_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and MARGIN_WEIGHT only with
-``--explore`` (see :func:`grid`). The lexical-only answer threshold (``bot/faq/search.py``, used
+threshold, SUMMARY_WEIGHT and the classification head's two weights (``bot/faq/hybrid.py``);
+SECOND_WEIGHT and MARGIN_WEIGHT only with ``--explore`` (see :func:`grid`). ``--head-only``
+searches the head's weights alone with every other constant held where it is: with all of them
+free, the grid re-fits the whole blend around the head (train up, dev down), so the head's own
+effect is best judged with the rest fixed. The lexical-only answer threshold (``bot/faq/search.py``, used
 when the sentence model is not available) is chosen the same way on its own. Each question's
-candidates (BM25 score, lexical confidence, the three cosines) do not depend on these constants,
+candidates (BM25 score, lexical confidence, the three cosines, the head's probability) do not depend on these constants,
 so they are computed once by the real index (:meth:`bot.faq.search.SearchIndex.candidates`) and
 the grid re-decides them with numpy. The reported figures are not from that replay: the in-force
 and the chosen constants are applied to the real search and scored with ``bench/faq_accuracy.py``.
@@ -258,6 +261,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a coarser grid (every other step)")
     parser.add_argument("--explore", action="store_true",
                         help="also search SECOND_WEIGHT and MARGIN_WEIGHT, and both head weights together")
+    parser.add_argument("--head-only", action="store_true",
+                        help="search only the head's weights, every other constant held at its value in force")
     parser.add_argument("--tolerance", type=int, default=TOLERANCE,
                         help="right train answers within which settings count as tied")
     args = parser.parse_args()
@@ -265,8 +270,10 @@ def main() -> None:
     lexical, index = load_indexes()
     current = {name: float(getattr(hybrid, name)) for name in NAMES}
     train = features(index, parts["train"])
-    chosen, replayed = search_grid(train, grid(args.quick, args.explore), args.min_abstention, current,
-                                   args.tolerance, every_pair=args.explore)
+    axes = grid(args.quick, args.explore)
+    if args.head_only:
+        axes = {n: axes[n] if n.startswith("HEAD_") else np.array([current[n]]) for n in NAMES}
+    chosen, replayed = search_grid(train, axes, args.min_abstention, current, args.tolerance, every_pair=args.explore)
     _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
     lexical_now = float(lexical_search.ANSWER_THRESHOLD)
     lexical_chosen, lexical_replayed = lexical_threshold(features(lexical, parts["train"]), args.min_abstention,
