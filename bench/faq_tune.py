@@ -156,9 +156,10 @@ def grid(quick: bool, explore: bool = False) -> dict[str, np.ndarray]:
 
 
 def head_pairs(axes: dict[str, np.ndarray], every_pair: bool) -> list[tuple[float, float]]:
-    """(HEAD_WEIGHT, HEAD_ORDER_WEIGHT) pairs to try: (0, 0) and each way alone, or every pair."""
+    """(HEAD_WEIGHT, HEAD_ORDER_WEIGHT) pairs to try: (0, 0) and each way alone, or every pair
+    (and the one pair there is when each axis holds one value: a replay of one setting)."""
     pairs = list(itertools.product(axes["HEAD_WEIGHT"], axes["HEAD_ORDER_WEIGHT"]))
-    return [(float(h), float(o)) for h, o in pairs if every_pair or h == 0.0 or o == 0.0]
+    return [(float(h), float(o)) for h, o in pairs if every_pair or len(pairs) == 1 or h == 0.0 or o == 0.0]
 
 
 def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abstention: float,
