@@ -18,8 +18,9 @@ question p50 0.017 ms, p99 0.03 ms.
 How it is fitted: full-batch gradient descent on the softmax loss, each step preconditioned with
 the inverse of the (damped) covariance of the inputs. e5 vectors share one dominant direction
 (their cosines sit at 0.8-0.96), which makes plain gradient descent crawl; the fixed metric
-makes 40 steps enough (about 0.12 s for 60 entries), so the head is refitted whenever a
-ranker is built, including for every draft published from Discord. Everything is numpy and
+makes 40 steps enough (about 0.12 s for 60 entries), so the head is refitted for every ranker
+(every load, every draft published from Discord; the ranker fits it on first use, in the worker
+thread of a search, never on the event loop). Everything is numpy and
 deterministic (fixed step count, no randomness). A fit is remembered per set of vectors and labels,
 so reloading the same pack (tests, a reload with no content change) does not fit again.
 

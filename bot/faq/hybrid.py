@@ -15,6 +15,7 @@ and text, so a restart re-embeds only edited texts; the cache is rewritten only 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -133,8 +134,22 @@ class SemanticRanker:
                 slots[index, 1] = slots[index, 0]
         self._slots = slots
         self._single = np.asarray([c <= 1 for c in fill], dtype=bool)
-        # Fitted on every phrasing and summary, one class per entry (remembered per set of vectors).
-        self.head = EntryHead.fit(vectors, owners + list(range(len(entries))), len(entries)) if entries else None
+        self._labels = owners + list(range(len(entries)))  # the head's classes: phrasings, then summaries
+        self._head: EntryHead | None = None
+        self._head_lock = threading.Lock()
+
+    @property
+    def head(self) -> EntryHead | None:
+        """The classification head over every phrasing and summary (one class per entry), None
+        without entries. Fitted on first use, not when the ranker is built: indexes are built on
+        the event loop (a reload, a draft published from Discord, every server's revisions at
+        start), searches in worker threads, so the fit (about 120 ms) never blocks the bot, and a
+        server nobody asks costs nothing. A fit is remembered per set of vectors (``head.py``)."""
+        if self._head is None and self._count:
+            with self._head_lock:
+                if self._head is None:
+                    self._head = EntryHead.fit(self._vectors, self._labels, self._count)
+        return self._head
 
     def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(best phrasing, second best phrasing, summary) cosine and head probability per entry,
@@ -142,7 +157,8 @@ class SemanticRanker:
         words."""
         empty = np.full(self._count, -1.0, dtype=np.float32)
         cleaned = " ".join(strip_noise(text).split())
-        if not cleaned or not len(self._vectors) or self.head is None:
+        head = self.head if cleaned and len(self._vectors) else None
+        if head is None:
             return empty, empty.copy(), empty.copy(), np.zeros(self._count, dtype=np.float32)
         query = self.encoder.encode([cleaned])[0]
         # einsum, not ``@``: a matrix-vector product this small goes to the BLAS library's thread
@@ -152,7 +168,7 @@ class SemanticRanker:
         table = all_cos[self._slots]
         top2 = -np.partition(-table, 1, axis=1)[:, :2]
         summary = all_cos[self._phrasings:self._phrasings + self._count]
-        return top2[:, 0], top2[:, 1], summary, self.head.probabilities(query)
+        return top2[:, 0], top2[:, 1], summary, head.probabilities(query)
 
     def cosines(self, text: str) -> np.ndarray:
         """Best phrasing cosine per entry (index order of the entries given), -1 where none."""

@@ -113,13 +113,16 @@ def test_the_head_ranks_a_held_out_paraphrase_of_an_entry_first(encoder) -> None
 
 def test_the_same_pack_loaded_twice_fits_once(encoder, monkeypatch: pytest.MonkeyPatch) -> None:
     entries = [entry(k, v) for k, v in BANK.items()]
-    SearchIndex(entries, encoder=encoder)
+    SearchIndex(entries, encoder=encoder).search(HELD_OUT["work"])
     calls = []
     real = head_module._fit
     monkeypatch.setattr(head_module, "_fit", lambda *a: calls.append(1) or real(*a))
-    SearchIndex(entries, encoder=encoder)
-    assert calls == []
-    SearchIndex(entries[:2], encoder=encoder)  # a different pack: its own head
+    again = SearchIndex(entries, encoder=encoder)
+    assert again.search(HELD_OUT["sleep"]).ranked and calls == []
+    other = SearchIndex(entries[:2], encoder=encoder)  # a different pack: its own head...
+    assert calls == []  # ... fitted when first asked, not while the index is built (on the event loop)
+    other.search(HELD_OUT["pacing"])
+    other.search(HELD_OUT["sleep"])
     assert calls == [1]
 
 
