@@ -13,10 +13,13 @@ later in new member wording; both are split the same way, and the fresh part's f
 reported apart (``*_fresh``) as the better guide to questions in words nobody has seen.
 
 The grid covers LEXICAL_WEIGHT, COSINE_FLOOR, COSINE_CEILING, LEXICAL_FLOOR, the hybrid's answer
-threshold and SUMMARY_WEIGHT (``bot/faq/hybrid.py``); SECOND_WEIGHT and MARGIN_WEIGHT only with
-``--explore`` (see :func:`grid`). The lexical-only answer threshold (``bot/faq/search.py``, used
+threshold, SUMMARY_WEIGHT and the classification head's two weights (``bot/faq/hybrid.py``);
+SECOND_WEIGHT and MARGIN_WEIGHT only with ``--explore`` (see :func:`grid`). ``--head-only``
+searches the head's weights alone with every other constant held where it is: with all of them
+free, the grid re-fits the whole blend around the head (train up, dev down), so the head's own
+effect is best judged with the rest fixed. The lexical-only answer threshold (``bot/faq/search.py``, used
 when the sentence model is not available) is chosen the same way on its own. Each question's
-candidates (BM25 score, lexical confidence, the three cosines) do not depend on these constants,
+candidates (BM25 score, lexical confidence, the three cosines, the head's probability) do not depend on these constants,
 so they are computed once by the real index (:meth:`bot.faq.search.SearchIndex.candidates`) and
 the grid re-decides them with numpy. The reported figures are not from that replay: the in-force
 and the chosen constants are applied to the real search and scored with ``bench/faq_accuracy.py``.
@@ -50,7 +53,7 @@ from bot.faq import search as lexical_search  # noqa: E402
 from bot.faq.search import RANK_CONF, SearchIndex, SearchResult  # noqa: E402
 
 NAMES = ("LEXICAL_WEIGHT", "COSINE_FLOOR", "COSINE_CEILING", "LEXICAL_FLOOR", "ANSWER_THRESHOLD",
-         "SECOND_WEIGHT", "SUMMARY_WEIGHT", "MARGIN_WEIGHT")
+         "SECOND_WEIGHT", "SUMMARY_WEIGHT", "MARGIN_WEIGHT", "HEAD_WEIGHT", "HEAD_ORDER_WEIGHT")
 # A second file of tuning questions, written later in wording the aliases were not written
 # against: with it, train and dev measure new wording, not only the phrasings aliases copy.
 FRESH = ROOT / "tests" / "data" / "faq_queries_fresh.jsonl"
@@ -104,29 +107,36 @@ def constants(setting: dict[str, float], module: object = hybrid) -> Iterator[No
 
 def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[str, np.ndarray]:
     """Per question, its padded candidates: lexical, the three cosines (best phrasing, second
-    phrasing, summary), BM25, whether each is the expected one."""
+    phrasing, summary), the classification head's probability, BM25, whether each is the
+    expected one."""
     rows = [index.candidates(q)[1] for q, _ in cases]
     width = max(1, max(len(r) for r in rows))
     shape = (len(rows), width)
     lex, bm25 = np.zeros(shape), np.zeros(shape)
     cos, second, summary = np.full(shape, -1.0), np.full(shape, -1.0), np.full(shape, -1.0)
+    head = np.zeros(shape)
     valid, right = np.zeros(shape, bool), np.zeros(shape, bool)
     for i, (row, (_, expected)) in enumerate(zip(rows, cases, strict=True)):
-        for j, (entry, bm, lexical, best_cos, second_cos, summary_cos) in enumerate(row):
+        for j, (entry, bm, lexical, best_cos, second_cos, summary_cos, probability) in enumerate(row):
             lex[i, j], bm25[i, j], valid[i, j] = lexical, bm, True
             cos[i, j] = -1.0 if best_cos is None else best_cos
             second[i, j] = -1.0 if second_cos is None else second_cos
             summary[i, j] = -1.0 if summary_cos is None else summary_cos
+            head[i, j] = 0.0 if probability is None else probability
             right[i, j] = index.entries[entry].id == expected
     in_scope = np.array([bool(e) for _, e in cases])
-    return {"lex": lex, "cos": cos, "second": second, "summary": summary, "bm25": bm25, "valid": valid,
+    return {"lex": lex, "cos": cos, "second": second, "summary": summary, "head": head, "bm25": bm25, "valid": valid,
             "right": right, "in_scope": in_scope}
 
 
 def grid(quick: bool, explore: bool = False) -> dict[str, np.ndarray]:
     """The settings tried. SECOND_WEIGHT and MARGIN_WEIGHT stay at 0 unless ``explore``: tried
     on train, each gained at most one right answer there and neither held on dev (both cost
-    out-of-scope abstention there), so they are not searched by default."""
+    out-of-scope abstention there), so they are not searched by default.
+
+    The head's two ways in (HEAD_WEIGHT in the similarity, HEAD_ORDER_WEIGHT in the ranking order
+    only) both start at 0, so "off" can win; :func:`search_grid` tries one of them at a time
+    unless ``explore`` (then every pair)."""
     step = 2 if quick else 1
     axes = {
         "LEXICAL_WEIGHT": np.round(np.arange(0.4, 0.801, 0.05 * step), 3),
@@ -137,14 +147,24 @@ def grid(quick: bool, explore: bool = False) -> dict[str, np.ndarray]:
         "SECOND_WEIGHT": np.round(np.arange(0.0, 0.501, 0.125 * step), 4),
         "SUMMARY_WEIGHT": np.round(np.arange(0.0, 0.401, 0.1 * step), 3),
         "MARGIN_WEIGHT": np.round(np.arange(0.0, 2.001, 0.25 * step), 3),
+        "HEAD_WEIGHT": np.array([0.0, 0.01, 0.02, 0.03, 0.05, 0.08])[::step],
+        "HEAD_ORDER_WEIGHT": np.array([0.0, 0.05, 0.1, 0.15, 0.25, 0.4])[::step],
     }
     if not explore:
         axes["SECOND_WEIGHT"] = axes["MARGIN_WEIGHT"] = np.array([0.0])
     return axes
 
 
+def head_pairs(axes: dict[str, np.ndarray], every_pair: bool) -> list[tuple[float, float]]:
+    """(HEAD_WEIGHT, HEAD_ORDER_WEIGHT) pairs to try: (0, 0) and each way alone, or every pair
+    (and the one pair there is when each axis holds one value: a replay of one setting)."""
+    pairs = list(itertools.product(axes["HEAD_WEIGHT"], axes["HEAD_ORDER_WEIGHT"]))
+    return [(float(h), float(o)) for h, o in pairs if every_pair or len(pairs) == 1 or h == 0.0 or o == 0.0]
+
+
 def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abstention: float,
-                current: dict[str, float], tolerance: int = 0) -> tuple[dict[str, float], dict[str, float]]:
+                current: dict[str, float], tolerance: int = 0,
+                every_pair: bool = False) -> tuple[dict[str, float], dict[str, float]]:
     """The best setting on these questions (see the module docstring for the objective), and
     its figures as the replay computes them (a check that the replay decides as the bot does).
     Settings within ``tolerance`` right answers of the most right answers count as tied."""
@@ -155,14 +175,21 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
     has = f["valid"].any(axis=1)
     most = -1  # the most right answers seen so far among settings that abstain enough
     kept: list[tuple[tuple[float, ...], dict[str, float], dict[str, float]]] = []
-    for second_w, summary_w in itertools.product(axes["SECOND_WEIGHT"], axes["SUMMARY_WEIGHT"]):
-        semantic = f["cos"] + second_w * (f["second"] - f["cos"]) + summary_w * (f["summary"] - f["cos"])
-        for weight, c_floor, c_ceiling in itertools.product(
-                axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"]):
+    head_orders: dict[float, list[float]] = {}
+    for head_w, order_w in head_pairs(axes, every_pair):
+        head_orders.setdefault(head_w, []).append(order_w)
+    for second_w, summary_w, head_w in itertools.product(axes["SECOND_WEIGHT"], axes["SUMMARY_WEIGHT"], head_orders):
+        semantic = (f["cos"] + second_w * (f["second"] - f["cos"]) + summary_w * (f["summary"] - f["cos"])
+                    + head_w * (f["head"] - 1.0))
+        for weight, c_floor, c_ceiling, order_w in (
+                (w, lo, hi, o) for w, lo, hi in itertools.product(
+                    axes["LEXICAL_WEIGHT"], axes["COSINE_FLOOR"], axes["COSINE_CEILING"])
+                for o in head_orders[head_w]):
             scaled = np.clip((semantic - c_floor) / (c_ceiling - c_floor), 0.0, 1.0)
             conf = weight * f["lex"] + (1 - weight) * scaled
             masked = np.where(f["valid"], conf, -np.inf)
-            top = np.argmax(masked + 1e-9 * f["bm25"], axis=1)  # ties go to the higher BM25
+            order = np.where(f["valid"], conf + order_w * f["head"], -np.inf)
+            top = np.argmax(order + 1e-9 * f["bm25"], axis=1)  # ties go to the higher BM25
             top_conf, top_lex = conf[rows, top], f["lex"][rows, top]
             others = masked.copy()
             others[rows, top] = -np.inf
@@ -179,7 +206,8 @@ def search_grid(f: dict[str, np.ndarray], axes: dict[str, np.ndarray], min_abste
             most = max(most, int(rights[eligible].max()))
             outer = {"LEXICAL_WEIGHT": float(weight), "COSINE_FLOOR": float(c_floor),
                      "COSINE_CEILING": float(c_ceiling), "SECOND_WEIGHT": float(second_w),
-                     "SUMMARY_WEIGHT": float(summary_w)}
+                     "SUMMARY_WEIGHT": float(summary_w), "HEAD_WEIGHT": float(head_w),
+                     "HEAD_ORDER_WEIGHT": float(order_w)}
             unanswered = (~answered & f["in_scope"]).sum(1)
             distance = (sum(abs(v - current[n]) for n, v in outer.items())
                         + np.abs(floors[:, 0] - current["LEXICAL_FLOOR"])
@@ -232,7 +260,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-abstention", type=float, default=0.92, help="train out-of-scope abstention floor")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (every other step)")
-    parser.add_argument("--explore", action="store_true", help="also search SECOND_WEIGHT and MARGIN_WEIGHT")
+    parser.add_argument("--explore", action="store_true",
+                        help="also search SECOND_WEIGHT and MARGIN_WEIGHT, and both head weights together")
+    parser.add_argument("--head-only", action="store_true",
+                        help="search only the head's weights, every other constant held at its value in force")
     parser.add_argument("--tolerance", type=int, default=TOLERANCE,
                         help="right train answers within which settings count as tied")
     args = parser.parse_args()
@@ -240,8 +271,10 @@ def main() -> None:
     lexical, index = load_indexes()
     current = {name: float(getattr(hybrid, name)) for name in NAMES}
     train = features(index, parts["train"])
-    chosen, replayed = search_grid(train, grid(args.quick, args.explore), args.min_abstention, current,
-                                   args.tolerance)
+    axes = grid(args.quick, args.explore)
+    if args.head_only:
+        axes = {n: axes[n] if n.startswith("HEAD_") else np.array([current[n]]) for n in NAMES}
+    chosen, replayed = search_grid(train, axes, args.min_abstention, current, args.tolerance, every_pair=args.explore)
     _, replayed_in_force = search_grid(train, {n: np.array([v]) for n, v in current.items()}, 0.0, current)
     lexical_now = float(lexical_search.ANSWER_THRESHOLD)
     lexical_chosen, lexical_replayed = lexical_threshold(features(lexical, parts["train"]), args.min_abstention,

@@ -15,11 +15,13 @@ and text, so a restart re-embeds only edited texts; the cache is rewritten only 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bot.faq.head import EntryHead
 from bot.faq.models import FaqEntry
 from bot.faq.text import strip_noise
 from bot.semantic import Encoder
@@ -47,6 +49,19 @@ SUMMARY_WEIGHT = 0.3  # an entry's similarity: its best phrasing's cosine, moved
 # most one train question and cost out-of-scope abstention on dev.
 SECOND_WEIGHT = 0.0  # ... and this far toward its second best phrasing's
 MARGIN_WEIGHT = 0.0  # the answer decision adds this x (best blend - second best blend)
+# The classification head (``bot/faq/head.py``): its probability for the entry, p, enters either
+# the similarity (HEAD_WEIGHT x (p - 1): an entry the head is sure of keeps its similarity, the
+# others lose up to HEAD_WEIGHT on the cosine scale, so a question the head cannot place loses
+# confidence everywhere) or only the ranking order (HEAD_ORDER_WEIGHT x p is added to the blend
+# to choose the best candidate; whether it is answered is still decided on its blend alone).
+# Both are searched by ``bench/faq_tune.py``; 0 is off. Measured and left off: with every constant
+# free the grid takes HEAD_WEIGHT 0.08 and re-fits the blend around it (train top-1 0.957 -> 0.971,
+# dev 0.937 -> 0.911, dev abstention 0.88 -> 0.84); with the rest held (``--head-only``) it takes
+# HEAD_ORDER_WEIGHT 0.1: one train question more (within the tie tolerance), dev unchanged, and on
+# held-out phrasings (``bench/faq_heldout.py``) search top-1 0.878 -> 0.891. Train/dev do not show
+# a gain beyond one question, so neither is in force; the head is fitted and measured regardless.
+HEAD_WEIGHT = 0.0
+HEAD_ORDER_WEIGHT = 0.0
 
 
 def scaled(cosine: float) -> float:
@@ -54,9 +69,15 @@ def scaled(cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
 
 
-def similarity(best: float, second: float, summary: float) -> float:
-    """An entry's semantic similarity (on the cosine scale) from its three cosines."""
-    return best + SECOND_WEIGHT * (second - best) + SUMMARY_WEIGHT * (summary - best)
+def similarity(best: float, second: float, summary: float, head: float = 1.0) -> float:
+    """An entry's semantic similarity (on the cosine scale) from its three cosines and the head's
+    probability for it (1, no change, where there is no head)."""
+    return best + SECOND_WEIGHT * (second - best) + SUMMARY_WEIGHT * (summary - best) + HEAD_WEIGHT * (head - 1.0)
+
+
+def ranking(confidence: float, head: float) -> float:
+    """The value candidates are ordered by: the blend, plus the head's say in *which* entry."""
+    return confidence + HEAD_ORDER_WEIGHT * head
 
 
 def answers(confidence: float, lexical: float, runner_up: float) -> bool:
@@ -76,7 +97,7 @@ def blend(lexical: float, cosine: float) -> float:
 
 class SemanticRanker:
     """Per-entry similarities between a question and the entry: its best phrasing, its second
-    best phrasing and its summary.
+    best phrasing and its summary, and the classification head's probability for the entry.
 
     Why more than the best phrasing: one alias that happens to share a question's shape can pull
     a neighbour entry ahead ("is there a blood test that shows fibro" matched a tests-and-scans
@@ -113,14 +134,32 @@ class SemanticRanker:
                 slots[index, 1] = slots[index, 0]
         self._slots = slots
         self._single = np.asarray([c <= 1 for c in fill], dtype=bool)
+        self._labels = owners + list(range(len(entries)))  # the head's classes: phrasings, then summaries
+        self._head: EntryHead | None = None
+        self._head_lock = threading.Lock()
 
-    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(best phrasing, second best phrasing, summary) cosine per entry, in the order of the
-        entries given; -1 everywhere when the question has no words."""
+    @property
+    def head(self) -> EntryHead | None:
+        """The classification head over every phrasing and summary (one class per entry), None
+        without entries. Fitted on first use, not when the ranker is built: indexes are built on
+        the event loop (a reload, a draft published from Discord, every server's revisions at
+        start), searches in worker threads, so the fit (about 120 ms) never blocks the bot, and a
+        server nobody asks costs nothing. A fit is remembered per set of vectors (``head.py``)."""
+        if self._head is None and self._count:
+            with self._head_lock:
+                if self._head is None:
+                    self._head = EntryHead.fit(self._vectors, self._labels, self._count)
+        return self._head
+
+    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(best phrasing, second best phrasing, summary) cosine and head probability per entry,
+        in the order of the entries given; -1 cosines and 0 probabilities when the question has no
+        words."""
         empty = np.full(self._count, -1.0, dtype=np.float32)
         cleaned = " ".join(strip_noise(text).split())
-        if not cleaned or not len(self._vectors):
-            return empty, empty.copy(), empty.copy()
+        head = self.head if cleaned and len(self._vectors) else None
+        if head is None:
+            return empty, empty.copy(), empty.copy(), np.zeros(self._count, dtype=np.float32)
         query = self.encoder.encode([cleaned])[0]
         # einsum, not ``@``: a matrix-vector product this small goes to the BLAS library's thread
         # pool, which on a busy two-core host waits for its threads (about 10 ms, measured)
@@ -128,7 +167,8 @@ class SemanticRanker:
         all_cos = np.append(np.einsum("ij,j->i", self._vectors, query), np.float32(-1.0))
         table = all_cos[self._slots]
         top2 = -np.partition(-table, 1, axis=1)[:, :2]
-        return top2[:, 0], top2[:, 1], all_cos[self._phrasings:self._phrasings + self._count]
+        summary = all_cos[self._phrasings:self._phrasings + self._count]
+        return top2[:, 0], top2[:, 1], summary, head.probabilities(query)
 
     def cosines(self, text: str) -> np.ndarray:
         """Best phrasing cosine per entry (index order of the entries given), -1 where none."""

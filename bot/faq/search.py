@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.faq import hybrid
-from bot.faq.hybrid import SemanticRanker, blend, similarity
+from bot.faq.hybrid import SemanticRanker, blend, ranking, similarity
 from bot.faq.models import CATEGORY_ORDER, FaqEntry
 from bot.faq.text import INTENT_WORDS, Vocabulary, normalise_question, stem, words
 from bot.semantic import Encoder
@@ -56,8 +56,8 @@ AUTOCOMPLETE_MAX = 25
 
 
 # (entry, BM25 score, lexical confidence, best phrasing cosine, second phrasing cosine, summary
-# cosine); the three cosines are None without the sentence model.
-Candidate = tuple[int, float, float, float | None, float | None, float | None]
+# cosine, the classification head's probability); the last four are None without the sentence model.
+Candidate = tuple[int, float, float, float | None, float | None, float | None, float | None]
 
 
 @dataclass(slots=True, frozen=True)
@@ -151,15 +151,16 @@ def _doc(entry: int, text: str, vocabulary: Vocabulary | None = None) -> _Doc:
     return _Doc(entry=entry, tf=dict(tf), length=max(1, len(terms)), text=" ".join(sorted(set(terms))))
 
 
-def _confident(best: tuple[float, Hit], runner_up: float) -> bool:
-    """Whether the best hit is answered. Lexical only: its confidence reaches ANSWER_THRESHOLD.
-    Hybrid: :func:`bot.faq.hybrid.answers` (blend, lead over the runner-up, lexical floor), on
-    the unrounded values. Constants are read at call time, so ``bench/faq_tune.py`` can try
-    other constants on the real code."""
-    order, hit = best
+def _confident(best: tuple[float, float, Hit], runner_up: float) -> bool:
+    """Whether the best hit (ranking order, unrounded confidence, hit) is answered. Lexical only:
+    its confidence reaches ANSWER_THRESHOLD. Hybrid: :func:`bot.faq.hybrid.answers` (blend, lead
+    over the most confident other candidate, lexical floor), on the unrounded values: the head's
+    ranking term chooses which candidate is best, never whether it is answered. Constants are read
+    at call time, so ``bench/faq_tune.py`` can try other constants on the real code."""
+    _, confidence, hit = best
     if hit.cosine is None:
         return hit.confidence >= ANSWER_THRESHOLD
-    return hybrid.answers(order, hit.lexical or 0.0, runner_up)
+    return hybrid.answers(confidence, hit.lexical or 0.0, runner_up)
 
 
 class SearchIndex:
@@ -310,7 +311,8 @@ class SearchIndex:
 
     def candidates(self, text: str) -> tuple[list[str], list[Candidate]]:
         """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
-        then the best phrasing, second phrasing and summary cosines, or None without the model),
+        then the best phrasing, second phrasing and summary cosines and the head's probability,
+        or None without the model),
         before any threshold: what the answer decision is made from. Kept apart so
         ``bench/faq_tune.py`` can try other constants on exactly what the bot computes. Which
         entries are candidates depends on no tuned constant (the semantic ones are the best by
@@ -328,30 +330,32 @@ class SearchIndex:
         ties = sum(1 for v in lexicals.values() if v >= TIE_CONFIDENCE)
         vague = AMBIGUITY_FACTOR if ties >= AMBIGUOUS_TIES else 1.0
         if sims is None:
-            return terms, [(e, score, lexicals[e] * vague, None, None, None) for e, score in candidates.items()]
-        best, second, summary = sims
-        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]))
-                       for e, score in candidates.items()]
+            return terms, [(e, score, lexicals[e] * vague, None, None, None, None) for e, score in candidates.items()]
+        best, second, summary, head = sims
+        return terms, [(e, score, lexicals[e] * vague, float(best[e]), float(second[e]), float(summary[e]),
+                        float(head[e])) for e, score in candidates.items()]
 
     def _search(self, text: str) -> SearchResult:
         """Rank entries for ``text``. The result is shared through a cache: treat it as read-only."""
         terms, candidates = self.candidates(text)
         top = max((c[1] for c in candidates), default=0.0) or 1.0
-        scored: list[tuple[float, Hit]] = []
-        for e, score, lexical, best_cos, second_cos, summary_cos in candidates:
+        scored: list[tuple[float, float, Hit]] = []
+        for e, score, lexical, best_cos, second_cos, summary_cos, head in candidates:
             cosine = None
-            if best_cos is None or second_cos is None or summary_cos is None:
+            if best_cos is None or second_cos is None or summary_cos is None or head is None:
                 order, confidence = RANK_CONF * lexical + (1 - RANK_CONF) * score / top, lexical
             else:
-                cosine = similarity(best_cos, second_cos, summary_cos)
-                order = confidence = blend(lexical, cosine)
+                cosine = similarity(best_cos, second_cos, summary_cos, head)
+                confidence = blend(lexical, cosine)
+                order = ranking(confidence, head)
             hit = Hit(self.entries[e].id, round(score, 4), round(confidence, 4), round(lexical, 4),
                       None if cosine is None else round(cosine, 4))
-            scored.append((order, hit))
-        scored.sort(key=lambda item: (-item[0], -item[1].score))
-        hits = [h for _, h in scored]
+            scored.append((order, confidence, hit))
+        scored.sort(key=lambda item: (-item[0], -item[2].score))
+        hits = [h for _, _, h in scored]
         about_crisis = bool(self._crisis_terms.intersection(terms))
-        if hits and _confident(scored[0], scored[1][0] if len(scored) > 1 else 0.0):
+        runner_up = max((c for _, c, _ in scored[1:]), default=0.0)
+        if hits and _confident(scored[0], runner_up):
             best = hits[0]
             related = [r for r in self.entries[self.by_id[best.entry_id]].meta.related if r in self.by_id]
             for hit in hits[1:]:
