@@ -4,7 +4,7 @@ through the real client and the fake Discord."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -192,7 +192,9 @@ async def test_sign_off_walk_through_and_the_answer_card_state(world: World) -> 
     assert done.ephemeral and "Signed off `pacing`" in done.text
     after = await world.fake.slash("faq", question="what is pacing", user=world.bob)
     assert "Reviewed by this server's moderators (ada)" in after.embeds[0]["footer"]["text"]
-    world.clock.set(datetime(2027, 11, 1, 12, 0, tzinfo=UTC))  # the sign-off's review falls due
+    # A sign-off's review falls due a year later: 20 days before then it is in the 30-day window
+    # (relative to the sign-off, not a fixed date: the test clock starts at today's date).
+    world.clock.advance(timedelta(days=365 - 20))
     due = await world.fake.slash("faq-admin due", user=world.admin)
     assert "pacing" in due.text
     status = await world.fake.slash("faq-admin status", user=world.admin)
