@@ -14,8 +14,9 @@ and the flare panel counts flare days per week or month. A daily view (up to 62 
 last 28 days") always spans the days it names, with the days before the member's first check-in
 shaded as not logged, so a new member's week is not stretched across the width as if it were the
 whole period. A longer, aggregated period that starts before the first check-in is trimmed to it,
-so three months of data are not squeezed into a quarter of a 365-day axis. Colours come from the Okabe–Ito palette, which stays distinguishable with the
-common kinds of colour blindness, and every measure also has its own marker.
+so three months of data are not squeezed into a quarter of a 365-day axis. Colours come from the
+Okabe–Ito palette, which stays distinguishable with the common kinds of colour blindness, and
+every measure also has its own marker.
 """
 
 from __future__ import annotations
@@ -249,8 +250,8 @@ def _flare_panel(ax: Axes, rows: list[CheckIn], start: date, days: int) -> None:
         ax.set_yticks([])
         handles, labels = ax.get_legend_handles_labels()
         order = sorted(range(len(labels)), key=lambda i: labels[i] == NOT_LOGGED_LABEL)  # the key last
-        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", ncol=2, frameon=False, fontsize=TICK_PT - 1, handlelength=1.0,
-                  borderaxespad=0.1, columnspacing=1.0)
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", ncol=2,
+                  frameon=False, fontsize=TICK_PT - 1, handlelength=1.0, borderaxespad=0.1, columnspacing=1.0)
     else:
         unit = "week" if days <= WEEKLY_MAX_DAYS else "month"
         ax.set_title(f"Flare days per {unit}", fontsize=TITLE_PT, color=INK, loc="left", pad=4)

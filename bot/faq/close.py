@@ -32,8 +32,8 @@ from weakref import WeakKeyDictionary
 from rapidfuzz import fuzz, process
 
 from bot.faq.models import FaqEntry
+from bot.faq.search import SAFETY_CATEGORY
 
-SAFETY_CATEGORY = "safety"
 CLOSE_MAX = 3  # as many as the search suggests: the ``ask --json`` contract says "up to 3"
 # Entries on low mood and on loneliness or peer support carry these tags (content/*.md).
 LOW_MOOD_TAGS = frozenset({"mood", "depression", "mental health", "loneliness", "peer support"})
@@ -82,6 +82,7 @@ class CloseEntries:
         self.keywords = {w: _Keyword(ids, math.log(1 + total / len(ids))) for w, ids in found.items()}
         self._vocab = list(self.keywords)
         self._safety = frozenset(i for i, e in enumerate(self.entries) if e.meta.category == SAFETY_CATEGORY)
+        self._safety_ids = frozenset(self.entries[i].id for i in self._safety)
         self._low_mood = [i for i, e in enumerate(self.entries) if LOW_MOOD_TAGS.intersection(e.meta.tags)]
 
     def match(self, question: str, *, allow_safety: bool = False, limit: int = CLOSE_MAX) -> list[str]:
@@ -108,7 +109,7 @@ class CloseEntries:
         return [self.entries[i].id for i in self._low_mood]
 
     def is_safety(self, entry_id: str) -> bool:
-        return any(self.entries[i].id == entry_id for i in self._safety)
+        return entry_id in self._safety_ids
 
 
 @dataclass(slots=True)

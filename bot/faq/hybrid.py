@@ -134,7 +134,6 @@ class SemanticRanker:
             if count == 1:  # an entry with one phrasing: its second best is its best
                 slots[index, 1] = slots[index, 0]
         self._slots = slots
-        self._single = np.asarray([c <= 1 for c in fill], dtype=bool)
         self._labels = owners + list(range(len(entries)))  # the head's classes: phrasings, then summaries
         self._head: EntryHead | None = None
         self._head_lock = threading.Lock()
