@@ -23,8 +23,9 @@ How it decides (explainable on purpose, so moderators can review it):
 * ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
   well above it. ``family`` names the nearest exemplar family, the "why" for a reviewer.
 
-Thresholds were chosen on the tuning split (``tests/data/triage_cases.jsonl``), never on the
-blind split; ``bench/triage.py`` prints both. Embeddings of the bank are cached in
+K, thresholds and the head weight were chosen on the exemplar bank with whole families held out,
+within limits on the tuning split (``tests/data/triage_cases.jsonl``; ``bench/triage_select.py``),
+never on the blind split; ``bench/triage.py`` prints both splits. Embeddings of the bank are cached in
 ``exemplars/embeddings.npz`` keyed by model and text hash, so start-up embeds only new texts.
 """
 
@@ -47,16 +48,22 @@ from bot.problems import Problem, Severity
 from bot.semantic import Encoder
 from bot.semantic.cache import embed_cached
 
-K = 3
+K = 4
 CONFIDENCE_SCALE = 0.02
-# Chosen by bench/triage_tune.py on the train part of the tuning cases (split by family; the dev
-# part only checks that the choice generalises): the most recall, weighted 3:2:1 crisis, urgent,
-# clinician, with false alarms on benign train texts at or under 4 %, ties to the widest margins.
-# Crisis keeps the lowest bar because a miss can cost a life and a false alarm costs one kind
-# private message.
-THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.0025, Level.URGENT: 0.0125, Level.CLINICIAN: 0.015}
+# K, the margins, the sentence extra and HEAD_WEIGHT below were chosen together by
+# bench/triage_select.py: the highest crisis recall on the exemplar bank with whole families held
+# out (new wording for the layer, as a member's is), among settings that keep tuning-train false
+# alarms at or under 4 % and every train recall at or above 0.98, and that are no worse than the
+# settings before them on any held-out or tuning-dev figure. Held out, against K 3 / head weight
+# 0.001 / margins 0.0025, 0.0125, 0.015 / extra 0.005: crisis recall 0.844 -> 0.863, urgent 0.881 ->
+# 0.893, clinician 0.772 -> 0.816, false alarms on benign texts 0.149 -> 0.110; tuning-dev false
+# alarms 0.046 -> 0.034 at the same recall. (bench/triage_tune.py, which chooses on tuning-train
+# alone, cannot see this: train's nearest exemplars are near-copies, so it scores about 1.0
+# whatever the setting.) Crisis keeps the lowest bar because a miss can cost a life and a false
+# alarm costs one kind private message.
+THRESHOLDS: dict[Level, float] = {Level.CRISIS: 0.003, Level.URGENT: 0.016, Level.CLINICIAN: 0.018}
 # A sentence of a longer message needs this much more margin than a whole message (same choice).
-SENTENCE_EXTRA = 0.005
+SENTENCE_EXTRA = 0.01
 # Crisis fires when its margin reaches its threshold and is at least the closest urgent or
 # clinician margin minus this. Without it (0) a dense urgent or clinician bank could take a real
 # crisis that mentions a medicine or a symptom; too wide, and dose questions get crisis lines instead
@@ -68,15 +75,16 @@ SENTENCE_EXTRA = 0.005
 # So it stays 0 until the tuning cases hold dose questions this close to the crisis bank.
 CRISIS_TOLERANCE = 0.0
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
-GENTLE_MARGIN = -0.0075
+# Moved with the head weight so that, held out, it covers as many texts as before: benign texts
+# given the note 0.166 -> 0.158, crisis texts given the note or the crisis reply 0.957 -> 0.958.
+GENTLE_MARGIN = -0.01
 # The logistic-regression heads' log-odds (:mod:`bot.care.head`) are added to each margin times
-# this; 0 turns them off. Chosen with the thresholds by bench/triage_tune.py on tuning-train (the
-# grid tries 0, 0.001, 0.002 and 0.004); with it the clinician bar rose from 0.01 to 0.015.
-# bench/triage_head.py measures the heads on the bank with whole families held out, where larger
-# weights separate better (crisis recall at 5 % benign: 0.66 at 0, 0.71 at 0.001, 0.80 at 0.008);
-# tuning-train cannot see that (its nearest exemplars are near-copies), and 0.008 with the
-# thresholds tuning-train then chose (K 1) lost urgent recall on held-out data, so it is not used.
-HEAD_WEIGHT = 0.001
+# this; 0 turns them off (chosen with K and the margins, see above). bench/triage_head.py measures
+# the heads alone on the bank with whole families held out (crisis recall at 5 % benign: 0.66 at
+# 0, 0.71 at 0.001, 0.76 at 0.004, 0.80 at 0.008); 0.008 with the thresholds tuning-train chose
+# for it (K 1) lost urgent recall on held-out data; in the selection the best allowed setting at
+# 0.008 held out fewer crises (0.83 at most, against 0.863 at 0.004), and 0.012 had none allowed.
+HEAD_WEIGHT = 0.004
 CACHE_FILE = "embeddings.npz"
 FLAGGED = (Level.CRISIS, Level.URGENT, Level.CLINICIAN)
 
