@@ -25,6 +25,9 @@ class SafetyOutcome:
     # The text is about someone else in danger (a friend, a relative): the reply is addressed to
     # the helper, and so must anything a feature writes around it.
     about_someone_else: bool = False
+    # Urgent or clinician advice that won only just over crisis: the reply carries the gentle note
+    # with the member's lines above the advice.
+    gentle: bool = False
 
     @property
     def stops(self) -> bool:

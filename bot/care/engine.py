@@ -71,7 +71,10 @@ class SafetyTriage:
         found = self.semantic.classify_message(parts)
         flagged = [t for t in found if t is not None and t.level is not Level.NONE]
         if flagged:
-            return min(flagged, key=lambda t: _PRECEDENCE[t.level])  # the first of the most urgent
+            first = min(flagged, key=lambda t: _PRECEDENCE[t.level])  # the first of the most urgent
+            if first.level is not Level.CRISIS and any(t.gentle for t in flagged):
+                return replace(first, gentle=True)  # advice that won only just: the note rides on it
+            return first
         return next((t for t in found if t is not None and t.gentle), found[0])
 
     def matches(self, text: str) -> list[Triage]:
@@ -112,7 +115,11 @@ def sentences(text: str, normalize: Callable[[str], str]) -> list[str]:
 
 
 def combine(ruled: Triage, meant: Triage | None) -> Triage:
-    """The most urgent of the two layers' outcomes; a gentle note rides on a non-crisis rule result.
+    """The most urgent of the two layers' outcomes, and the semantic layer's gentle note where it
+    applies: a note for a text near crisis rides on a benign rule result, and a note on advice
+    that won only just (:meth:`bot.care.semantic.SemanticLayer.decide`) rides on the rules' advice.
+    A note from the wide gentle band never rides on advice: "I've lost control of my bladder"
+    needs "call 999 now", not a line about harming yourself.
 
     A module function so the tuning script applies exactly the bot's rule for joining the layers.
     """
@@ -120,6 +127,6 @@ def combine(ruled: Triage, meant: Triage | None) -> Triage:
         return ruled
     if _PRECEDENCE[meant.level] < _PRECEDENCE[ruled.level]:
         return meant
-    if meant.gentle and ruled.level is not Level.CRISIS:
+    if meant.gentle and ruled.level is not Level.CRISIS and (ruled.level is Level.NONE or meant.level is not Level.NONE):
         return replace(ruled, gentle=True)
     return ruled

@@ -443,9 +443,12 @@ def reply_for(triage: Triage, resources: Resources, question_of: Callable[[str],
             return helping_reply(resources, question_of(HELPING_SOMEONE), can_alert=can_alert)
         return crisis_reply(resources, can_alert=can_alert)
     if triage.level is Level.URGENT:
-        return urgent_reply(triage, resources)
-    title = question_of(triage.topic) if triage.topic else None
-    reply = clinician_reply(triage, title)
-    if title is not None and triage.topic:
-        reply.buttons.append(Button(title[:80], OPEN(triage.topic)))
+        reply = urgent_reply(triage, resources)
+    else:
+        title = question_of(triage.topic) if triage.topic else None
+        reply = clinician_reply(triage, title)
+        if title is not None and triage.topic:
+            reply.buttons.append(Button(title[:80], OPEN(triage.topic)))
+    if triage.gentle:  # advice for a message that also sits near crisis: the lines come with it
+        reply.content = gentle_reply(resources).content
     return reply

@@ -74,6 +74,9 @@ SENTENCE_EXTRA = 0.01
 # 0.010 below its clinician margin) into a crisis reply; smaller tolerances gain nothing on train.
 # So it stays 0 until the tuning cases hold dose questions this close to the crisis bank.
 CRISIS_TOLERANCE = 0.0
+# Urgent or clinician advice carries the gentle note when the crisis margin reaches the crisis bar
+# and is within this of the advice's margin (see SemanticLayer._over_crisis_bar).
+ADVICE_GENTLE_BAND = 0.01
 # Just below the crisis bar: close enough to crisis exemplars to say something, not enough to block.
 # Moved with the head weight so that, held out, it covers as many texts as before: benign texts
 # given the note 0.166 -> 0.158, crisis texts given the note or the crisis reply 0.957 -> 0.958.
@@ -252,13 +255,32 @@ class SemanticLayer:
                 continue  # clearly nearer a dose question or a red flag than a crisis: let that level decide
             near = found.nearest[level]
             return Triage(level, None, near.topic, near.detail, layer="semantic",
-                          confidence=self._confidence(margin, self.thresholds[level]), family=near.family)
-        crisis = found.margins.get(Level.CRISIS)
-        if crisis is not None and crisis >= self.gentle + extra:
+                          confidence=self._confidence(margin, self.thresholds[level]), family=near.family,
+                          gentle=level is not Level.CRISIS and self._over_crisis_bar(found, extra))
+        if self._near_crisis(found, extra):
+            crisis = found.margins[Level.CRISIS]
             return Triage(Level.NONE, None, None, None, layer="semantic",
                           confidence=self._confidence(crisis, self.thresholds[Level.CRISIS]),
                           family=found.nearest[Level.CRISIS].family, gentle=True)
         return None
+
+    def _near_crisis(self, found: Assessment, extra: float) -> bool:
+        """Whether the crisis margin reaches the gentle bar (for a text no level took)."""
+        crisis = found.margins.get(Level.CRISIS)
+        return crisis is not None and crisis >= self.gentle + extra
+
+    def _over_crisis_bar(self, found: Assessment, extra: float) -> bool:
+        """Whether urgent or clinician advice won only just: the crisis margin reaches the crisis
+        bar itself and sits within ``ADVICE_GENTLE_BAND`` of the closest margin. "im going to stop
+        taking all my tablets, whats the point" is a question for the pharmacist and, maybe,
+        more, so the gentle note rides on the advice. Not the gentle bar alone: most dose
+        questions sit that near the overdose exemplars, and a note about harming yourself on
+        "how many co-codamol can i take in a day" (crisis 0.041 below clinician) would only hurt."""
+        crisis = found.margins.get(Level.CRISIS)
+        if crisis is None or crisis < self.thresholds[Level.CRISIS] + extra:
+            return False
+        closest = max((m for lv, m in found.margins.items() if lv is not Level.CRISIS), default=crisis)
+        return crisis >= closest - ADVICE_GENTLE_BAND
 
     def classify(self, text: str) -> Triage | None:
         return self.decide(self.assess(text))

@@ -209,7 +209,8 @@ class CareService:
         # never the text itself
         log.info("safety triage: %s (%s, %s layer)", level, triage.rule or triage.family, triage.layer)
         return SafetyOutcome(level, triage.rule, reply, layer=triage.layer, confidence=triage.confidence,
-                             about_someone_else=triage.topic == HELPING_SOMEONE)
+                             about_someone_else=triage.topic == HELPING_SOMEONE,
+                             gentle=triage.gentle and triage.level is not Level.NONE)
 
     # -- commands -------------------------------------------------------------------------------
 

@@ -73,7 +73,10 @@ class FaqDecision:
         """The ``supportbot ask --json`` contract (see the README): add fields, never rename."""
         if self.kind == "safety" and self.safety is not None:
             s = self.safety
-            return {"kind": "safety", "level": s.level, "rule": s.rule, "layer": s.layer, "confidence": s.confidence}
+            data = {"kind": "safety", "level": s.level, "rule": s.rule, "layer": s.layer, "confidence": s.confidence}
+            if s.gentle:  # advice that also carries the gentle note with the member's lines
+                data["note"] = "gentle"
+            return data
         if self.kind == "answer" and self.entry is not None:
             data: dict[str, Any] = {"kind": "answer", "id": self.entry.id, "question": self.entry.question,
                                     "score": self.score, "related": self.related}

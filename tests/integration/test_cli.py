@@ -33,6 +33,17 @@ def test_ask_json_reads_one_question_per_line(tmp_path: Path) -> None:
     assert len(no_match["suggestions"]) <= 3
 
 
+
+def test_ask_json_says_when_advice_carries_the_gentle_note() -> None:
+    # a self-harm message nearer a red flag than the crisis bank: the advice, and the note with it
+    out = supportbot("ask", "--json", "-", env={"CONTENT_DIR": str(CONTENT)},
+                     stdin="been punching my legs till theyre purple when the pain and the thoughts get too loud\n"
+                           "how much amitriptyline should i take\n")
+    assert out.returncode == 0, out.stderr
+    near, dose = (json.loads(line) for line in out.stdout.splitlines())
+    assert near["kind"] == "safety" and near["level"] in ("urgent", "clinician") and near["note"] == "gentle"
+    assert dose["kind"] == "safety" and dose["level"] == "clinician" and "note" not in dose
+
 def test_ask_prints_the_answer_as_a_member_sees_it() -> None:
     out = supportbot("ask", "does", "exercise", "help", env={"CONTENT_DIR": str(CONTENT)})
     assert out.returncode == 0

@@ -384,3 +384,20 @@ def test_gentle_note_for_a_known_country_shows_only_its_line(directory: Director
     text = gentle_reply(gb).content
     assert gb.crisis[0].name in text and "999" in text
     assert "(Australia)" not in text and "13 11 14" not in text
+
+
+def test_advice_near_crisis_carries_the_members_lines(directory: Directory) -> None:
+    """Urgent or clinician advice that won only just over crisis keeps its advice and adds the
+    gentle note with the member's lines above it; plain advice adds nothing."""
+    from bot.care.replies import reply_for
+
+    resources = directory.for_country("GB")
+    plain = Triage(Level.CLINICIAN, None, "medications-overview", "stopping a medicine")
+    near = Triage(Level.CLINICIAN, None, "medications-overview", "stopping a medicine", gentle=True)
+    assert reply_for(plain, resources, lambda _: None, can_alert=False).content is None
+    got = reply_for(near, resources, lambda _: None, can_alert=False)
+    assert got.content is not None and "harming yourself" in got.content and "116 123" in got.content
+    assert got.cards and "pharmacist" in got.cards[0].description  # the advice is still there
+    urgent = reply_for(Triage(Level.URGENT, None, "emergency", "x", gentle=True), resources, lambda _: None,
+                       can_alert=False)
+    assert urgent.content is not None and "116 123" in urgent.content and "999" in urgent.cards[0].description

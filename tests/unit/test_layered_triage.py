@@ -20,10 +20,17 @@ import pytest
 import yaml
 
 from bench.triage import evaluate
-from bot.care.engine import SafetyTriage
-from bot.care.semantic import Assessment, Exemplar, SemanticLayer, embed_bank, load_exemplars
+from bot.care.engine import SafetyTriage, combine
+from bot.care.semantic import (
+    ADVICE_GENTLE_BAND,
+    Assessment,
+    Exemplar,
+    SemanticLayer,
+    embed_bank,
+    load_exemplars,
+)
 from bot.care.someone import about_someone_else
-from bot.care.triage import Level
+from bot.care.triage import Level, Triage
 from bot.semantic import load_encoder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +172,31 @@ def test_the_gentle_tier_sits_just_below_the_crisis_threshold() -> None:
     assert gentle is not None and gentle.level is Level.NONE and gentle.gentle
     assert gentle.confidence is not None and gentle.confidence < 0.5
     assert _decide({Level.CRISIS: layer.gentle - 0.01, Level.URGENT: -0.05, Level.CLINICIAN: -0.05}) is None
+
+
+
+def test_advice_that_wins_only_just_over_crisis_carries_the_gentle_note() -> None:
+    layer = _layer({})
+    bar = layer.thresholds[Level.CRISIS]
+    # crisis over its bar but a little nearer a dose question: the advice, with the note
+    close = _decide({Level.CRISIS: bar + 0.02, Level.URGENT: -0.05, Level.CLINICIAN: bar + 0.02 + ADVICE_GENTLE_BAND / 2})
+    assert close is not None and close.level is Level.CLINICIAN and close.gentle
+    # a dose question far nearer its own bank than crisis: no note (most dose questions sit here)
+    far = _decide({Level.CRISIS: bar + 0.02, Level.URGENT: -0.05, Level.CLINICIAN: bar + 0.02 + ADVICE_GENTLE_BAND * 3})
+    assert far is not None and far.level is Level.CLINICIAN and not far.gentle
+    # the same for urgent advice
+    urgent = _decide({Level.CRISIS: bar + 0.02, Level.URGENT: bar + 0.025, Level.CLINICIAN: -0.05})
+    assert urgent is not None and urgent.level is Level.URGENT and urgent.gentle
+
+
+def test_the_wide_gentle_band_never_rides_on_advice() -> None:
+    ruled = Triage(Level.URGENT, "cauda-equina", "emergency", "loss of bladder control")
+    wide = Triage(Level.NONE, None, None, None, layer="semantic", gentle=True)
+    assert not combine(ruled, wide).gentle
+    assert combine(Triage(Level.NONE, None, None, None), wide).gentle
+    close = Triage(Level.URGENT, None, "emergency", "x", layer="semantic", gentle=True)
+    joined = combine(ruled, close)
+    assert joined.gentle and joined.rule == "cauda-equina"
 
 
 # -- asking for someone else ---------------------------------------------------------------
