@@ -31,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.care.engine import SafetyTriage  # noqa: E402
 from bot.care.head import fit_logistic  # noqa: E402
 from bot.care.semantic import HEAD_WEIGHT, K  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
@@ -78,19 +79,21 @@ def figures(margin: dict[str, np.ndarray], odds: dict[str, np.ndarray], levels: 
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="three weights")
-    args = parser.parse_args()
+def shipped_bank() -> tuple[SafetyTriage, np.ndarray, np.ndarray, np.ndarray]:
+    """The shipped safety triage and its bank: vectors (float64), each text's level and family."""
     triage, _, problems = load_safety_content(ROOT / "content")
     if triage is None or triage.semantic is None:
         raise SystemExit(f"safety content did not load: {problems[:1]}")
     layer = triage.semantic
-    vectors = np.zeros((len(layer.exemplars), layer.encoder.dim))
-    for matrix, idx in layer._groups.values():
-        vectors[idx] = matrix
-    levels = np.array([e.level.value for e in layer.exemplars])
-    families = np.array([e.family for e in layer.exemplars])
+    return (triage, layer.bank_vectors().astype(np.float64), np.array([e.level.value for e in layer.exemplars]),
+            np.array([e.family for e in layer.exemplars]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="three weights")
+    args = parser.parse_args()
+    _, vectors, levels, families = shipped_bank()
     margin, odds = held_out_scores(vectors, levels, families)
     found = {w: figures(margin, odds, levels, w) for w in (QUICK_WEIGHTS if args.quick else WEIGHTS)}
     for w, fig in found.items():

@@ -38,9 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.triage_head import LEVELS, held_out_scores  # noqa: E402
+from bench.triage_head import LEVELS, held_out_scores, shipped_bank  # noqa: E402
 from bench.triage_tune import Features, Setting, decide_units, features, figures, margins, read_cases  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 KS = (2, 3, 4, 5)
 HEAD_WEIGHTS = (0.001, 0.002, 0.004, 0.006, 0.008)
@@ -134,17 +133,10 @@ def main() -> None:
     parser.add_argument("--min-train-recall", type=float, default=0.98)
     parser.add_argument("--quick", action="store_true", help="K 3 and 4, two head weights")
     args = parser.parse_args()
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
-    layer = triage.semantic
-    vectors = np.zeros((len(layer.exemplars), layer.encoder.dim))
-    for matrix, idx in layer._groups.values():
-        vectors[idx] = matrix
+    triage, vectors, levels, families = shipped_bank()
     now = Setting.in_force(triage)
     ks, weights = ((3, 4), (now.head_weight, 0.002)) if args.quick else (KS, HEAD_WEIGHTS)
-    bank = Bank(vectors, np.array([e.level.value for e in layer.exemplars]),
-                np.array([e.family for e in layer.exemplars]), sorted({*ks, now.k}))
+    bank = Bank(vectors, levels, families, sorted({*ks, now.k}))
     f = features(triage, read_cases())
     chosen, found = select(f, bank, now, args.max_false_alarm, args.max_escalation, args.min_train_recall,
                            ks, weights)

@@ -216,6 +216,14 @@ class SemanticLayer:
     def counts(self) -> dict[str, int]:
         return {level.value: len(idx) for level, (_, idx) in self._groups.items()}
 
+    def bank_vectors(self) -> np.ndarray:
+        """The bank's vectors, one row per exemplar in ``exemplars`` order (for the benchmarks that
+        refit or re-score the bank, such as ``bench/triage_select.py``)."""
+        vectors = np.zeros((len(self.exemplars), self.encoder.dim), dtype=np.float32)
+        for matrix, idx in self._groups.values():
+            vectors[idx] = matrix
+        return vectors
+
     def head_log_odds(self, vectors: np.ndarray) -> np.ndarray:
         """Each flagged level's head log-odds (columns in ``FLAGGED`` order) for ``vectors``."""
         if self._heads is None:

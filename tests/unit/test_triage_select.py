@@ -18,20 +18,11 @@ BEFORE = Setting(k=3, crisis=0.0025, urgent=0.0125, clinician=0.015, sentence_ex
                  head_weight=0.001)
 
 
-def _bank_vectors(triage: SafetyTriage) -> np.ndarray:
-    layer = triage.semantic
-    assert layer is not None
-    vectors = np.zeros((len(layer.exemplars), layer.encoder.dim))
-    for matrix, idx in layer._groups.values():
-        vectors[idx] = matrix
-    return vectors
-
-
 @pytest.fixture(scope="module")
 def bank(layered_triage: SafetyTriage) -> Bank:
     layer = layered_triage.semantic
     assert layer is not None
-    return Bank(_bank_vectors(layered_triage), np.array([e.level.value for e in layer.exemplars]),
+    return Bank(layer.bank_vectors().astype(np.float64), np.array([e.level.value for e in layer.exemplars]),
                 np.array([e.family for e in layer.exemplars]), (3, 4))
 
 

@@ -37,16 +37,9 @@ def _engine(base: SafetyTriage, s: Setting) -> SafetyTriage:
     layer = base.semantic
     assert layer is not None
     thresholds = {Level.CRISIS: s.crisis, Level.URGENT: s.urgent, Level.CLINICIAN: s.clinician}
-    rebuilt = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), thresholds=thresholds,
+    rebuilt = SemanticLayer(layer.encoder, layer.exemplars, layer.bank_vectors(), thresholds=thresholds,
                             gentle=layer.gentle, k=s.k, tolerance=s.tolerance)
     return SafetyTriage(base.rules, rebuilt)
-
-
-def _bank_vectors(layer: SemanticLayer) -> np.ndarray:
-    vectors = np.zeros((len(layer.exemplars), layer.encoder.dim), dtype=np.float32)
-    for matrix, idx in layer._groups.values():
-        vectors[idx] = matrix
-    return vectors
 
 
 def _real(triage: SafetyTriage, cases: list[dict[str, str]]) -> np.ndarray:
@@ -124,8 +117,8 @@ def test_the_layer_lets_crisis_fire_within_its_tolerance_of_the_closest_level(la
     assert layer is not None
     near = {e.level: e for e in layer.exemplars}
     found = semantic.Assessment({Level.CRISIS: 0.05, Level.URGENT: -0.02, Level.CLINICIAN: 0.06}, near)
-    strict = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), tolerance=0.0)
-    tolerant = SemanticLayer(layer.encoder, layer.exemplars, _bank_vectors(layer), tolerance=0.02)
+    strict = SemanticLayer(layer.encoder, layer.exemplars, layer.bank_vectors(), tolerance=0.0)
+    tolerant = SemanticLayer(layer.encoder, layer.exemplars, layer.bank_vectors(), tolerance=0.02)
     assert strict.decide(found).level is Level.CLINICIAN  # type: ignore[union-attr]
     assert tolerant.decide(found).level is Level.CRISIS  # type: ignore[union-attr]
     farther = semantic.Assessment({Level.CRISIS: 0.03, Level.URGENT: -0.02, Level.CLINICIAN: 0.06}, near)
