@@ -44,7 +44,7 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
     """Aggregate figures only: recall per level, false alarms, gentle notes, and which layer caught."""
     caught = dict.fromkeys(_RANK, 0)
     total = dict.fromkeys(_RANK, 0)
-    gentle = semantic = escalated = 0
+    gentle = semantic = escalated = lines = 0
     for case in cases:
         start = time.perf_counter()
         result = triage.classify(case["text"])
@@ -53,6 +53,7 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
         gold = case["level"]
         total[gold] += 1
         got = result.level.value
+        lines += gold == "crisis" and (got == "crisis" or result.gentle)
         if gold == "none":
             caught[gold] += got != "none"
             gentle += result.gentle and got == "none"
@@ -67,6 +68,9 @@ def evaluate(triage: SafetyTriage, cases: list[dict[str, str]], times: list[floa
         "clinician_recall": round(caught["clinician"] / max(total["clinician"], 1), 3),
         "false_alarm": round(caught["none"] / max(total["none"], 1), 3),
         "gentle_on_benign": round(gentle / max(total["none"], 1), 3),
+        # crisis texts whose member sees the crisis lines: the crisis reply, or the gentle note
+        # (beside an answer or advice); a crisis "missed" this way still shows who to call
+        "crisis_lines_shown": round(lines / max(total["crisis"], 1), 3),
         "caught_by_semantic": round(semantic / max(flagged, 1), 3),
         # urgent and clinician texts given the crisis reply: caught, but not the advice they needed
         "escalated_to_crisis": round(escalated / max(total["urgent"] + total["clinician"], 1), 3),
@@ -112,6 +116,7 @@ def main() -> None:
         "blind_false_alarm": out["blind_false_alarm"],
         "p99_ms": round(percentile(times, 0.99), 1),
         "rss_mb": round(rss_mb, 1),
+        "blind_crisis_lines_shown": out["blind_crisis_lines_shown"],
         "p50_ms": round(percentile(times, 0.5), 1),
         **{k: v for k, v in out.items() if k.startswith("tuning_") and not k.startswith(("tuning_train_", "tuning_dev_"))},
         **{k: v for k, v in out.items() if k.startswith(("tuning_train_", "tuning_dev_")) and k.endswith(("recall", "false_alarm"))},

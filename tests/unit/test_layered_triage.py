@@ -42,7 +42,8 @@ BANK = SAFETY / "exemplars"
 # The broader bank and the per-sentence screen raised crisis (0.855 -> 0.932) and urgent
 # (0.846 -> 0.962) recall; clinician 0.964 -> 0.991; false alarms 0.117 -> 0.107.
 BLIND_GATES = {"crisis_recall": 0.91, "urgent_recall": 0.94, "clinician_recall": 0.96}
-BLIND_MAX_FALSE_ALARM = 0.125
+# Held out at 0.078 since the bank-held-out selection of K, head weight and margins (was 0.096).
+BLIND_MAX_FALSE_ALARM = 0.10
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
 TUNING_MAX_FALSE_ALARM = 0.06
 
@@ -73,6 +74,24 @@ def test_blind_split_gates_recall_and_false_alarms(triage: SafetyTriage) -> None
         assert figures[key] >= gate, (key, figures[key])
     assert figures["false_alarm"] <= BLIND_MAX_FALSE_ALARM, figures["false_alarm"]
 
+
+
+def test_the_benchmark_counts_crisis_lines_shown_by_the_gentle_note_apart_from_recall() -> None:
+    class Fixed:
+        def __init__(self, results: dict[str, Triage]) -> None:
+            self.results = results
+
+        def classify(self, text: str) -> Triage:
+            return self.results[text]
+
+    cases = [{"text": "a", "level": "crisis"}, {"text": "b", "level": "crisis"}, {"text": "c", "level": "crisis"},
+             {"text": "d", "level": "none"}]
+    got = evaluate(Fixed({"a": Triage(Level.CRISIS, "r", None, None),
+                          "b": Triage(Level.CLINICIAN, None, "t", "x", layer="semantic", gentle=True),
+                          "c": Triage(Level.NONE, None, None, None),
+                          "d": Triage(Level.NONE, None, None, None, layer="semantic", gentle=True)}), cases)  # type: ignore[arg-type]
+    assert got["crisis_recall"] == round(1 / 3, 3) and got["crisis_lines_shown"] == round(2 / 3, 3)
+    assert got["false_alarm"] == 0.0 and got["gentle_on_benign"] == 1.0
 
 def test_tuning_split_figures(triage: SafetyTriage) -> None:
     tuning = _read(DATA / "triage_cases.jsonl")
