@@ -41,7 +41,8 @@ BANK = SAFETY / "exemplars"
 # Measured on the blind split (see the README), minus a margin: regressions fail, noise does not.
 # The broader bank and the per-sentence screen raised crisis (0.855 -> 0.932) and urgent
 # (0.846 -> 0.962) recall; clinician 0.964 -> 0.991; false alarms 0.117 -> 0.107.
-BLIND_GATES = {"crisis_recall": 0.91, "urgent_recall": 0.94, "clinician_recall": 0.96}
+# Crisis texts whose member sees the crisis lines (crisis reply or gentle note): 0.986.
+BLIND_GATES = {"crisis_recall": 0.91, "urgent_recall": 0.94, "clinician_recall": 0.96, "crisis_lines_shown": 0.97}
 # Held out at 0.078 since the bank-held-out selection of K, head weight and margins (was 0.096).
 BLIND_MAX_FALSE_ALARM = 0.10
 TUNING_GATES = {"crisis_recall": 0.95, "urgent_recall": 0.95, "clinician_recall": 0.95}
