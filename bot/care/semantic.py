@@ -19,7 +19,8 @@ How it decides (explainable on purpose, so moderators can review it):
   a dose question, while "is 60 paracetamol enough to end it", a little nearer the dose questions
   too but plainly close to crisis, gets the crisis lines), then urgent, then clinician. Below the crisis threshold but at or above ``GENTLE_MARGIN`` the
   result carries ``gentle=True``: a short private note with the member's lines that does not block
-  the normal answer;
+  the normal answer; urgent or clinician advice whose crisis margin also reaches the crisis bar,
+  within ``ADVICE_GENTLE_BAND`` of its own, carries the note too;
 * ``confidence`` is ``1 / (1 + exp(-(margin - threshold) / 0.02))``: 0.5 at the threshold, near 1
   well above it. ``family`` names the nearest exemplar family, the "why" for a reviewer.
 
