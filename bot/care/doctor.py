@@ -10,6 +10,7 @@ from collections import Counter
 
 from bot.care.engine import SafetyTriage
 from bot.care.resources import Directory
+from bot.care.semantic import ADVICE_GENTLE_BAND
 
 
 def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
@@ -30,7 +31,8 @@ def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
         )
         thresholds = ", ".join(f"{lv.value} {t:+.4f}" for lv, t in semantic.thresholds.items())
         lines.append(f"Model: {semantic.model} ({semantic.encoder.size_mb:.1f} MB of weights, dim {semantic.encoder.dim})")
-        lines.append(f"Margins: {thresholds}; gentle note from {semantic.gentle:+.4f}")
+        lines.append(f"Margins: {thresholds}; gentle note from {semantic.gentle:+.4f}, and on advice within "
+                     f"{ADVICE_GENTLE_BAND:.4f} of crisis; K {semantic.k}, head weight {semantic.head_weight:g}")
     for entry in directory.entries():
         dates = [s.last_verified for s in entry.services]
         oldest = min(dates).isoformat() if dates else "no services"

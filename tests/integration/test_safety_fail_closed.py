@@ -115,3 +115,7 @@ def test_doctor_prints_the_safety_set_in_force() -> None:
     assert out.returncode == 0, out.stderr
     assert "Rules:" in out.stdout and "Exemplars:" in out.stdout and "multilingual-e5-small" in out.stdout
     assert "Resources GB" in out.stdout and "oldest verification" in out.stdout
+    # the semantic layer's settings in force, as a moderator reviewing it needs them
+    from bot.care import semantic
+    assert f"K {semantic.K}, head weight {semantic.HEAD_WEIGHT:g}" in out.stdout
+    assert f"crisis {semantic.THRESHOLDS[semantic.Level.CRISIS]:+.4f}" in out.stdout
