@@ -95,8 +95,7 @@ def measure(index: SearchIndex, asked: list[tuple[str, str]], settings: dict[str
         head_right += int(np.argmax(head)) == gold
         for name, setting in settings.items():
             with constants(setting):
-                sim = (best + hybrid.SECOND_WEIGHT * (second - best) + hybrid.SUMMARY_WEIGHT * (summary - best)
-                       + hybrid.HEAD_WEIGHT * (head - 1.0))
+                sim = hybrid.similarity(best, second, summary, head)  # elementwise over the entries
                 result = searcher.search(text)
             c = counts[name]
             c["similarity_top1"] += int(np.argmax(sim)) == gold

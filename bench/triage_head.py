@@ -46,21 +46,36 @@ def held_out_scores(vectors: np.ndarray, levels: np.ndarray, families: np.ndarra
                     k: int = K) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each text's margin (nearest ``k`` of a level minus nearest ``k`` benign) and head log-odds
     per flagged level, computed with its own family's fold held out of both."""
+    return held_out_margins(vectors, levels, families, k), held_out_odds(vectors, levels, families)
+
+
+def _folds(families: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) masks of the family folds that hold any text."""
     fold = np.array([zlib.crc32(f.encode()) % FOLDS for f in families])
+    return [(fold != f, fold == f) for f in range(FOLDS) if (fold == f).any()]
+
+
+def held_out_margins(vectors: np.ndarray, levels: np.ndarray, families: np.ndarray, k: int = K) -> dict[str, np.ndarray]:
+    """Each text's margin per flagged level at ``k`` nearest exemplars, its family's fold held out."""
     margin = {lv: np.zeros(len(vectors)) for lv in LEVELS}
-    odds = {lv: np.zeros(len(vectors)) for lv in LEVELS}
-    for f in range(FOLDS):
-        train, test = fold != f, fold == f
-        if not test.any():
-            continue
+    for train, test in _folds(families):
         sims = vectors[test] @ vectors[train].T
         top = {lv: -np.sort(-sims[:, levels[train] == lv], axis=1)[:, :k].mean(1) for lv in (*LEVELS, "none")}
         for lv in LEVELS:
             margin[lv][test] = top[lv] - top["none"]
+    return margin
+
+
+def held_out_odds(vectors: np.ndarray, levels: np.ndarray, families: np.ndarray) -> dict[str, np.ndarray]:
+    """Each text's head log-odds per flagged level, from heads fitted without its family's fold
+    (they do not depend on K, so a search over K fits them once)."""
+    odds = {lv: np.zeros(len(vectors)) for lv in LEVELS}
+    for train, test in _folds(families):
+        for lv in LEVELS:
             keep = train & ((levels == lv) | (levels == "none"))
             w = fit_logistic(vectors[keep], (levels[keep] == lv).astype(np.float64))
             odds[lv][test] = vectors[test] @ w[:-1] + w[-1]
-    return margin, odds
+    return odds
 
 
 def figures(margin: dict[str, np.ndarray], odds: dict[str, np.ndarray], levels: np.ndarray,

@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.triage_head import LEVELS, held_out_scores, shipped_bank  # noqa: E402
+from bench.triage_head import LEVELS, held_out_margins, held_out_odds, shipped_bank  # noqa: E402
 from bench.triage_tune import Features, Setting, decide_units, features, figures, margins, read_cases  # noqa: E402
 
 KS = (2, 3, 4, 5)
@@ -53,7 +53,8 @@ class Bank:
 
     def __init__(self, vectors: np.ndarray, levels: np.ndarray, families: np.ndarray, ks: Sequence[int]) -> None:
         self.levels = levels
-        self.scores = {k: held_out_scores(vectors, levels, families, k) for k in ks}
+        odds = held_out_odds(vectors, levels, families)
+        self.scores = {k: (held_out_margins(vectors, levels, families, k), odds) for k in ks}
 
 
 def bank_figures(bank: Bank, k: int, weight: float, tc, tu, tl) -> dict[str, np.ndarray]:
