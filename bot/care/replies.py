@@ -285,9 +285,22 @@ def help_now_reply(resources: Resources, *, can_alert: bool) -> Reply:
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 
+def _recognised(triage: Triage, fallback: str) -> str:
+    """What the message was recognised as, in words that claim no more than the layer knows.
+
+    A rule matched the member's own words, so "your message mentions X" is true. The semantic
+    layer only found the message *close to* a family of exemplars: stating that family's detail as
+    fact told a member who wrote about punching their legs that they had mentioned numbness in the
+    groin. So a semantic result says what the message may describe."""
+    what = triage.detail or fallback
+    if triage.layer == "semantic":
+        return f"Your message sounds like it may describe **{what}**"
+    return f"Your message mentions **{what}**"
+
+
 def urgent_reply(triage: Triage, resources: Resources) -> Reply:
     """Red-flag advice: emergency care now, or a same-day appointment, naming what was recognised."""
-    what = triage.detail or "a warning sign that needs checking"
+    recognised = _recognised(triage, "a warning sign that needs checking")
     department = _EMERGENCY_DEPARTMENT.get(resources.country or "", "the nearest emergency department")
     cannot_examine = (
         "I'm an automated bot and can't examine you, so please let a clinician check rather than "
@@ -305,7 +318,7 @@ def urgent_reply(triage: Triage, resources: Resources) -> Reply:
             )
         description = "\n\n".join(
             (
-                f"Your message mentions **{what}**. That should be checked by a doctor **today**, not "
+                f"{recognised}. That should be checked by a doctor **today**, not "
                 "at a routine appointment.",
                 how,
                 f"If it gets worse, or you feel very unwell, {_emergency_call(resources)} or go to {department}.",
@@ -316,7 +329,7 @@ def urgent_reply(triage: Triage, resources: Resources) -> Reply:
         title = "Please get medical help now"
         description = "\n\n".join(
             (
-                f"Your message mentions **{what}**. That can be a sign of something that needs "
+                f"{recognised}. That can be a sign of something that needs "
                 "treatment straight away, so please don't wait for a routine appointment.",
                 f"**Please {_emergency_call(resources, bold=False)} now, or go to {department}.**",
                 cannot_examine,

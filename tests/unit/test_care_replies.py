@@ -216,6 +216,22 @@ SADDLE = Triage(Level.URGENT, "saddle-numbness", "emergency", "numbness around t
 FEVER = Triage(Level.URGENT, "fever", "same-day", "a fever with back pain")
 
 
+@pytest.mark.parametrize("topic", ["emergency", "same-day"])
+def test_a_semantic_red_flag_says_what_the_message_may_describe_never_what_it_mentions(
+    directory: Directory, topic: str
+) -> None:
+    """The semantic layer found the message close to a family, not the family's words in it: a
+    member who wrote about punching their legs must not be told they mentioned groin numbness."""
+    near = Triage(Level.URGENT, None, topic, "numbness around the groin or buttocks",
+                  layer="semantic", confidence=0.4, family="saddle-numbness")
+    text = urgent_reply(near, directory.for_country("GB")).all_text()
+    assert "mentions" not in text
+    assert "may describe **numbness around the groin or buttocks**" in text
+    ruled = Triage(Level.URGENT, "saddle-numbness", topic, "numbness around the groin or buttocks", layer="rule")
+    assert "Your message mentions **numbness around the groin or buttocks**" in urgent_reply(
+        ruled, directory.for_country("GB")).all_text()
+
+
 def test_urgent_emergency_gb(directory: Directory) -> None:
     reply = urgent_reply(SADDLE, directory.for_country("GB"))
     text = reply.all_text()
