@@ -91,7 +91,7 @@ def measure(index: SearchIndex, asked: list[tuple[str, str]], settings: dict[str
     searcher = Uncached(index)
     for text, expected in asked:
         gold = index.by_id[expected]
-        best, second, summary, head = index.semantic.similarities(text)
+        best, second, summary, head = index.semantic.similarities(text, with_head=True)
         head_right += int(np.argmax(head)) == gold
         for name, setting in settings.items():
             with constants(setting):

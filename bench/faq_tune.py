@@ -109,7 +109,7 @@ def features(index: SearchIndex, cases: list[tuple[str, str | None]]) -> dict[st
     """Per question, its padded candidates: lexical, the three cosines (best phrasing, second
     phrasing, summary), the classification head's probability, BM25, whether each is the
     expected one."""
-    rows = [index.candidates(q)[1] for q, _ in cases]
+    rows = [index.candidates(q, with_head=True)[1] for q, _ in cases]
     width = max(1, max(len(r) for r in rows))
     shape = (len(rows), width)
     lex, bm25 = np.zeros(shape), np.zeros(shape)

@@ -65,6 +65,13 @@ HEAD_WEIGHT = 0.0
 HEAD_ORDER_WEIGHT = 0.0
 
 
+def head_in_use() -> bool:
+    """Whether the head has any say in the search. While both its weights are 0, a search neither
+    fits it (about 120 ms on a server's first question) nor asks it; the tuning benchmarks ask
+    for it explicitly."""
+    return bool(HEAD_WEIGHT or HEAD_ORDER_WEIGHT)
+
+
 def scaled(cosine: float) -> float:
     """A cosine as a 0..1 similarity on the scale the blend uses."""
     return min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
@@ -151,15 +158,17 @@ class SemanticRanker:
                     self._head = EntryHead.fit(self._vectors, self._labels, self._count)
         return self._head
 
-    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def similarities(self, text: str, *, with_head: bool | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(best phrasing, second best phrasing, summary) cosine and head probability per entry,
         in the order of the entries given; -1 cosines and 0 probabilities when the question has no
-        words."""
+        words. ``with_head`` (default: :func:`head_in_use`) False gives probability 1 for every
+        entry, which changes neither the similarity nor the order, without fitting the head."""
         empty = np.full(self._count, -1.0, dtype=np.float32)
         cleaned = " ".join(strip_noise(text).split())
-        head = self.head if cleaned and len(self._vectors) else None
-        if head is None:
+        if not (cleaned and len(self._vectors)):
             return empty, empty.copy(), empty.copy(), np.zeros(self._count, dtype=np.float32)
+        head = self.head if (head_in_use() if with_head is None else with_head) else None
         query = self.encoder.encode([cleaned])[0]
         # einsum, not ``@``: a matrix-vector product this small goes to the BLAS library's thread
         # pool, which on a busy two-core host waits for its threads (about 10 ms, measured)
@@ -168,7 +177,8 @@ class SemanticRanker:
         table = all_cos[self._slots]
         top2 = -np.partition(-table, 1, axis=1)[:, :2]
         summary = all_cos[self._phrasings:self._phrasings + self._count]
-        return top2[:, 0], top2[:, 1], summary, head.probabilities(query)
+        probabilities = head.probabilities(query) if head is not None else np.ones(self._count, dtype=np.float32)
+        return top2[:, 0], top2[:, 1], summary, probabilities
 
     def cosines(self, text: str) -> np.ndarray:
         """Best phrasing cosine per entry (index order of the entries given), -1 where none."""

@@ -309,17 +309,19 @@ class SearchIndex:
     def search(self, text: str) -> SearchResult:  # replaced per instance by a cached _search
         return self._search(text)
 
-    def candidates(self, text: str) -> tuple[list[str], list[Candidate]]:
+    def candidates(self, text: str, *, with_head: bool | None = None) -> tuple[list[str], list[Candidate]]:
         """The question's terms and its candidates as (entry, BM25 score, lexical confidence,
         then the best phrasing, second phrasing and summary cosines and the head's probability,
         or None without the model),
         before any threshold: what the answer decision is made from. Kept apart so
         ``bench/faq_tune.py`` can try other constants on exactly what the bot computes. Which
         entries are candidates depends on no tuned constant (the semantic ones are the best by
-        best-phrasing cosine), so a replay over these decides as the search would."""
+        best-phrasing cosine), so a replay over these decides as the search would. ``with_head``
+        as in :meth:`SemanticRanker.similarities` (the tuner asks for the head even while it is off)."""
         terms = self.terms(text)
         ranked = self._rank(terms) if terms else []
-        sims = self.semantic.similarities(text) if self.semantic is not None and terms else None
+        sims = (self.semantic.similarities(text, with_head=with_head)
+                if self.semantic is not None and terms else None)
         candidates = {e: score for e, score, _ in ranked[:CANDIDATES]}
         if sims is not None:
             for e in np.argsort(-sims[0])[:SEMANTIC_CANDIDATES]:

@@ -8,6 +8,7 @@ import pytest
 
 from bench import faq_tune
 from bot.faq import head as head_module
+from bot.faq import hybrid
 from bot.faq.head import EntryHead, HeadError
 from bot.faq.hybrid import SemanticRanker
 from bot.faq.models import FaqEntry, FrontMatter
@@ -106,12 +107,13 @@ def test_the_head_ranks_a_held_out_paraphrase_of_an_entry_first(encoder) -> None
     entries = [entry(k, v) for k, v in BANK.items()]
     ranker = SemanticRanker(encoder, entries)
     for position, key in enumerate(BANK):
-        head = ranker.similarities(HELD_OUT[key])[3]
+        head = ranker.similarities(HELD_OUT[key], with_head=True)[3]
         assert int(np.argmax(head)) == position, key
         assert head.sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_the_same_pack_loaded_twice_fits_once(encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hybrid, "HEAD_ORDER_WEIGHT", 0.1)  # the head in use
     entries = [entry(k, v) for k, v in BANK.items()]
     SearchIndex(entries, encoder=encoder).search(HELD_OUT["work"])
     calls = []
@@ -124,6 +126,26 @@ def test_the_same_pack_loaded_twice_fits_once(encoder, monkeypatch: pytest.Monke
     other.search(HELD_OUT["pacing"])
     other.search(HELD_OUT["sleep"])
     assert calls == [1]
+
+
+def test_a_head_with_no_say_is_never_fitted(encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both weights 0 (the head left off): searching costs no fit and gives the same answers as a
+    search that computed the head and gave it weight 0."""
+    monkeypatch.setattr(hybrid, "HEAD_WEIGHT", 0.0)
+    monkeypatch.setattr(hybrid, "HEAD_ORDER_WEIGHT", 0.0)
+    monkeypatch.setattr(head_module, "_fits", type(head_module._fits)())  # no fit remembered
+    calls = []
+    real = head_module._fit
+    monkeypatch.setattr(head_module, "_fit", lambda *a: calls.append(1) or real(*a))
+    entries = [entry(k, v) for k, v in BANK.items()][:3]
+    index = SearchIndex(entries, encoder=encoder)
+    off = [index._search(q) for q in HELD_OUT.values()]
+    assert calls == []
+    assert index.semantic is not None and index.semantic._head is None
+    computed = [[c[:6] for c in index.candidates(q, with_head=True)[1]] for q in HELD_OUT.values()]
+    assert calls == [1]
+    assert computed == [[c[:6] for c in index.candidates(q)[1]] for q in HELD_OUT.values()]
+    assert [index._search(q) for q in HELD_OUT.values()] == off
 
 
 def test_the_ranking_term_reorders_but_never_changes_a_confidence(hybrid_index: SearchIndex) -> None:
