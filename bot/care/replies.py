@@ -354,16 +354,21 @@ def _same_day_service(service: Service) -> str:
 
 def clinician_reply(triage: Triage, related_title: str | None) -> Reply:
     """A gentle pointer to the member's prescriber, pharmacist or doctor, with a related FAQ if any."""
-    what = triage.detail or "this"
+    if triage.layer == "semantic" and triage.detail:
+        # The nearest family's detail ("a question about a medicine dose") is a guess at the
+        # message, not its words: say so, and let the advice speak of "questions like this".
+        subject = f"This sounds like it may be **{triage.detail}**. Questions like this"
+    else:
+        subject = f"Questions about **{triage.detail or 'this'}**"
     if triage.topic in DIAGNOSIS_TOPICS:
         advice = (
-            f"Questions about **{what}** need someone who can look at your whole picture: your GP or "
+            f"{subject} need someone who can look at your whole picture: your GP or "
             "doctor. Only a clinician can diagnose, and it helps to bring a short note of your "
             "symptoms and how long you've had them."
         )
     else:
         advice = (
-            f"Questions about **{what}** are best answered by someone who knows your health and your "
+            f"{subject} are best answered by someone who knows your health and your "
             "medicines: your prescriber, pharmacist or doctor. A pharmacist can often help the same "
             "day, without an appointment.\n\n"
             "Please check with them before you start, stop, change or combine any medicine."

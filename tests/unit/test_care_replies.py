@@ -315,6 +315,24 @@ def test_clinician_reply_without_related_entry() -> None:
     assert "medicines during pregnancy" in text
 
 
+def test_semantic_clinician_replies_read_well_for_every_family_and_claim_no_words() -> None:
+    """The semantic layer's families name "a question about a medicine dose": the reply says the
+    message may be that, never "Questions about a question about ..."; the rules' details are
+    noun phrases the member's words matched, and keep "Questions about ..."."""
+    from bot.care.semantic import load_exemplars
+
+    exemplars, problems = load_exemplars(ROOT / "content" / "safety" / "exemplars")
+    assert not problems
+    families = {(e.topic, e.detail) for e in exemplars if e.level is Level.CLINICIAN and e.detail}
+    assert len(families) >= 5
+    for topic, detail in families:
+        near = Triage(Level.CLINICIAN, None, topic, detail, layer="semantic", confidence=0.3)
+        text = clinician_reply(near, None).all_text()
+        assert f"This sounds like it may be **{detail}**. Questions like this " in text
+        assert "about a question" not in text.replace(f"**{detail}**", "")
+        assert "Questions about **" not in text
+
+
 def test_clinician_reply_for_diagnosis_questions() -> None:
     triage = Triage(Level.CLINICIAN, "do-i-have", "how-diagnosed", "whether you might have a condition")
     text = clinician_reply(triage, "How is fibromyalgia diagnosed?").all_text()
