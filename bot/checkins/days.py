@@ -1,7 +1,8 @@
 """Which local day a check-in is for: "today", "yesterday", a weekday name or a date.
 
 A flare can take a member away for several days, so any of the last week can be back-filled.
-Members type days the way they say them ("monday", "sat", "12 June", "2025-06-12"); the
+Members type days the way they say them ("monday", "last sat", "3 days ago", "12 June",
+"2025-06-12"); a real day outside the window is refused by name, so the member learns why. The
 autocomplete offers the same days with the date spelled out, and its value is the ISO date the
 member *saw* in the list, so a day picked just before midnight still means that day.
 """
@@ -43,13 +44,27 @@ def _in_window(candidates: list[date], today: date) -> date | None:
     return inside[0] if len(inside) == 1 else None
 
 
+_RELATIVE_WORDS = {"on", "last", "this", "past", "just", "gone", "the"}  # "on monday", "last tues", "monday just gone"
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_DAYS_AGO = re.compile(r"^(\d{1,3}|[a-z]+) days? ago$")
+
+
 def parse_day(text: str | None, today: date) -> date | None:
     """The local date meant by ``text``, when it is today or one of the back-fill days.
 
-    A weekday name means the latest such day (today when today has that name). A date without a
-    year means the one inside the window. Returns None for anything else, so the caller can say
-    kindly which days work.
+    A weekday name means the latest such day (today when today has that name; "last monday" the
+    one before today). A date without a year means the one inside the window. Returns None for
+    anything else, so the caller can say kindly which days work (:func:`day_problem`).
     """
+    meant = meant_day(text, today)
+    return meant if meant is not None and meant in set(loggable_days(today)) else None
+
+
+def meant_day(text: str | None, today: date) -> date | None:
+    """The date ``text`` names, inside the back-fill window or not (None: not a day at all).
+
+    Kept apart from :func:`parse_day` so that a member who typed a real date a fortnight back is
+    told it is too long ago, not that the bot did not understand."""
     if text is None:
         return today
     cleaned = re.sub(r"[(),]", " ", text.casefold()).strip()
@@ -58,15 +73,25 @@ def parse_day(text: str | None, today: date) -> date | None:
         return today
     if cleaned == "yesterday":
         return today - timedelta(days=1)
+    if cleaned in {"day before yesterday", "the day before yesterday"}:
+        return today - timedelta(days=2)
+    if cleaned == "tomorrow":
+        return today + timedelta(days=1)
+    if ago := _DAYS_AGO.match(cleaned):
+        count = int(ago.group(1)) if ago.group(1).isdigit() else _NUMBERS.get(ago.group(1))
+        return None if count is None else today - timedelta(days=count)
     try:
-        return _in_window([date.fromisoformat(cleaned)], today)
+        return date.fromisoformat(cleaned)
     except ValueError:
         pass
     words = cleaned.split(" ")
     if words[0] in {"today", "yesterday"}:  # an autocomplete label typed back, "yesterday mon 30 nov"
-        return parse_day(words[0], today)
-    if len(words) == 1 and (weekday := _weekday(words[0])) is not None:
+        return meant_day(words[0], today)
+    named = [w for w in words if w not in _RELATIVE_WORDS]
+    if len(named) == 1 and (weekday := _weekday(named[0])) is not None:
         back = (today.weekday() - weekday) % 7
+        if back == 0 and "last" in words:
+            back = 7  # "last monday" said on a Monday: a week ago, not today
         return today - timedelta(days=back)
     if len(words) > 1 and _weekday(words[0]) is not None:
         words = words[1:]  # "monday 12 june": the date decides
@@ -86,8 +111,31 @@ def parse_day(text: str | None, today: date) -> date | None:
                 candidates.append(date(year, month, day))
             except ValueError:
                 continue
-        return _in_window(candidates, today)
+        if not candidates:
+            return None
+        inside = _in_window(candidates, today)
+        if inside is not None:
+            return inside
+        past = [d for d in candidates if d <= today]  # outside the window: the latest that has been
+        return max(past) if past else min(candidates)
     return None
+
+
+def day_problem(text: str | None, today: date) -> str:
+    """Why ``text`` cannot be logged, in words that say what to do instead."""
+    meant = meant_day(text, today)
+    if meant is not None and meant > today:
+        return (f"{_spelled(meant)} hasn't happened yet where you are, so it can't be logged yet. "
+                + WINDOW_HELP)
+    if meant is not None and meant < today - timedelta(days=BACKFILL_DAYS):
+        earliest = today - timedelta(days=BACKFILL_DAYS)
+        return (f"{_spelled(meant)} is more than {BACKFILL_DAYS} days ago, so I can't back-fill it: "
+                f"the earliest day I can log is {_spelled(earliest)}.")
+    return WINDOW_HELP
+
+
+def _spelled(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()].capitalize()} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def day_label(day: date, today: date) -> str:

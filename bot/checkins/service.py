@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.checkins.buttons import AGREE, ANSWER, Agree, Answer, BareCheckin
 from bot.checkins.charts import chart_alt_text, render_chart
-from bot.checkins.days import WINDOW_HELP, day_choices, parse_day
+from bot.checkins.days import day_choices, day_problem, parse_day
 from bot.checkins.errors import (
     STOPPED_NOTICE,
     CheckinsStopped,
@@ -225,7 +225,7 @@ class CheckinService:
         today = local_day(member.timezone, self.core.clock.now())
         target = parse_day(day, today)
         if target is None:
-            problems.append(WINDOW_HELP)
+            problems.append(day_problem(day, today))
         if problems:
             return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None

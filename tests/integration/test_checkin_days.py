@@ -51,8 +51,10 @@ async def test_back_fill_any_of_the_last_seven_days(app: SupportApp, member: Act
     assert days == ["2026-11-16", "2026-11-17", "2026-11-20"]
     for too_far in ("2026-11-15", "15 November", "next tuesday", "2026-11-24"):
         reply = await app.checkins.log_checkin(member, day=too_far, pain=1)
-        assert "last 7 days" in reply.all_text(), too_far
+        assert "7 days" in reply.all_text() and "Nothing was changed" in reply.all_text(), too_far
     assert await table_rows(app, "checkins", member.user_id) == 3
+    fortnight = (await app.checkins.log_checkin(member, day="9 November", pain=1)).all_text()
+    assert "Monday 9 November 2026 is more than 7 days ago" in fortnight and "Monday 16 November 2026" in fortnight
 
 
 async def test_day_autocomplete_offers_the_week_in_the_members_zone(app: SupportApp, member: Actor,

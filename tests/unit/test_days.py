@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.checkins.days import day_choices, day_label, loggable_days, parse_day
+from bot.checkins.days import day_choices, day_label, day_problem, loggable_days, parse_day
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -19,6 +19,9 @@ TODAY = date(2026, 11, 23)  # a Monday
         ("tues", date(2026, 11, 17)), ("2026-11-16", date(2026, 11, 16)), ("20 November", date(2026, 11, 20)),
         ("20th nov", date(2026, 11, 20)), ("November 19", date(2026, 11, 19)), ("Nov 19, 2026", date(2026, 11, 19)),
         ("Friday 20 November", date(2026, 11, 20)), ("Yesterday (Sun 22 November)", date(2026, 11, 22)),
+        ("last tuesday", date(2026, 11, 17)), ("on Saturday", date(2026, 11, 21)), ("last monday", date(2026, 11, 16)),
+        ("this monday", TODAY), ("friday just gone", date(2026, 11, 20)), ("the day before yesterday", date(2026, 11, 21)),
+        ("3 days ago", date(2026, 11, 20)), ("two days ago", date(2026, 11, 21)), ("7 days ago", date(2026, 11, 16)),
     ],
 )
 def test_days_members_type(text: str | None, expected: date) -> None:
@@ -46,3 +49,23 @@ def test_choices_cover_the_week_and_filter() -> None:
     assert day_choices("next year", TODAY) == []
     assert all(len(label) <= 100 for label, _ in all_days)
     assert day_label(date(2026, 11, 18), TODAY) == "Wednesday 18 November"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2026-11-10", "Tuesday 10 November 2026 is more than 7 days ago, so I can't back-fill it: the earliest day "
+                       "I can log is Monday 16 November 2026."),
+        ("10 november", "Tuesday 10 November 2026 is more than 7 days ago"),
+        ("12 days ago", "Wednesday 11 November 2026 is more than 7 days ago"),
+        ("tomorrow", "Tuesday 24 November 2026 hasn't happened yet where you are"),
+        ("2026-11-30", "Monday 30 November 2026 hasn't happened yet"),
+        ("13 smarch", "You can log today or back-fill any of the last 7 days"),
+        ("last week", "You can log today or back-fill any of the last 7 days"),
+    ],
+)
+def test_a_day_that_cannot_be_logged_says_why(text: str, says: str) -> None:
+    """A real date a fortnight back is too long ago, not misunderstood; a future one has not
+    happened yet; only words that name no day get the list of what works."""
+    assert parse_day(text, TODAY) is None
+    assert says in day_problem(text, TODAY)
