@@ -292,3 +292,19 @@ def test_embedding_cache_is_keyed_by_text_and_model(tmp_path: Path) -> None:
 def test_very_short_texts_are_left_to_the_rules(triage: SafetyTriage, text: str) -> None:
     result = triage.classify(text)
     assert result.level is Level.NONE and not result.gentle and result.layer is None
+
+
+@pytest.mark.parametrize("text", ["quiero morir", "Me quiero morir", "quero morrer", "voglio morire", "je veux mourir",
+                                  "ich will sterben", "ik wil dood", "chcę umrzeć", "no quiero vivir"])
+def test_two_word_crisis_messages_in_other_languages_get_the_crisis_reply(triage: SafetyTriage, text: str) -> None:
+    """Longer messages in other languages reach the multilingual semantic layer; two or three words
+    are below its minimum (MIN_WORDS), so "quiero morir" had no reply at all. A reviewed rule
+    catches the common short forms."""
+    found = triage.classify(text)
+    assert found.level is Level.CRISIS and found.layer == "rule", (text, found)
+
+
+@pytest.mark.parametrize("text", ["ich will schlafen", "I will be there at eight on monday", "me duele la espalda hoy",
+                                  "je suis fatiguée", "voglio dormire"])
+def test_everyday_words_in_those_languages_are_not_crisis_by_rule(triage: SafetyTriage, text: str) -> None:
+    assert triage.rules.classify(text).level is Level.NONE, text
