@@ -28,7 +28,14 @@ from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
 from bot.checkins.summary_pdf import render_summary_pdf
-from bot.checkins.timezones import canonical_zone, local_day, parse_clock, same_real_day, zone_choices
+from bot.checkins.timezones import (
+    canonical_zone,
+    local_day,
+    parse_clock,
+    same_real_day,
+    zone_choices,
+    zone_for_abbreviation,
+)
 from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply, Style
 
 if TYPE_CHECKING:
@@ -73,8 +80,12 @@ NOTE_ABOUT_SOMEONE_NOT_SAVED = (
 
 
 def resolve_zone(text: str) -> str | None:
-    """An IANA zone from what the member typed: an exact name, or a city the list knows
+    """An IANA zone from what the member typed: a clock abbreviation ("EST" → America/New_York,
+    never the fixed-offset legacy zone of that name), an exact name, or a city the list knows
     ("london" → Europe/London) when the member typed instead of picking."""
+    abbreviated = zone_for_abbreviation(text)
+    if abbreviated is not None:
+        return abbreviated
     zone = canonical_zone(text.strip())
     if zone is not None:
         return zone
@@ -84,6 +95,13 @@ def resolve_zone(text: str) -> str | None:
         if wanted and city == wanted:
             return choice
     return None
+
+
+def _read_as(typed: str, zone: str) -> str:
+    """A note when an abbreviation was read as a region's zone, so the member can check it."""
+    if zone_for_abbreviation(typed) != zone:
+        return ""
+    return f" (I read {typed.strip()} as {zone}, which moves for summer time by itself)"
 
 
 def streak_card(summary: StreakSummary, *, updated: bool = False, stopped: bool = False,
@@ -382,7 +400,8 @@ class CheckinService:
             return Reply.text("Reminders are off. Your check-ins and streak are unchanged.")
         if time is None:
             if timezone:
-                return Reply.text(f"Your time zone is now {zone}. Days you've already logged stay as they were.")
+                return Reply.text(f"Your time zone is now {zone}{_read_as(timezone, zone)}. Days you've already "
+                                  "logged stay as they were.")
             if not member.reminder_time:
                 return Reply.text("Your reminders are off. To get one, add a time, for example "
                                   "`/checkin reminders time:8pm`.")

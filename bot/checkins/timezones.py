@@ -74,6 +74,35 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Clock abbreviations members type for where they live. Several ("GMT", "EST", "MST", "HST") are
+# also legacy IANA names for a *fixed* offset: stored as typed, a Londoner's "GMT" or a New
+# Yorker's "EST" would never move for summer time, and reminders and "today" would be an hour out
+# for half the year. So they name the region's zone, and the reply says which zone that is.
+# Ambiguous ones ("IST": India, Ireland or Israel; "CST": also China) are left out or take the
+# meaning English-speaking members most likely intend, and the member can always pick a city.
+ABBREVIATIONS: dict[str, str] = {
+    "gmt": "Europe/London", "bst": "Europe/London", "uk time": "Europe/London",
+    "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "ct": "America/Chicago",
+    "mst": "America/Denver", "mdt": "America/Denver", "mt": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "akst": "America/Anchorage", "akdt": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "ast": "America/Halifax", "adt": "America/Halifax", "nst": "America/St_Johns", "ndt": "America/St_Johns",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "acst": "Australia/Adelaide",
+    "acdt": "Australia/Adelaide", "awst": "Australia/Perth",
+    "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "wet": "Europe/Lisbon", "west": "Europe/Lisbon",
+    "eet": "Europe/Athens", "eest": "Europe/Athens", "sast": "Africa/Johannesburg",
+}
+
+
+def zone_for_abbreviation(text: str) -> str | None:
+    """The region's zone for a clock abbreviation ("EST" -> America/New_York), or None."""
+    if not isinstance(text, str):
+        return None
+    return ABBREVIATIONS.get(re.sub(r"\s+", " ", text.strip().casefold()))
+
+
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
     """Every usable IANA name; read from tzdata once because the scan costs ~20 ms."""
@@ -181,6 +210,8 @@ def zone_choices(prefix: str, limit: int = CHOICES_MAX) -> list[str]:
     for word, names in _ALIASES.items():
         if len(query) >= 2 and word.startswith(query):
             groups[1].extend(n for n in names if n in _zones())
+    if (abbreviated := zone_for_abbreviation(query)) is not None:
+        groups[0].insert(0, abbreviated)  # "est": America/New_York first, never the fixed "EST"
 
     result: list[str] = []
     for group in groups:

@@ -136,3 +136,11 @@ async def test_export_as_a_one_page_pdf_and_the_csv_stays(app: SupportApp, membe
     assert csv_reply.files[0].filename.endswith(".csv")
     bad = await app.checkins.export(member, format="docx")
     assert "csv" in bad.all_text() and not bad.files
+
+
+async def test_a_zone_typed_as_an_abbreviation_is_stored_as_the_regions_zone(app: SupportApp, member: Actor) -> None:
+    await opt_in(app, member)
+    reply = (await app.checkins.set_reminders(member, timezone="EST")).all_text()
+    assert "America/New_York" in reply and "I read EST as America/New_York" in reply
+    stored = await app.checkins.store.member(member.user_id)
+    assert stored is not None and stored.timezone == "America/New_York"

@@ -345,3 +345,19 @@ def test_parse_clock_round_trips_24_and_12_hour(hour: int, minute: int) -> None:
 def test_parse_clock_never_raises(text: str) -> None:
     result = parse_clock(text)
     assert result is None or isinstance(result, time)
+
+
+@pytest.mark.parametrize(("typed", "zone"), [("GMT", "Europe/London"), ("bst", "Europe/London"), ("EST", "America/New_York"),
+                                             ("PST", "America/Los_Angeles"), ("MST", "America/Denver"),
+                                             ("AEST", "Australia/Sydney"), (" nzdt ", "Pacific/Auckland")])
+def test_clock_abbreviations_name_the_regions_zone_not_a_fixed_offset(typed: str, zone: str) -> None:
+    """"GMT" and "EST" are also IANA names of fixed offsets: a Londoner who typed GMT would have
+    had reminders an hour late all summer. They name the region's zone, which moves for summer."""
+    from bot.checkins.service import resolve_zone
+    from bot.checkins.timezones import zone_choices
+
+    assert resolve_zone(typed) == zone
+    assert zone_choices(typed)[0] == zone
+    summer = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    assert summer.astimezone(ZoneInfo(zone)).utcoffset() != summer.astimezone(ZoneInfo(zone)).replace(month=1).utcoffset()
+    assert resolve_zone("UTC") == "UTC" and resolve_zone("Europe/Paris") == "Europe/Paris"
