@@ -235,16 +235,48 @@ _CLOCK = re.compile(
 _COMPACT = re.compile(r"^\s*(?P<hour>\d{1,2})(?P<minute>\d{2})\s*(?P<half>a\.?m\.?|p\.?m\.?)?\s*$", re.I)
 
 
+_HOUR_WORDS = {w: i + 1 for i, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split())}
+_PERIODS = (("in the morning", "am"), ("in the afternoon", "pm"), ("in the evening", "pm"), ("at night", "pm"),
+            ("tonight", "pm"), ("this evening", "pm"), ("morning", "am"), ("evening", "pm"))
+_SPOKEN = re.compile(r"^(?:(half|quarter) (past|to) )?(\d{1,2}|[a-z]+)(?: ?o ?clock)?(?: (am|pm))?$")
+
+
+def _spoken_to_clock(text: str) -> str:
+    """"half past seven", "quarter to 8 in the evening", "seven o'clock" -> "7:30", "19:45",
+    "7:00" (a spoken hour without a period is read like a bare hour: morning); anything else
+    unchanged, for the numeric patterns."""
+    spoken = re.sub(r"[’']", "", text)
+    spoken = re.sub(r"\s+", " ", spoken).strip()
+    for words, half in _PERIODS:
+        if spoken.endswith(" " + words):
+            spoken = f"{spoken[: -len(words) - 1]} {half}"
+            break
+    match = _SPOKEN.match(spoken)
+    if not match or not (match[1] or "clock" in spoken or match[3] in _HOUR_WORDS or match[4]):
+        return text
+    hour = _HOUR_WORDS.get(match[3]) or (int(match[3]) if match[3].isdigit() else None)
+    if hour is None or not 1 <= hour <= 12:
+        return text
+    minute = {None: 0, "half": 30, "quarter": 15}[match[1]]
+    if match[2] == "to":
+        hour, minute = hour - 1 or 12, 60 - minute if minute == 15 else -1
+        if minute < 0:  # "half to" is not a time
+            return text
+    return f"{hour}:{minute:02d}{match[4] or ''}"
+
+
 def parse_clock(text: str) -> time | None:
     """A reminder time from what a member types, or None when it is not a time.
 
-    Accepts "8pm", "8 pm", "8:30 am", "8.30pm", "20:00", "20h30", "0830", "830", "noon" and
-    "midnight". A bare hour ("8") is read as 08:00. Returns None rather than guessing for
+    Accepts "8pm", "8 pm", "8:30 am", "8.30pm", "20:00", "20h30", "0830", "830", "noon",
+    "midnight", and spoken times: "half past seven", "quarter to 8 in the evening", "seven
+    o'clock", "9 at night". A bare hour ("8") is read as 08:00. Returns None rather than guessing for
     "25:00", "13pm" or "0am".
     """
     if not isinstance(text, str):
         return None
-    cleaned = text.strip().casefold()
+    cleaned = _spoken_to_clock(text.strip().casefold())
     if cleaned in {"noon", "midday"}:
         return time(12, 0)
     if cleaned == "midnight":

@@ -299,6 +299,13 @@ def test_zone_choices_are_always_valid(typed: str) -> None:
         ("noon", time(12, 0)),
         ("Midnight", time(0, 0)),
         ("  7:15  ", time(7, 15)),
+        ("half past seven", time(7, 30)),  # a spoken hour with no period reads like a bare one
+        ("half past seven in the evening", time(19, 30)),
+        ("quarter to 8 pm", time(19, 45)),
+        ("Quarter past nine at night", time(21, 15)),
+        ("8 o'clock", time(8, 0)),
+        ("seven o’clock tonight", time(19, 0)),
+        ("ten in the morning", time(10, 0)),
     ],
 )
 def test_parse_clock_accepts(text: str, expected: time) -> None:
@@ -321,7 +328,9 @@ def test_parse_clock_accepts(text: str, expected: time) -> None:
         "12345",
         "8:30:15",
         "-8",
-        "8 o'clock",
+        "half to seven",
+        "thirteen o'clock",
+        "quarter past",
     ],
 )
 def test_parse_clock_rejects(text: str) -> None:
