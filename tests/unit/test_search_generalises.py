@@ -64,6 +64,15 @@ def test_my_brain_is_foggy_finds_fibro_fog(index: SearchIndex) -> None:
     assert result.kind == "answer" and result.best is not None and result.best.entry_id == "fibro-fog"
 
 
+def test_take_me_seriously_is_about_being_believed_not_a_filler(index: SearchIndex) -> None:
+    """"seriously" is a filler in "seriously, what is pacing", but "my gp won't take me seriously"
+    is the commonest complaint in chronic pain: it led to an entry on a GP not starting pregabalin."""
+    assert "believ" in index.terms("my gp wont take me seriously")
+    assert index.search("seriously what is pacing").best.entry_id == "pacing"
+    result = index.search("my gp wont take me seriously what do i do")
+    assert result.kind == "answer" and result.best.entry_id == "is-fibromyalgia-real"
+
+
 def test_one_vague_word_is_not_answered_at_full_confidence(index: SearchIndex) -> None:
     result = index.search("tired")
     assert result.kind == "no_match" or (result.best is not None and result.best.entry_id != "starting-exercise")
