@@ -8,8 +8,12 @@ same member, with the same data, in the next.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from bot.ui import Actor
+
+_NAMES: dict[int, str] = {}  # ids handed out in this process -> "#venting", "@Moderators", "@bob"
+_MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
 
 CONSOLE_GUILD_ID = 100_000_000_000_000_001
 CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
@@ -18,13 +22,30 @@ CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
 def user_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console name, so data persists between sessions."""
     digest = hashlib.sha256(name.casefold().encode()).digest()
-    return 200_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
+    return _named(200_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "@" + name)
 
 
 def channel_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console channel name (``#general``)."""
     digest = hashlib.sha256(("#" + name.casefold().lstrip("#")).encode()).digest()
-    return 300_000_000_000_000_000 + int.from_bytes(digest[:7], "big")
+    return _named(300_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "#" + name.lstrip("#"))
+
+
+def role_id_for(name: str) -> int:
+    """A stable, snowflake-sized id per console role name (``@Moderators``)."""
+    digest = hashlib.sha256(("@" + name.casefold().lstrip("@")).encode()).digest()
+    return _named(400_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "@" + name.lstrip("@"))
+
+
+def _named(snowflake: int, shown: str) -> int:
+    _NAMES[snowflake] = shown
+    return snowflake
+
+
+def shown_mentions(text: str) -> str:
+    """Discord mentions of console names as the names typed ("<#3…>" -> "#venting"); ids the
+    console never handed out stay as they are."""
+    return _MENTION.sub(lambda m: _NAMES.get(int(m[2]), m[0]), text)
 
 
 def console_actor(name: str, *, moderator: bool = False) -> Actor:

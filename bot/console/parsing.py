@@ -16,7 +16,7 @@ import discord
 from discord import AppCommandOptionType, app_commands
 from rapidfuzz import fuzz, process
 
-from bot.console.identity import channel_id_for
+from bot.console.identity import channel_id_for, role_id_for
 
 
 class UsageError(Exception):
@@ -143,8 +143,12 @@ def convert(param: app_commands.Parameter, raw: str) -> Any:
         # A bare object with the id: the command method reads ``.id``, as from a Discord role or channel.
         if kind is AppCommandOptionType.channel and raw.startswith("#") and not digits.isdigit():
             return discord.Object(channel_id_for(raw))
+        if kind is AppCommandOptionType.role and raw.startswith("@") and not digits.isdigit():
+            return discord.Object(role_id_for(raw))  # "@Moderators", as channels are "#venting"
         if not digits.isdigit():
-            raise UsageError(f"{param.name} takes an id number in the console (e.g. {param.name}:123456).")
+            example = "@Moderators or " if kind is AppCommandOptionType.role else \
+                "#venting or " if kind is AppCommandOptionType.channel else ""
+            raise UsageError(f"{param.name} takes {example}an id number in the console (e.g. {param.name}:123456).")
         return discord.Object(int(digits))
     else:
         raise UsageError(f"{param.name} can't be given in the console.")

@@ -6,6 +6,7 @@ import re
 import textwrap
 from pathlib import Path
 
+from bot.console.identity import shown_mentions
 from bot.ui import Reply
 
 WIDTH = 88
@@ -16,7 +17,7 @@ _ESCAPED = re.compile(r"\\([\\*_~`|>\[\]()#<])")
 def _plain(text: str) -> str:
     """Markdown links as 'title <url>'; bold markers dropped (a terminal shows no bold); escaped
     characters (source titles) shown as themselves."""
-    text = _LINK.sub(r"\1 <\2>", text)
+    text = _LINK.sub(r"\1 <\2>", shown_mentions(text))
     return _ESCAPED.sub(r"\1", text.replace("**", ""))
 
 

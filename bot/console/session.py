@@ -68,6 +68,7 @@ End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
                    sees it as AutoMod or message mode would; channels are written #name)
   /cmd option:?    list the choices or suggestions for one option
 Values with spaces or colons can be quoted: note:"pain: better today"
+Channels and roles are written by name: alert_channel:#mod-alerts moderator_role:@Moderators
   :help            this text
   :quit            leave (Ctrl-D works too)"""
 

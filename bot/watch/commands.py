@@ -14,6 +14,10 @@ from bot.watch import cards
 from bot.watch.service import WatchService
 
 MODES = ("automod", "messages", "both")
+NO_ALERT_CHANNEL = (
+    "⚠ No alert channel is set, so an alert has nowhere to go: members still get the private DM, "
+    "but no moderator is told. Set one with `/setup alert_channel:`."
+)
 NO_INTENT = (
     "Message mode needs the operator to enable Discord's message-content intent for this bot "
     "(`WATCH_MESSAGE_CONTENT=true`, and the switch in the developer portal). Nothing was changed; "
@@ -101,6 +105,8 @@ class WatchCommands:
             return ["Channel watch: off (members are told so in `/care privacy`)"]
         modes = [m for m, on in (("AutoMod", s.automod), ("message check", s.messages)) if on]
         lines = [f"Channel watch: {' and '.join(modes)}"]
+        if s.messages and (await self.core.guilds.get(guild_id)).alert_channel_id is None:
+            lines.append(NO_ALERT_CHANNEL)
         if s.sync_problems:
             lines += [f"⚠ {p}" for p in s.sync_problems.splitlines()]
         report = self.service.reports.get(guild_id)

@@ -150,3 +150,14 @@ def test_piped_transcript_shows_the_prompt_and_no_escapes(tmp_path: Path) -> Non
     assert "WHAT IS PACING" in out.stdout
     assert "carol> :quit" in out.stdout
     assert "WARNING" not in out.stdout
+
+
+async def test_roles_are_named_as_channels_are_and_mentions_print_as_names(app: SupportApp, tmp_path: Path) -> None:
+    """``moderator_role:@Moderators`` works as ``alert_channel:#mod-alerts`` does, and the reply
+    shows "@Moderators" and "#mod-alerts", not raw mention ids."""
+    console, out = await _console(app, tmp_path, "dave", moderator=True)
+    saved = await typed(console, out, "/setup alert_channel:#mod-alerts moderator_role:@Moderators")
+    assert "Moderator role: @Moderators" in saved and "Alert channel: #mod-alerts" in saved
+    assert "<@&" not in saved and "<#" not in saved
+    refused = await typed(console, out, "/setup moderator_role:mods")
+    assert "@Moderators or an id number" in refused

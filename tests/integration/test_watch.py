@@ -61,6 +61,20 @@ async def test_message_mode_raises_one_alert_with_outreach(watch_app: SupportApp
     assert watch_app.outbox.edits  # the card was updated instead
 
 
+async def test_message_mode_without_an_alert_channel_says_no_moderator_would_be_told(
+        settings: Settings, clock: ManualClock) -> None:
+    """Turned on before an alert channel is set, message mode DMs members but posts no card: the
+    admin is told at once, and until an alert channel is set, status says so first."""
+    app = await SupportApp.open(settings.model_copy(update={"watch_message_content": True}), clock=clock)
+    try:
+        turned_on = (await app.watch_commands.turn_on(ADMIN, mode="messages")).all_text()
+        assert "No alert channel is set" in turned_on and "no moderator is told" in turned_on
+        await app.care.setup(ADMIN, alert_channel=ALERTS)
+        assert "No alert channel" not in (await app.watch_commands.status(ADMIN)).all_text()
+    finally:
+        await app.close()
+
+
 async def test_two_moderators_claiming_at_once_only_one_wins(watch_app: SupportApp) -> None:
     alert = await post(watch_app, "i want to kill myself")
     assert alert is not None
