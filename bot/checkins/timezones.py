@@ -91,8 +91,7 @@ ABBREVIATIONS: dict[str, str] = {
     "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "acst": "Australia/Adelaide",
     "acdt": "Australia/Adelaide", "awst": "Australia/Perth",
     "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
-    "cet": "Europe/Paris", "cest": "Europe/Paris", "wet": "Europe/Lisbon", "west": "Europe/Lisbon",
-    "eet": "Europe/Athens", "eest": "Europe/Athens", "sast": "Africa/Johannesburg",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "eet": "Europe/Athens", "eest": "Europe/Athens", "sast": "Africa/Johannesburg",
 }
 
 
@@ -260,9 +259,9 @@ def _spoken_to_clock(text: str) -> str:
         return text
     minute = {None: 0, "half": 30, "quarter": 15}[match[1]]
     if match[2] == "to":
-        hour, minute = hour - 1 or 12, 60 - minute if minute == 15 else -1
-        if minute < 0:  # "half to" is not a time
+        if match[1] != "quarter":  # "half to seven" is not a time
             return text
+        hour, minute = hour - 1 or 12, 45
     return f"{hour}:{minute:02d}{match[4] or ''}"
 
 
