@@ -22,7 +22,7 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
     @app_commands.describe(timezone="Your time zone: start typing your city",
                            reminder="Optional daily reminder time, e.g. 8pm or 20:00")
     async def start(self, interaction: Invocation, timezone: app_commands.Range[str, 1, 64],
-                    reminder: app_commands.Range[str, 1, 20] | None = None) -> None:
+                    reminder: app_commands.Range[str, 1, 40] | None = None) -> None:
         """Explain what is stored and ask for consent before anything is saved."""
         await respond(interaction, self.checkins.start, timezone=timezone, reminder=reminder)
 
@@ -80,7 +80,7 @@ class CheckinCog(commands.GroupCog, group_name="checkin", group_description="Pri
 
     @app_commands.command(name="reminders", description="Change, or stop, your daily reminder")
     @app_commands.describe(time="New reminder time, e.g. 8pm", off="Stop reminders", timezone="Change your time zone")
-    async def reminders(self, interaction: Invocation, time: app_commands.Range[str, 1, 20] | None = None,
+    async def reminders(self, interaction: Invocation, time: app_commands.Range[str, 1, 40] | None = None,
                         off: bool = False, timezone: app_commands.Range[str, 1, 64] | None = None) -> None:
         """Change or stop the daily reminder."""
         await respond(interaction, self.checkins.set_reminders, time=time, off=off, timezone=timezone)

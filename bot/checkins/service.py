@@ -204,7 +204,7 @@ class CheckinService:
         when = f" and a reminder at {hhmm}" if hhmm else " and no reminders"
         return Reply(
             cards=[Card(title="Before you start", description=text, colour=Colour.CARE,
-                        footer=f"You chose {zone}{when}.")],
+                        footer=f"You chose {zone}{_read_as(timezone, zone)}{when}.")],
             buttons=[
                 Button("I agree — start check-ins", AGREE(zone, hhmm), Style.SUCCESS),
                 Button("No thanks", ANSWER("decline"), Style.SECONDARY),

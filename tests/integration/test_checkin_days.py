@@ -144,3 +144,16 @@ async def test_a_zone_typed_as_an_abbreviation_is_stored_as_the_regions_zone(app
     assert "America/New_York" in reply and "I read EST as America/New_York" in reply
     stored = await app.checkins.store.member(member.user_id)
     assert stored is not None and stored.timezone == "America/New_York"
+
+
+async def test_spoken_reminder_times_fit_the_option_and_the_consent_card_names_the_zone(app: SupportApp,
+                                                                                           member: Actor) -> None:
+    """"half past eight in the evening" is 30 characters: the option took 20. The consent card
+    says which zone "GMT" was read as, before the member agrees."""
+    from bot.checkins.cog import CheckinCog
+
+    start = CheckinCog.start  # the option limits Discord enforces are declared on the command
+    limits = {p.name: p.max_value for p in start.parameters}
+    assert limits["reminder"] >= len("half past eight in the evening")
+    card = (await app.checkins.start(member, timezone="GMT", reminder="half past eight in the evening")).all_text()
+    assert "I read GMT as Europe/London" in card and "a reminder at 20:30" in card
