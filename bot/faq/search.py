@@ -398,8 +398,12 @@ class SearchIndex:
         complete, partial = (typed, "") if text[-1:].isspace() or not typed else (typed[:-1], typed[-1])
         terms = [stem(self._correct(w)) for w in complete]
         scores: dict[int, float] = defaultdict(float)
-        for entry, score, _ in self._rank(terms) if terms else []:
-            scores[entry] += score
+        body_only: dict[int, float] = {}
+        for entry, score, doc in self._rank(terms) if terms else []:
+            if doc >= 0:
+                scores[entry] += score
+            elif entry not in self._safety:
+                body_only[entry] = score
         if partial:
             expansions = self._prefixes.get(partial[:12], [])
             if not expansions and len(partial) >= 4:
@@ -412,9 +416,16 @@ class SearchIndex:
             for entry, score in best.items():
                 scores[entry] += score
         ordered = sorted(scores, key=lambda e: (-scores[e], e))[:limit]
+        # Entries whose question and aliases do not match, only their body ("brain" is in many
+        # answers), and loose fuzzy matches come after, and never a safety entry: typing "brain
+        # fog" must not offer "I'm having thoughts of suicide" at the foot of the list.
+        ordered += [e for e in sorted(body_only, key=lambda e: (-body_only[e], e)) if e not in scores]
+        ordered = ordered[:limit]
         if len(ordered) < limit:
             for entry_id in self._fuzzy_questions(text, limit, cutoff=50):
                 index = self.by_id[entry_id]
+                if index in self._safety and not scores.get(index):
+                    continue
                 if index not in ordered:
                     ordered.append(index)
                 if len(ordered) >= limit:

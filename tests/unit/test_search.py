@@ -83,6 +83,16 @@ def test_autocomplete_offers_entry_questions_within_discord_limits(index: Search
         assert entry.published
 
 
+@pytest.mark.parametrize("typed", ["brain fog", "cant sleep", "tired all the time", "my back"])
+def test_autocomplete_offers_safety_entries_only_when_typed_for(index: SearchIndex, typed: str) -> None:
+    """"brain fog" offered "I'm having thoughts of suicide" at the foot of its list (the word
+    "brain" is in that entry's body). Safety entries come only from their own questions and
+    aliases, so typing about crisis still finds them first."""
+    assert not [e.id for e in index.autocomplete(typed) if e.meta.category == "safety"]
+    assert index.autocomplete("suic")[0].meta.category == "safety"
+    assert "crisis-lines" in [e.id for e in index.autocomplete("who can i talk to")][:3]
+
+
 def test_development_set_accuracy(index: SearchIndex) -> None:
     """Top-1 accuracy ≥ 90 % on in-scope questions; abstention ≥ 80 % on out-of-scope ones."""
     cases = load_dev_set()
