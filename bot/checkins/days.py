@@ -152,6 +152,10 @@ def day_choices(text: str, today: date) -> list[tuple[str, str]]:
     """Autocomplete (label, ISO date) for the loggable days that match what was typed."""
     query = re.sub(r"\s+", " ", (text or "").casefold()).strip()
     meant = parse_day(query, today) if query else None
+    words = query.split(" ")
+    while words and words[0] and any(w.startswith(words[0]) for w in ("last", "on", "this", "past")):
+        words = words[1:]  # "last tue" filters like "tue"; a half-typed "las" lists every day
+    query = " ".join(words)
     choices = []
     for day in loggable_days(today):
         label = day_label(day, today)

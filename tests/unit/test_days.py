@@ -69,3 +69,12 @@ def test_a_day_that_cannot_be_logged_says_why(text: str, says: str) -> None:
     happened yet; only words that name no day get the list of what works."""
     assert parse_day(text, TODAY) is None
     assert says in day_problem(text, TODAY)
+
+
+def test_choices_follow_last_and_on_as_the_log_does() -> None:
+    """"last tue" and "on sat" are understood by the log, so the list filters on them too; a
+    half-typed "las" keeps every day in view instead of showing none."""
+    assert day_choices("last tue", TODAY) == [("Tuesday 17 November", "2026-11-17")]
+    assert day_choices("on sat", TODAY) == [("Saturday 21 November", "2026-11-21")]
+    assert len(day_choices("las", TODAY)) == len(loggable_days(TODAY))
+    assert day_choices("thu", TODAY) == [("Thursday 19 November", "2026-11-19")]
