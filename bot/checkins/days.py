@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.checkins.models import MONTHS
+from bot.checkins.models import MONTHS, NUMBER_WORDS
 
 BACKFILL_DAYS = 7  # today and the 7 days before it can be logged
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -44,8 +44,8 @@ def _in_window(candidates: list[date], today: date) -> date | None:
     return inside[0] if len(inside) == 1 else None
 
 
-_RELATIVE_WORDS = {"on", "last", "this", "past", "just", "gone", "the"}  # "on monday", "last tues", "monday just gone"
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_LEADING_WORDS = ("last", "on", "this", "past")  # "on monday", "last tues": the weekday decides
+_RELATIVE_WORDS = {*_LEADING_WORDS, "just", "gone", "the"}  # and "monday just gone"
 _DAYS_AGO = re.compile(r"^(\d{1,3}|[a-z]+) days? ago$")
 
 
@@ -78,7 +78,7 @@ def meant_day(text: str | None, today: date) -> date | None:
     if cleaned == "tomorrow":
         return today + timedelta(days=1)
     if ago := _DAYS_AGO.match(cleaned):
-        count = int(ago.group(1)) if ago.group(1).isdigit() else _NUMBERS.get(ago.group(1))
+        count = int(ago.group(1)) if ago.group(1).isdigit() else NUMBER_WORDS.get(ago.group(1))
         return None if count is None else today - timedelta(days=count)
     try:
         return date.fromisoformat(cleaned)
@@ -153,7 +153,7 @@ def day_choices(text: str, today: date) -> list[tuple[str, str]]:
     query = re.sub(r"\s+", " ", (text or "").casefold()).strip()
     meant = parse_day(query, today) if query else None
     words = query.split(" ")
-    while words and words[0] and any(w.startswith(words[0]) for w in ("last", "on", "this", "past")):
+    while words and words[0] and any(w.startswith(words[0]) for w in _LEADING_WORDS):
         words = words[1:]  # "last tue" filters like "tue"; a half-typed "las" lists every day
     query = " ".join(words)
     choices = []

@@ -20,6 +20,8 @@ MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+# Numbers members spell out for days back ("two days ago") and clock hours ("half past seven").
+NUMBER_WORDS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split())}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.checkins.models import NUMBER_WORDS
+
 CHOICE_NAME_MAX = 100  # Discord's limit for one autocomplete choice
 CHOICES_MAX = 25  # Discord shows at most 25 choices
 
@@ -234,8 +236,6 @@ _CLOCK = re.compile(
 _COMPACT = re.compile(r"^\s*(?P<hour>\d{1,2})(?P<minute>\d{2})\s*(?P<half>a\.?m\.?|p\.?m\.?)?\s*$", re.I)
 
 
-_HOUR_WORDS = {w: i + 1 for i, w in enumerate(
-    "one two three four five six seven eight nine ten eleven twelve".split())}
 _PERIODS = (("in the morning", "am"), ("in the afternoon", "pm"), ("in the evening", "pm"), ("at night", "pm"),
             ("tonight", "pm"), ("this evening", "pm"), ("morning", "am"), ("evening", "pm"))
 _SPOKEN = re.compile(r"^(?:(half|quarter) (past|to) )?(\d{1,2}|[a-z]+)(?: ?o ?clock)?(?: (am|pm))?$")
@@ -252,9 +252,9 @@ def _spoken_to_clock(text: str) -> str:
             spoken = f"{spoken[: -len(words) - 1]} {half}"
             break
     match = _SPOKEN.match(spoken)
-    if not match or not (match[1] or "clock" in spoken or match[3] in _HOUR_WORDS or match[4]):
+    if not match or not (match[1] or "clock" in spoken or match[3] in NUMBER_WORDS or match[4]):
         return text
-    hour = _HOUR_WORDS.get(match[3]) or (int(match[3]) if match[3].isdigit() else None)
+    hour = NUMBER_WORDS.get(match[3]) or (int(match[3]) if match[3].isdigit() else None)
     if hour is None or not 1 <= hour <= 12:
         return text
     minute = {None: 0, "half": 30, "quarter": 15}[match[1]]

@@ -21,23 +21,22 @@ CONSOLE_CHANNEL_ID = 100_000_000_000_000_002
 
 def user_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console name, so data persists between sessions."""
-    digest = hashlib.sha256(name.casefold().encode()).digest()
-    return _named(200_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "@" + name)
+    return _snowflake(200_000_000_000_000_000, name.casefold(), "@" + name)
 
 
 def channel_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console channel name (``#general``)."""
-    digest = hashlib.sha256(("#" + name.casefold().lstrip("#")).encode()).digest()
-    return _named(300_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "#" + name.lstrip("#"))
+    return _snowflake(300_000_000_000_000_000, "#" + name.casefold().lstrip("#"), "#" + name.lstrip("#"))
 
 
 def role_id_for(name: str) -> int:
     """A stable, snowflake-sized id per console role name (``@Moderators``)."""
-    digest = hashlib.sha256(("@" + name.casefold().lstrip("@")).encode()).digest()
-    return _named(400_000_000_000_000_000 + int.from_bytes(digest[:7], "big"), "@" + name.lstrip("@"))
+    return _snowflake(400_000_000_000_000_000, "@" + name.casefold().lstrip("@"), "@" + name.lstrip("@"))
 
 
-def _named(snowflake: int, shown: str) -> int:
+def _snowflake(base: int, key: str, shown: str) -> int:
+    """``base`` plus a hash of ``key``; remembers how the id is shown (:func:`shown_mentions`)."""
+    snowflake = base + int.from_bytes(hashlib.sha256(key.encode()).digest()[:7], "big")
     _NAMES[snowflake] = shown
     return snowflake
 

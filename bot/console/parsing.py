@@ -18,6 +18,9 @@ from rapidfuzz import fuzz, process
 
 from bot.console.identity import channel_id_for, role_id_for
 
+# Options the console also takes by name, and how the name is written.
+_BY_NAME = {AppCommandOptionType.role: "@Moderators or ", AppCommandOptionType.channel: "#venting or "}
+
 
 class UsageError(Exception):
     """The line could not be turned into a command call; the message says how to fix it."""
@@ -146,8 +149,7 @@ def convert(param: app_commands.Parameter, raw: str) -> Any:
         if kind is AppCommandOptionType.role and raw.startswith("@") and not digits.isdigit():
             return discord.Object(role_id_for(raw))  # "@Moderators", as channels are "#venting"
         if not digits.isdigit():
-            example = "@Moderators or " if kind is AppCommandOptionType.role else \
-                "#venting or " if kind is AppCommandOptionType.channel else ""
+            example = _BY_NAME.get(kind, "")
             raise UsageError(f"{param.name} takes {example}an id number in the console (e.g. {param.name}:123456).")
         return discord.Object(int(digits))
     else:

@@ -168,7 +168,9 @@ class SemanticRanker:
         cleaned = " ".join(strip_noise(text).split())
         if not (cleaned and len(self._vectors)):
             return empty, empty.copy(), empty.copy(), np.zeros(self._count, dtype=np.float32)
-        head = self.head if (head_in_use() if with_head is None else with_head) else None
+        if with_head is None:
+            with_head = head_in_use()
+        head = self.head if with_head else None
         query = self.encoder.encode([cleaned])[0]
         # einsum, not ``@``: a matrix-vector product this small goes to the BLAS library's thread
         # pool, which on a busy two-core host waits for its threads (about 10 ms, measured)
