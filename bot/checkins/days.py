@@ -1,8 +1,8 @@
 """Which local day a check-in is for: "today", "yesterday", a weekday name or a date.
 
 A flare can take a member away for several days, so any of the last week can be back-filled.
-Members type days the way they say them ("monday", "last sat", "3 days ago", "12 June",
-"2025-06-12"); a real day outside the window is refused by name, so the member learns why. The
+Members type days the way they say them ("monday", "last sat", "3 days ago", "a week ago",
+"12 June", "30/11", "2025-06-12"); a real day outside the window is refused by name, so the member learns why. The
 autocomplete offers the same days with the date spelled out, and its value is the ISO date the
 member *saw* in the list, so a day picked just before midnight still means that day.
 """
@@ -46,7 +46,11 @@ def _in_window(candidates: list[date], today: date) -> date | None:
 
 _LEADING_WORDS = ("last", "on", "this", "past")  # "on monday", "last tues": the weekday decides
 _RELATIVE_WORDS = {*_LEADING_WORDS, "just", "gone", "the"}  # and "monday just gone"
-_DAYS_AGO = re.compile(r"^(\d{1,3}|[a-z]+) days? ago$")
+_AGO = re.compile(r"^(\d{1,3}|[a-z]+) (day|week)s? ago$")
+_ONE = {"a": 1, "an": 1}  # "a week ago"
+# "30/11", "1.12.", "11/30/2026": day and month in either order; the back-fill window decides
+# which was meant (two readings of one text never both fall in the same eight days)
+_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4})?)?$")
 
 
 def parse_day(text: str | None, today: date) -> date | None:
@@ -77,13 +81,18 @@ def meant_day(text: str | None, today: date) -> date | None:
         return today - timedelta(days=2)
     if cleaned == "tomorrow":
         return today + timedelta(days=1)
-    if ago := _DAYS_AGO.match(cleaned):
-        count = int(ago.group(1)) if ago.group(1).isdigit() else NUMBER_WORDS.get(ago.group(1))
-        return None if count is None else today - timedelta(days=count)
+    if ago := _AGO.match(cleaned):
+        word = ago.group(1)
+        count = int(word) if word.isdigit() else NUMBER_WORDS.get(word, _ONE.get(word))
+        if count is None:
+            return None
+        return today - timedelta(days=count * (7 if ago.group(2) == "week" else 1))
     try:
         return date.fromisoformat(cleaned)
     except ValueError:
         pass
+    if numeric := _NUMERIC.match(cleaned):
+        return _numeric_day(numeric, today)
     words = cleaned.split(" ")
     if words[0] in {"today", "yesterday"}:  # an autocomplete label typed back, "yesterday mon 30 nov"
         return meant_day(words[0], today)
@@ -113,12 +122,38 @@ def meant_day(text: str | None, today: date) -> date | None:
                 continue
         if not candidates:
             return None
-        inside = _in_window(candidates, today)
-        if inside is not None:
-            return inside
-        past = [d for d in candidates if d <= today]  # outside the window: the latest that has been
-        return max(past) if past else min(candidates)
+        return _in_window(candidates, today) or _nearest(candidates, today)
     return None
+
+
+def _nearest(candidates: list[date], today: date) -> date:
+    """Outside the window, the reading nearest today: "25 November" typed two days early is this
+    year's, not last year's, so the member hears it hasn't happened yet."""
+    return min(candidates, key=lambda d: (abs((d - today).days), d > today))
+
+
+def _numeric_day(match: re.Match[str], today: date) -> date | None:
+    """A date in figures: the reading (day/month or month/day, this year or last) that falls in
+    the back-fill window; outside it, the nearest when day and month can only be read one way
+    (so "9/12" a fortnight late is named), else None (the member gets the list of what works)."""
+    first, second, year_text = int(match.group(1)), int(match.group(2)), match.group(3)
+    if year_text:
+        years = [int(year_text) + (2000 if len(year_text) == 2 else 0)]
+    else:
+        years = [today.year, today.year - 1]
+    readings: list[date] = []
+    for day, month in {(first, second), (second, first)}:
+        for year in years:
+            try:
+                readings.append(date(year, month, day))
+            except ValueError:
+                continue
+    inside = _in_window(readings, today)
+    if inside is not None or not readings:
+        return inside
+    if len({(d.day, d.month) for d in readings}) != 1:
+        return None  # "3/4" a month late: April or March? Not a guess to make for a member
+    return _nearest(readings, today)
 
 
 def day_problem(text: str | None, today: date) -> str:

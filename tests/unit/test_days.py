@@ -22,6 +22,9 @@ TODAY = date(2026, 11, 23)  # a Monday
         ("last tuesday", date(2026, 11, 17)), ("on Saturday", date(2026, 11, 21)), ("last monday", date(2026, 11, 16)),
         ("this monday", TODAY), ("friday just gone", date(2026, 11, 20)), ("the day before yesterday", date(2026, 11, 21)),
         ("3 days ago", date(2026, 11, 20)), ("two days ago", date(2026, 11, 21)), ("7 days ago", date(2026, 11, 16)),
+        ("a week ago", date(2026, 11, 16)), ("1 week ago", date(2026, 11, 16)), ("a day ago", date(2026, 11, 22)),
+        ("20/11", date(2026, 11, 20)), ("11/20", date(2026, 11, 20)), ("20.11.", date(2026, 11, 20)),
+        ("20/11/2026", date(2026, 11, 20)), ("11/20/26", date(2026, 11, 20)), ("(20/11)", date(2026, 11, 20)),
     ],
 )
 def test_days_members_type(text: str | None, expected: date) -> None:
@@ -30,7 +33,8 @@ def test_days_members_type(text: str | None, expected: date) -> None:
 
 @pytest.mark.parametrize(
     "text", ["2026-11-15", "2026-11-24", "15 November", "tomorrow", "last week", "t", "31 February", "13 smarch",
-             "'; DROP TABLE checkins; --", "@everyone"],
+             "'; DROP TABLE checkins; --", "@everyone", "2 weeks ago", "an hour ago", "3/4", "32/11", "20/11/2025",
+             "24/11"],
 )
 def test_anything_outside_the_week_is_refused(text: str) -> None:
     assert parse_day(text, TODAY) is None
@@ -59,9 +63,16 @@ def test_choices_cover_the_week_and_filter() -> None:
         ("10 november", "Tuesday 10 November 2026 is more than 7 days ago"),
         ("12 days ago", "Wednesday 11 November 2026 is more than 7 days ago"),
         ("tomorrow", "Tuesday 24 November 2026 hasn't happened yet where you are"),
+        ("25 november", "Wednesday 25 November 2026 hasn't happened yet"),  # not last year's
         ("2026-11-30", "Monday 30 November 2026 hasn't happened yet"),
         ("13 smarch", "You can log today or back-fill any of the last 7 days"),
         ("last week", "You can log today or back-fill any of the last 7 days"),
+        ("2 weeks ago", "Monday 9 November 2026 is more than 7 days ago"),
+        ("two weeks ago", "Monday 9 November 2026 is more than 7 days ago"),
+        ("13/11", "Friday 13 November 2026 is more than 7 days ago"),
+        ("9/11", "You can log today or back-fill any of the last 7 days"),  # November or September
+        ("25/11", "Wednesday 25 November 2026 hasn't happened yet"),
+        ("3/4", "You can log today or back-fill any of the last 7 days"),  # March or April: no guess
     ],
 )
 def test_a_day_that_cannot_be_logged_says_why(text: str, says: str) -> None:
