@@ -46,6 +46,28 @@ def is_console_command(line: str) -> bool:
     return bool(_CONSOLE_COMMAND.match(line.strip()))
 
 
+_OPTION_VALUE = re.compile(r"(?:^|\s)\w+:([^:]*)$")
+
+
+def asks_for_suggestions(rest: str) -> str | None:
+    """What is left to autocomplete when the options ``rest`` ask for suggestions, else None.
+
+    In Discord suggestions appear while typing; here a trailing ``?`` asks for them. But members
+    end questions with ``?`` ("/faq what is pacing?"), so one ``?`` after several words is part
+    of the question and the command runs; a ``?`` after one word or none (``/faq exer?``,
+    ``topic:?``, ``day:las?``) or ``??`` after anything lists the suggestions.
+    """
+    text = rest.rstrip()
+    if text.endswith("??"):
+        return text.rstrip("?")
+    if not text.endswith("?"):
+        return None
+    partial = text[:-1]
+    found = _OPTION_VALUE.search(partial)
+    value = found.group(1) if found else partial
+    return partial if len(value.split()) <= 1 else None
+
+
 def unquote(raw: str) -> str:
     """A value without the quotes around it (straight or curly), as the member meant it."""
     raw = raw.strip()

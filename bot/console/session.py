@@ -37,6 +37,7 @@ from bot.console.parsing import (
     CONSOLE_COMMANDS,
     ConsoleCommand,
     UsageError,
+    asks_for_suggestions,
     autocompleted,
     clean_line,
     collect_commands,
@@ -61,7 +62,8 @@ HELP = """Type a slash command as you would in Discord, for example:
   /faq does exercise help
   /faq question:what is pacing private:true
 Options are written name:value. A number presses a button from the last reply.
-End a command with ? to see autocomplete suggestions (e.g. /faq exer?).
+End a word with ? to see autocomplete suggestions (e.g. /faq exer?); a question of several
+words ending in ? is asked as it is, and ?? always lists suggestions (/faq what is pa??).
   :commands        list every command and its options
   :user NAME [ROLE] act as another member; ROLE is member (default), mod or admin
   :post #CHANNEL TEXT  post a message in a channel as the current member (channel watch
@@ -257,8 +259,8 @@ class Console:
 
     async def run_command(self, text: str) -> None:
         command, rest = self.find(text)
-        if rest.rstrip().endswith("?"):
-            await self.suggest(command, rest.rstrip()[:-1])
+        if (partial := asks_for_suggestions(rest)) is not None:
+            await self.suggest(command, partial)
             return
         await self.invoke(command, parse_options(command, rest))
 

@@ -102,6 +102,24 @@ async def test_question_mark_lists_the_choices_of_a_choice_option(app: SupportAp
     assert "[1] csv" in formats and "[2] pdf" in formats
 
 
+async def test_a_question_ending_in_a_question_mark_is_asked_not_autocompleted(app: SupportApp, tmp_path: Path) -> None:
+    """Members end questions with "?": "/faq what is pacing?" answers (and is screened, so a crisis
+    question with a "?" gets the crisis reply), while "exer?", "topic:?" and "??" list suggestions."""
+    console, out = await _console(app, tmp_path)
+    asked = await typed(console, out, "/faq what is pacing?")
+    assert "WHAT IS PACING" in asked.upper() and "Choices for" not in asked
+    named = await typed(console, out, "/faq question:what is pacing?")
+    assert "BOOM-AND-BUST" in named.upper() and "Choices for" not in named
+    crisis = await typed(console, out, "/faq is it normal to want to die?")
+    assert "YOU MATTER" in crisis.upper() and "Choices for" not in crisis
+    suggested = await typed(console, out, "/faq exer?")
+    assert "Choices for question" in suggested and "exercise" in suggested
+    doubled = await typed(console, out, "/faq what is pac??")
+    assert "Choices for question" in doubled and "[1] What is pacing" in doubled
+    days = await typed(console, out, "/checkin log day:las?")
+    assert "Choices for day" in days
+
+
 async def test_a_missing_question_is_asked_for_in_plain_words(app: SupportApp, tmp_path: Path) -> None:
     console, out = await _console(app, tmp_path)
     said = await typed(console, out, "/faq")
