@@ -10,7 +10,9 @@ Prints p50/p99 for each, then one JSON object as the last line, measured over th
 (the first two cold), plus answer quality and the hybrid's latency: ``"hybrid_search_p99_ms"``
 (the real pack with the sentence model, every question new to it), ``"blind_top1"``,
 ``"blind_top3"``, ``"blind_abstention"``, ``"blind_false_abstention"`` (hybrid, blind set) and
-``"lexical"`` / ``"hybrid"``: the same four figures on the tuning and the blind set. Targets (blind,
+``"lexical"`` / ``"hybrid"``: the same four figures on the tuning and the blind set, and
+``"autocomplete_typing"``: where the expected entry stands in the autocomplete list as each
+question is typed a letter at a time (tuning and blind; :func:`bench.faq_accuracy.typing_score`). Targets (blind,
 hybrid): top-1 >= 0.95, top-3 >= 0.99, abstention >= 0.90, false abstention <= 0.05, hybrid
 search p99 <= 30 ms. Quality figures are aggregates only. ``--quick`` runs fewer rounds.
 """
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import percentile  # noqa: E402
-from bench.faq_accuracy import both_sets, load_indexes  # noqa: E402
+from bench.faq_accuracy import both_sets, load_indexes, typing_sets  # noqa: E402
 from bot.faq.library import FaqLibrary  # noqa: E402
 from bot.faq.models import FaqEntry, FrontMatter  # noqa: E402
 from bot.faq.search import SearchIndex  # noqa: E402
@@ -134,6 +136,9 @@ def main() -> None:
     for mode, sets in quality.items():
         for name, figures in sets.items():  # type: ignore[attr-defined]
             print(f"{mode:7} {name:6} {figures}")
+    typing = typing_sets(library.index)
+    for name, figures in typing.items():
+        print(f"autocomplete while typing, {name}: {figures}")
     blind = quality["hybrid"].get("blind", {})  # type: ignore[attr-defined]
     print(json.dumps({
         "search_p99_ms": big_cold["search_p99_ms"], "autocomplete_p99_ms": big_cold["autocomplete_p99_ms"],
@@ -141,6 +146,7 @@ def main() -> None:
         "hybrid_search_p99_ms": hybrid["p99_ms"],
         **{f"blind_{k}": blind.get(k) for k in ("top1", "top3", "abstention", "false_abstention")},
         **quality,
+        "autocomplete_typing": typing,
     }))
 
 if __name__ == "__main__":

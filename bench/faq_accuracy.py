@@ -6,7 +6,8 @@ only ever scored here, and only aggregate numbers are printed, never its questio
 
 Figures: ``top1`` (in-scope questions answered with the expected entry), ``top3`` (expected entry
 among the first three candidates), ``abstention`` (out-of-scope questions left unanswered) and
-``false_abstention`` (in-scope questions left unanswered).
+``false_abstention`` (in-scope questions left unanswered). :func:`typing_score` scores the
+autocomplete list prefix by prefix, as a member types a question.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 TUNING = ROOT / "tests" / "data" / "faq_queries.jsonl"
+FRESH = ROOT / "tests" / "data" / "faq_queries_fresh.jsonl"
 BLIND = ROOT / "tests" / "data" / "faq_blind.jsonl"
 
 
@@ -55,6 +57,43 @@ def score(searcher: Searcher, cases: list[tuple[str, str | None]]) -> dict[str, 
         "abstention": round(abstained_out / n_out, 3), "false_abstention": round((n_in - answered_in) / n_in, 3),
         "in_scope": len(in_scope), "out_of_scope": len(out_scope),
     }
+
+
+class Completer(Protocol):
+    def autocomplete(self, text: str) -> list[object]: ...
+
+
+TYPING_FROM = 3  # the first prefix scored has this many characters
+
+
+def typing_score(completer: Completer, cases: list[tuple[str, str | None]]) -> dict[str, float | int]:
+    """Autocomplete while a member types: for every in-scope question, each of its prefixes from
+    ``TYPING_FROM`` characters (a letter at a time, as Discord asks), where the expected entry
+    stands in the list. ``top1`` / ``top5`` / ``listed``: share of prefixes with it first, in the
+    first five, anywhere in the list (at most 25); ``mrr``: mean reciprocal rank. Aggregates only."""
+    prefixes = top1 = top5 = listed = 0
+    reciprocal = 0.0
+    for question, expected in cases:
+        if not expected:
+            continue
+        for cut in range(TYPING_FROM, len(question) + 1):
+            ids = [e.id for e in completer.autocomplete(question[:cut])]  # type: ignore[attr-defined]
+            rank = ids.index(expected) + 1 if expected in ids else 0
+            prefixes += 1
+            top1 += rank == 1
+            top5 += 0 < rank <= 5
+            listed += rank > 0
+            reciprocal += 1 / rank if rank else 0.0
+    n = max(prefixes, 1)
+    return {"top1": round(top1 / n, 3), "top5": round(top5 / n, 3), "listed": round(listed / n, 3),
+            "mrr": round(reciprocal / n, 3), "prefixes": prefixes}
+
+
+def typing_sets(completer: Completer) -> dict[str, dict[str, float | int]]:
+    out = {"tuning": typing_score(completer, load_cases(TUNING) + load_cases(FRESH))}
+    if BLIND.exists():
+        out["blind"] = typing_score(completer, load_cases(BLIND))
+    return out
 
 
 def both_sets(searcher: Searcher) -> dict[str, dict[str, float | int]]:

@@ -93,6 +93,27 @@ def test_autocomplete_offers_safety_entries_only_when_typed_for(index: SearchInd
     assert "crisis-lines" in [e.id for e in index.autocomplete("who can i talk to")][:3]
 
 
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [("what is pa", "pacing"), ("can i ex", "exercise-first"), ("brain fo", "fibro-fog"),
+     ("how do i sl", "sleep-habits"), ("is fibro re", "is-fibromyalgia-real"), ("who can i ta", "crisis-lines")],
+)
+def test_autocomplete_follows_a_question_as_it_is_typed(index: SearchIndex, typed: str, first: str) -> None:
+    """Half-typed questions: "what is pa" listed "Does fibromyalgia run in families?" first (the
+    unfinished "pa" counted "parents" as much as "pacing"), "brain fo" listed "Is there a cure".
+    An unfinished word now leans to the words the pack uses most, and a question or alias whose
+    start was typed word for word (the pack's vocabulary applied: "fibro" is "fibromyalgia")
+    comes first."""
+    assert index.autocomplete(typed)[0].id == first
+
+
+def test_typing_the_start_of_an_alias_lists_its_entry_first(index: SearchIndex) -> None:
+    entry = index.get("is-fibromyalgia-real")
+    assert entry is not None
+    alias = entry.meta.aliases[0]
+    assert index.autocomplete(alias[: len(alias) * 2 // 3])[0].id == "is-fibromyalgia-real"
+
+
 def test_development_set_accuracy(index: SearchIndex) -> None:
     """Top-1 accuracy ≥ 90 % on in-scope questions; abstention ≥ 80 % on out-of-scope ones."""
     cases = load_dev_set()
