@@ -38,4 +38,7 @@ def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
         oldest = min(dates).isoformat() if dates else "no services"
         lines.append(f"Resources {entry.country} ({entry.country_name}): {len(entry.services)} service(s), "
                      f"oldest verification {oldest}")
+        for shared in entry.shared_emergency_numbers:
+            lines.append(f"Shared emergency number {shared.number}: {len(shared.countries)} countries ({shared.note}), "
+                         f"used where a country has no file of its own; verified {shared.last_verified.isoformat()}")
     return lines

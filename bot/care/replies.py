@@ -164,6 +164,22 @@ def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
     return "call your local emergency number (for example " + "; ".join(examples) + ")"
 
 
+def _where(resources: Resources) -> str:
+    """The sentence that says whose lines these are, when they are not the member's own."""
+    if resources.is_fallback:
+        return "I don't know which country you're in, so here are the main lines."
+    if resources.unlisted:
+        return (f"I don't have vetted crisis lines {in_country(resources.country_name)} yet: "
+                f"Find A Helpline, below, lists lines there.")
+    return ""
+
+
+def _directory_heading(resources: Resources) -> str:
+    if resources.unlisted:
+        return f"Find a line {in_country(resources.country_name)}"
+    return "Another country? Find a line near you"
+
+
 def _lines_fields(resources: Resources) -> list[Field]:
     """The crisis lines: the member's country, or the main countries when we don't know theirs."""
     fields: list[Field] = []
@@ -227,9 +243,7 @@ def crisis_reply(resources: Resources, *, can_alert: bool) -> Reply:
     ``can_alert``: whether this server has a moderator alert channel (:func:`moderator_offer`).
     """
     offer, buttons = moderator_offer(can_alert=can_alert)
-    where = (
-        "I don't know which country you're in, so here are the main lines." if resources.is_fallback else ""
-    )
+    where = _where(resources)
     description = "\n\n".join(
         part
         for part in (
@@ -245,7 +259,7 @@ def crisis_reply(resources: Resources, *, can_alert: bool) -> Reply:
         if part
     )
     fields = _lines_fields(resources)
-    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    fields += _directory_field(resources, heading=_directory_heading(resources))
     fields.append(
         _field(
             "For the next few hours",
@@ -270,17 +284,16 @@ def help_now_reply(resources: Resources, *, can_alert: bool) -> Reply:
         part
         for part in (
             f"**If you are in danger right now, {_emergency_call(resources, bold=False)}.**",
-            "The people on the lines below are there to listen."
-            if not resources.is_fallback
-            else "I don't know which country you're in, so here are the main lines; Find A Helpline "
-            "covers many more countries.",
+            "I don't know which country you're in, so here are the main lines; Find A Helpline "
+            "covers many more countries." if resources.is_fallback
+            else _where(resources) or "The people on the lines below are there to listen.",
             NOT_A_COUNSELLOR,
             offer,
         )
         if part
     )
     fields = [*_lines_fields(resources), _emergency_field(resources)]
-    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    fields += _directory_field(resources, heading=_directory_heading(resources))
     card = _card("Help right now", description, fields, Colour.CRISIS)
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
@@ -400,14 +413,14 @@ def helping_reply(resources: Resources, entry_title: str | None, *, can_alert: b
             "It's okay to ask them directly whether they are thinking about suicide: asking does not put the idea "
             "in their head. Listen, and help them contact one of the lines below. The lines also support people "
             "who are worried about someone else.",
-            "I don't know which country you're in, so here are the main lines." if resources.is_fallback else "",
+            _where(resources),
             NOT_A_COUNSELLOR,
             offer,
         )
         if part
     )
     fields = _lines_fields(resources)
-    fields += _directory_field(resources, heading="Another country? Find a line near you")
+    fields += _directory_field(resources, heading=_directory_heading(resources))
     card = _card("Helping someone who may be in danger", description, fields, Colour.CRISIS)
     if entry_title:
         buttons.append(Button(entry_title[:80], OPEN(HELPING_SOMEONE), Style.SECONDARY))
@@ -441,6 +454,9 @@ def gentle_reply(resources: Resources) -> Reply:
                                                     emergency=_emergency_call(resources, bold=False)),
                      ephemeral=True)
     parts = [_compact(s) for s in resources.crisis[:1]]
+    if resources.unlisted:  # no vetted line for their country: the directory that lists theirs
+        parts += [f"{s.name} ({', '.join(c.value for c in s.contacts if c.method in ('web', 'chat'))}) "
+                  f"lists lines {in_country(resources.country_name)}" for s in resources.international[:1]]
     parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
 

@@ -20,6 +20,12 @@ A country file::
         url: https://www.samaritans.org/     # https; optional for kind emergency only
         last_verified: 2026-11-23
 
+``international.yaml`` may also hold ``shared_emergency_numbers`` (a number, a note, the ISO
+codes it serves, a source ``url`` and ``last_verified``: 112 in every EU country) and
+``other_names`` (``DE: [Deutschland]``) for countries without a file of their own. Those countries
+are known by the time-zone database's country table (:mod:`bot.care.world`): a member there is
+given the shared number where one is listed, and the international directories.
+
 The code, the name and the aliases form the one table every place a country is asked reads
 (``/care region``, ``/setup``, ``triage --country``, autocomplete); matching ignores case, accents
 and dots, and a name may point to only one country.
@@ -41,6 +47,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from bot.care.world import world_countries
 from bot.contentfiles import read_mapping, validation_problems
 from bot.problems import Problem, Severity
 
@@ -110,6 +117,20 @@ def fold_country(text: str) -> str:
     return re.sub(r"^the ", "", plain.strip())
 
 
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class SharedNumber(_Strict):
+    """An emergency number that works across many countries (112 in every EU country), for members
+    in a country the directory has no file for."""
+
+    number: Phone
+    note: Short
+    countries: list[Code] = Field(min_length=1)
+    url: Https
+    last_verified: date
+
+
 class CountryEntry(_Strict):
     """A country's reviewed crisis lines, as written in its resource file."""
 
@@ -118,12 +139,18 @@ class CountryEntry(_Strict):
     aliases: list[Short] = Field(default_factory=list)  # other names members type: UK, USA, Éire
     emergency_number: Phone | None = None
     services: list[Service] = Field(min_length=1)
+    # international.yaml only: numbers shared by many countries, and names of countries without a
+    # file that members type in their own language ("Deutschland", "Holland")
+    shared_emergency_numbers: list[SharedNumber] = Field(default_factory=list)
+    other_names: dict[Code, list[Short]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shape(self) -> CountryEntry:
         if self.country in ALIASES:
             raise ValueError(f"{self.country} is not an ISO 3166 code: use {ALIASES[self.country]}")
         kinds = {s.kind for s in self.services}
+        if self.country != INTERNATIONAL and (self.shared_emergency_numbers or self.other_names):
+            raise ValueError("shared_emergency_numbers and other_names belong in international.yaml")
         if self.country == INTERNATIONAL:
             if self.emergency_number is not None:
                 raise ValueError("the international entry has no emergency_number")
@@ -173,6 +200,12 @@ class Resources:
     def is_fallback(self) -> bool:
         return self.country is None
 
+    @property
+    def unlisted(self) -> bool:
+        """A country the member named that has no reviewed lines here yet (Germany, India): its
+        shared emergency number where one is known, and the international directories."""
+        return self.country is not None and not self.crisis
+
 
 class Directory:
     """All loaded entries, by country code."""
@@ -189,6 +222,19 @@ class Directory:
         for alias, code in ALIASES.items():
             self._names.setdefault(fold_country(alias), code)
         intl = self._entries.get(INTERNATIONAL)
+        # Countries without a file: understood by name, shown with what is known (world.py)
+        self._world: dict[str, str] = {}
+        for code, (name, others) in world_countries().items():
+            if code in self._entries:
+                continue
+            own = intl.other_names.get(code, []) if intl else []
+            for typed in (code, name, *others, *own):
+                if self._names.setdefault(fold_country(typed), code) == code:
+                    self._world.setdefault(code, name)
+        self._shared: dict[str, list[str]] = {}
+        for shared in intl.shared_emergency_numbers if intl else ():
+            for code in shared.countries:
+                self._shared.setdefault(code, []).append(shared.number)
         self._international = intl.of_kind("directory") if intl else ()
         self._countries = sorted(
             (e for code, e in self._entries.items() if code != INTERNATIONAL), key=lambda e: e.country_name
@@ -217,8 +263,9 @@ class Directory:
         return self.resolve(text) if text else None
 
     def resolve(self, text: str | None) -> str | None:
-        """The code of a country the directory has lines for, from its code, name or an alias as
-        a member types it ("United Kingdom", "uk", "GB", "Éire", "new zealand"); else None."""
+        """The code of a country from its code, name or an alias as a member types it ("United
+        Kingdom", "uk", "GB", "Éire", "new zealand", "Germany", "Holland"); else None. The
+        country may have no lines here (:meth:`has_lines`)."""
         if not text:
             return None
         found = self._names.get(fold_country(text))
@@ -239,15 +286,29 @@ class Directory:
         for name, code in self._names.items():
             if name == needle or name.startswith(needle) or any(w.startswith(needle) for w in name.split()):
                 starts.append(code)
-            elif needle in name:
+            elif len(needle) >= 3 and needle in name:
                 contains.append(code)
-        order = list(dict.fromkeys([*starts, *contains]))
-        return [(code, self._entries[code].country_name) for code in sorted(
-            order, key=lambda c: (c not in starts, self._entries[c].country_name))]
+        order = list(dict.fromkeys(starts or contains))  # "ingdom" finds the United Kingdom; "ger" not Niger
+        # countries with lines first, then by how the typed text matched, then by name
+        return [(code, self._name_of(code)) for code in sorted(
+            order, key=lambda c: (not self.has_lines(c), c not in starts, self._name_of(c)))]
+
+    def _name_of(self, code: str) -> str:
+        entry = self._entries.get(code)
+        return entry.country_name if entry is not None else self._world.get(code, code)
+
+    def has_lines(self, code: str | None) -> bool:
+        """Whether the directory has reviewed crisis lines for ``code``."""
+        return bool(code) and code in self._entries and code != INTERNATIONAL
 
     def for_country(self, code: str | None) -> Resources:
         """The member's lines and emergency number; the international fallback when unknown or None."""
-        entry = self._entries.get(self._code(code) or "")
+        found = self._code(code) or ""
+        entry = self._entries.get(found)
+        if entry is None and found in self._world:
+            return Resources(country=found, country_name=self._world[found], crisis=(),
+                             emergency_numbers=tuple(self._shared.get(found, ())), non_emergency=(),
+                             international=self._international)
         if entry is None or entry.country == INTERNATIONAL:
             return self._fallback
         return self._resources(entry)
@@ -257,9 +318,15 @@ class Directory:
         return [(e.country, e.country_name) for e in self._countries]
 
     def country_name(self, code: str | None) -> str | None:
-        """The name for a country code the directory has lines for, else None."""
-        entry = self._entries.get(self._code(code) or "")
-        return entry.country_name if entry and entry.country != INTERNATIONAL else None
+        """The name for a country code, with lines here or not; None for anything else."""
+        found = self._code(code) or ""
+        if found == INTERNATIONAL:
+            return None
+        return self._name_of(found) if found in self._entries or found in self._world else None
+
+    def shared_numbers(self, code: str) -> list[str]:
+        """The shared emergency numbers known for a country without a file (112 in the EU)."""
+        return list(self._shared.get(code, ()))
 
     def entries(self) -> list[CountryEntry]:
         return list(self._entries.values())
@@ -314,6 +381,12 @@ def load_directory(directory: str | Path) -> tuple[Directory, list[Problem]]:
         problems.append(
             Problem(str(base / "international.yaml"), "", "the international fallback entry is missing")
         )
+    else:
+        intl_file = str(base / "international.yaml")
+        for code in entries[INTERNATIONAL].other_names:
+            if code in entries:
+                problems.append(Problem(intl_file, f"other_names.{code}",
+                                        f"{code} has its own file: its names belong in that file's aliases"))
     return Directory(entries), problems
 
 
@@ -328,16 +401,19 @@ def check_directory(directory: str | Path, today: date) -> list[Problem]:
     base = Path(directory)
     for entry in loaded.entries():
         file = str(base / f"{_expected_stem(entry.country)}.yaml")
-        for i, service in enumerate(entry.services):
-            where = f"services.{i}.last_verified"
-            if service.last_verified > today:
-                problems.append(Problem(file, where, f"{service.last_verified} is in the future"))
-            elif today - service.last_verified > STALE_AFTER:
+        dated = [(f"services.{i}", s.name, s.last_verified) for i, s in enumerate(entry.services)]
+        dated += [(f"shared_emergency_numbers.{i}", f"The shared number {s.number}", s.last_verified)
+                  for i, s in enumerate(entry.shared_emergency_numbers)]
+        for field, name, verified in dated:
+            where = f"{field}.last_verified"
+            if verified > today:
+                problems.append(Problem(file, where, f"{verified} is in the future"))
+            elif today - verified > STALE_AFTER:
                 problems.append(
                     Problem(
                         file,
                         where,
-                        f"{service.name} was last verified on {service.last_verified}: check the numbers "
+                        f"{name} was last verified on {verified}: check the numbers "
                         "with the service and update the date",
                         Severity.WARNING,
                     )

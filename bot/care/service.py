@@ -265,13 +265,24 @@ class CareService:
             return Reply.text("Done — I've forgotten your country. Crisis lines will follow the server's setting.")
         code = self.directory.resolve(country) if self.directory else None
         name = self.directory.country_name(code) if self.directory and code else None
-        if code is None or name is None:
-            return Reply.text(f"I don't have crisis lines for {country.strip()[:60]!r} yet. I have them for: "
-                              f"{self._known()}. Pick one from the list, or leave it unset to get the "
-                              "international directory.")
+        if self.directory is None or code is None or name is None:
+            return Reply.text(f"I don't recognise {country.strip()[:60]!r} as a country. Type its name in English "
+                              f"or its two-letter code (DE for Germany), or pick one from the list. I have crisis "
+                              f"lines for: {self._known()}. Nothing was changed.")
         await self.regions.set(actor.user_id, code)
-        return Reply.text(f"Saved: I'll show the crisis lines {in_country(name)}. Only you can see this setting; "
-                          "`/mydata` shows it and can delete it.")
+        private = "Only you can see this setting; `/mydata` shows it and can delete it."
+        if self.directory.has_lines(code):
+            return Reply.text(f"Saved: I'll show the crisis lines {in_country(name)}. {private}")
+        return Reply.text(f"Saved: {name}. {self._without_lines(code, name)} {private}")
+
+    def _without_lines(self, code: str, name: str) -> str:
+        """What a member (or a server) in a country with no reviewed lines here will be shown."""
+        assert self.directory is not None
+        numbers = self.directory.shared_numbers(code)
+        emergency = (f"the emergency number {' or '.join(f'**{n}**' for n in numbers)}" if numbers
+                     else "a reminder to call your local emergency number")
+        return (f"I don't have vetted crisis lines {in_country(name)} yet, so crisis replies will give you "
+                f"{emergency} and Find A Helpline, which lists lines {in_country(name)}.")
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,
                     alert_channel: int | None = None, audit_channel: int | None = None) -> Reply:
@@ -281,8 +292,9 @@ class CareService:
         if country is not None:
             code = self.directory.resolve(country) if self.directory else None
             if code is None:
-                return Reply.text(f"I don't have crisis lines for {country.strip()[:60]!r} yet (I have them for: "
-                                  f"{self._known()}); nothing was changed.")
+                return Reply.text(f"I don't recognise {country.strip()[:60]!r} as a country (type its name in "
+                                  f"English or its two-letter code; I have crisis lines for: {self._known()}); "
+                                  "nothing was changed.")
             changes["default_country"] = code
         for key, value in (("moderator_role_id", moderator_role), ("alert_channel_id", alert_channel),
                            ("audit_channel_id", audit_channel)):
@@ -299,6 +311,10 @@ class CareService:
             lines += await hook.after_setup(actor.guild_id, alert_channel is not None)
         head = "Saved. " if changes else ""
         text = head + "This server's safety settings:\n" + "\n".join(f"• {line}" for line in lines)
+        default = settings.default_country
+        if default and self.directory is not None and not self.directory.has_lines(default):
+            name = self.directory.country_name(default) or default
+            text += "\n\n" + self._without_lines(default, name).replace("give you", "give members")
         if moderator_role is not None:
             # Discord hides /faq-admin from anyone without Manage Server until an admin allows the role.
             text += ("\n\nMembers with only the moderator role see `/faq-admin` once you allow it: Server Settings → "
@@ -313,7 +329,8 @@ class CareService:
     async def complete_country(self, actor: Actor, text: str) -> list[Choice]:
         if self.directory is None:
             return []
-        return [Choice(f"{name} ({code})", code) for code, name in self.directory.search(text)[:25]]
+        return [Choice(f"{name} ({code})" if self.directory.has_lines(code) else f"{name} ({code}), no vetted lines yet",
+                       code) for code, name in self.directory.search(text)[:25]]
 
     async def describe_region(self, user_id: int) -> str | None:
         country = await self.regions.get(user_id)

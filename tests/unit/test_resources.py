@@ -69,11 +69,12 @@ def test_codes_are_forgiving(directory: Directory) -> None:
     assert directory.for_country("gb").country == "GB"
     assert directory.for_country(" uk ").country == "GB"
     assert directory.country_name("nz") == "New Zealand"
-    assert directory.country_name("FR") is None
-    assert directory.country_name("INTL") is None
+    assert directory.country_name("FR") == "France"  # no lines here, but a country all the same
+    assert not directory.has_lines("FR") and directory.has_lines("GB")
+    assert directory.country_name("INTL") is None and directory.country_name("XX") is None
 
 
-@pytest.mark.parametrize("code", [None, "", "FR", "INTL", "zz"])
+@pytest.mark.parametrize("code", [None, "", "XX", "INTL", "zz", "Narnia"])
 def test_unknown_country_gets_the_international_fallback(directory: Directory, code: str | None) -> None:
     res = directory.for_country(code)
     assert res.is_fallback and res.country is None
@@ -183,7 +184,7 @@ def test_file_name_must_match_country(copy: Path) -> None:
     (copy / "gb.yaml").rename(copy / "uk.yaml")
     loaded, problems = load_directory(copy)
     assert any(p.file.endswith("uk.yaml") and p.field == "country" for p in problems)
-    assert loaded.country_name("GB") is None
+    assert not loaded.has_lines("GB") and loaded.for_country("GB").crisis == ()
 
 
 def test_missing_international_entry_is_an_error(copy: Path) -> None:
@@ -204,4 +205,48 @@ def test_unreadable_files(copy: Path) -> None:
 def test_empty_directory(tmp_path: Path) -> None:
     loaded, problems = load_directory(tmp_path)
     assert problems and all(p.severity is Severity.ERROR for p in problems)
-    assert loaded.for_country("GB").is_fallback
+    assert loaded.for_country("GB").crisis == () and not loaded.has_lines("GB")
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "name", "emergency"),
+    [("France", "FR", "France", ("112",)), ("Deutschland", "DE", "Germany", ("112",)), ("holland", "NL", "Netherlands", ("112",)),
+     ("España", "ES", "Spain", ("112",)), ("India", "IN", "India", ()), ("south korea", "KR", "South Korea", ()),
+     ("Korea (South)", "KR", "South Korea", ()), ("Swaziland", "SZ", "Eswatini", ()), ("Germany (DE)", "DE", "Germany", ("112",))],
+)
+def test_a_country_without_a_file_is_understood_and_gets_what_is_known(
+        directory: Directory, typed: str, code: str, name: str, emergency: tuple[str, ...]) -> None:
+    """A member in Germany or India was refused ("I don't have crisis lines for 'Deutschland'")
+    and shown six other countries' lines. Now the country is understood (the time-zone database's
+    country table, and other names in international.yaml), and the member gets the EU-wide 112
+    where it applies and the international directories, never another country's lines."""
+    assert directory.resolve(typed) == code
+    res = directory.for_country(code)
+    assert (res.country, res.country_name, res.emergency_numbers) == (code, name, emergency)
+    assert res.unlisted and not res.is_fallback and res.crisis == () and res.others == ()
+    assert "Find A Helpline" in [s.name for s in res.international]
+
+
+def test_a_country_with_a_file_keeps_its_own_numbers(directory: Directory) -> None:
+    """Ireland is in the EU list and has its own file: the file's numbers stand."""
+    ireland = directory.for_country("IE")
+    assert not ireland.unlisted and ireland.crisis and ireland.emergency_numbers[0] == "112"
+    assert directory.search("ger")[0] == ("DE", "Germany") and directory.search("ingdom")[0][0] == "GB"
+
+
+def test_shared_numbers_and_other_names_belong_in_the_international_file(copy: Path) -> None:
+    gb = copy / "gb.yaml"
+    gb.write_text(gb.read_text(encoding="utf-8") + "other_names:\n  DE: [Deutschland]\n", encoding="utf-8")
+    intl = copy / "international.yaml"
+    intl.write_text(intl.read_text(encoding="utf-8").replace("  NL: [Holland, Nederland]", "  IE: [Airlann]"),
+                    encoding="utf-8")
+    loaded, problems = load_directory(copy)
+    assert any(p.file.endswith("gb.yaml") and "international.yaml" in p.message for p in problems)
+    assert any(p.file.endswith("international.yaml") and p.field == "other_names.IE" for p in problems)
+    assert not loaded.has_lines("GB")  # the broken file is left out, as any broken file is
+
+
+def test_a_stale_shared_number_is_a_warning(copy: Path) -> None:
+    problems = check_directory(copy, date(2028, 1, 1))
+    assert any(p.field == "shared_emergency_numbers.0.last_verified" and p.severity is Severity.WARNING
+               for p in problems)
