@@ -454,10 +454,10 @@ def gentle_reply(resources: Resources) -> Reply:
                                                     emergency=_emergency_call(resources, bold=False)),
                      ephemeral=True)
     parts = [_compact(s) for s in resources.crisis[:1]]
+    parts.append(_emergency_call(resources, bold=False))
     if resources.unlisted:  # no vetted line for their country: the directory that lists theirs
         parts += [f"{s.name} ({', '.join(c.value for c in s.contacts if c.method in ('web', 'chat'))}) "
                   f"lists lines {in_country(resources.country_name)}" for s in resources.international[:1]]
-    parts.append(_emergency_call(resources, bold=False))
     return Reply(content=GENTLE_TEXT.format(lines="; ".join(p for p in parts if p)), ephemeral=True)
 
 

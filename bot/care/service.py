@@ -275,6 +275,12 @@ class CareService:
             return Reply.text(f"Saved: I'll show the crisis lines {in_country(name)}. {private}")
         return Reply.text(f"Saved: {name}. {self._without_lines(code, name)} {private}")
 
+    def _country_label(self, code: str | None) -> str:
+        if not code:
+            return "not set (international lines)"
+        name = self.directory.country_name(code) if self.directory else None
+        return f"{name} ({code})" if name else code
+
     def _without_lines(self, code: str, name: str) -> str:
         """What a member (or a server) in a country with no reviewed lines here will be shown."""
         assert self.directory is not None
@@ -302,7 +308,7 @@ class CareService:
                 changes[key] = value
         settings = await self.core.guilds.update(actor.guild_id, **changes)
         lines = [
-            f"Default country: {settings.default_country or 'not set (international lines)'}",
+            f"Default country: {self._country_label(settings.default_country)}",
             f"Moderator role: {f'<@&{settings.moderator_role_id}>' if settings.moderator_role_id else 'not set (Manage Server only)'}",
             f"Alert channel: {f'<#{settings.alert_channel_id}>' if settings.alert_channel_id else 'not set'}",
             f"Audit channel: {f'<#{settings.audit_channel_id}>' if settings.audit_channel_id else 'not set'}",

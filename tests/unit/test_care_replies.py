@@ -14,7 +14,9 @@ from bot.care.replies import (
     NOT_A_COUNSELLOR,
     clinician_reply,
     crisis_reply,
+    gentle_reply,
     help_now_reply,
+    helping_reply,
     urgent_reply,
 )
 from bot.care.resources import Contact, Directory, Resources, Service, load_directory
@@ -435,3 +437,27 @@ def test_advice_near_crisis_carries_the_members_lines(directory: Directory) -> N
     urgent = reply_for(Triage(Level.URGENT, None, "emergency", "x", gentle=True), resources, lambda _: None,
                        can_alert=False)
     assert urgent.content is not None and "116 123" in urgent.content and "999" in urgent.cards[0].description
+
+
+@pytest.mark.parametrize(("code", "emergency"), [("DE", "call 112"), ("IN", "call your local emergency number")])
+def test_every_reply_for_a_country_without_lines_gives_what_is_known_and_no_other_country(
+        directory: Directory, code: str, emergency: str) -> None:
+    """Germany: 112 and Find A Helpline; India: the local emergency number and Find A Helpline;
+    in both, the gap is said plainly and no other country's line or number is shown."""
+    resources = directory.for_country(code)
+    name = resources.country_name
+    replies = {
+        "crisis": crisis_reply(resources, can_alert=False).all_text(),
+        "help-now": help_now_reply(resources, can_alert=False).all_text(),
+        "gentle": gentle_reply(resources).all_text(),
+        "helping": helping_reply(resources, None, can_alert=False).all_text(),
+    }
+    for kind, text in replies.items():
+        plain = text.replace("**", "")
+        assert emergency in plain, kind
+        assert "findahelpline.com" in plain, kind
+        for foreign in ("Samaritans", "Lifeline", "988", "999", "911", "000", "1737"):
+            assert foreign not in plain, (kind, foreign)
+    assert f"I don't have vetted crisis lines in {name} yet" in replies["crisis"]
+    assert f"lists lines in {name}" in replies["gentle"]
+    assert replies["gentle"].replace("**", "").index(emergency) < replies["gentle"].index("Find A Helpline")
