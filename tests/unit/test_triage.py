@@ -44,7 +44,8 @@ ALL_CASES = _cases()
 # dose question pulled into the crisis reply.
 # "t6-..." are idioms followed by ordinary talk, reports of a change a doctor made, and a medicine
 # quantity said with intent, each next to the close wordings that must stay crisis or clinician.
-LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-", "t5-", "t6-")
+# "t7-..." are sudden speech trouble (a stroke sign even without face or arm).
+LAYERED_PREFIXES = ("t-", "t2-", "t3-", "t4-", "t5-", "t6-", "t7-")
 CASES = [c for c in ALL_CASES if not c["family"].startswith(LAYERED_PREFIXES)]
 
 
