@@ -281,13 +281,14 @@ class CareService:
         name = self.directory.country_name(code) if self.directory else None
         return f"{name} ({code})" if name else code
 
-    def _without_lines(self, code: str, name: str) -> str:
-        """What a member (or a server) in a country with no reviewed lines here will be shown."""
+    def _without_lines(self, code: str, name: str, *, who: str = "you") -> str:
+        """What a member (``who`` "you") or a server's members, in a country with no reviewed
+        lines here, will be shown."""
         assert self.directory is not None
         numbers = self.directory.shared_numbers(code)
         emergency = (f"the emergency number {' or '.join(f'**{n}**' for n in numbers)}" if numbers
                      else "a reminder to call your local emergency number")
-        return (f"I don't have vetted crisis lines {in_country(name)} yet, so crisis replies will give you "
+        return (f"I don't have vetted crisis lines {in_country(name)} yet, so crisis replies will give {who} "
                 f"{emergency} and Find A Helpline, which lists lines {in_country(name)}.")
 
     async def setup(self, actor: Actor, country: str | None = None, moderator_role: int | None = None,
@@ -320,7 +321,7 @@ class CareService:
         default = settings.default_country
         if default and self.directory is not None and not self.directory.has_lines(default):
             name = self.directory.country_name(default) or default
-            text += "\n\n" + self._without_lines(default, name).replace("give you", "give members")
+            text += "\n\n" + self._without_lines(default, name, who="members")
         if moderator_role is not None:
             # Discord hides /faq-admin from anyone without Manage Server until an admin allows the role.
             text += ("\n\nMembers with only the moderator role see `/faq-admin` once you allow it: Server Settings → "

@@ -2,9 +2,10 @@
 
 A flare can take a member away for several days, so any of the last week can be back-filled.
 Members type days the way they say them ("monday", "last sat", "3 days ago", "a week ago",
-"12 June", "30/11", "2025-06-12"); a real day outside the window is refused by name, so the member learns why. The
-autocomplete offers the same days with the date spelled out, and its value is the ISO date the
-member *saw* in the list, so a day picked just before midnight still means that day.
+"12 June", "30/11", "2025-06-12"); a real day outside the window is refused by name, so the
+member learns why. The autocomplete offers the same days with the date spelled out, and its value
+is the ISO date the member *saw* in the list, so a day picked just before midnight still means
+that day.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _nearest(candidates: list[date], today: date) -> date:
 def _numeric_day(match: re.Match[str], today: date) -> date | None:
     """A date in figures: the reading (day/month or month/day, this year or last) that falls in
     the back-fill window; outside it, the nearest when day and month can only be read one way
-    (so "9/12" a fortnight late is named), else None (the member gets the list of what works)."""
+    (so "13/11" a fortnight late is named), else None (the member gets the list of what works)."""
     first, second, year_text = int(match.group(1)), int(match.group(2)), match.group(3)
     if year_text:
         years = [int(year_text) + (2000 if len(year_text) == 2 else 0)]

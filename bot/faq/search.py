@@ -465,9 +465,8 @@ class SearchIndex:
                     best[entry] = max(best[entry], score * prior)
             for entry, score in best.items():
                 scores[entry] += score
-        started = self._started(text)
-        ordered = sorted(scores, key=lambda e: (e not in started, -scores[e], e))[:limit]
-        ordered = [*[e for e in started if e not in scores], *ordered][:limit]
+        started = self._started(text)  # typed the start of their question or alias: first
+        ordered = [*started, *(e for e in sorted(scores, key=lambda e: (-scores[e], e)) if e not in started)][:limit]
         # Entries whose question and aliases do not match, only their body ("brain" is in many
         # answers), and loose fuzzy matches come after, and never a safety entry: typing "brain
         # fog" must not offer "I'm having thoughts of suicide" at the foot of the list.
