@@ -341,7 +341,7 @@ class CareService:
 
     async def describe_region(self, user_id: int) -> str | None:
         country = await self.regions.get(user_id)
-        return f"Your country for crisis lines: {country}." if country else None
+        return f"Your country for crisis lines: {self._country_label(country)}." if country else None
 
     async def handle_button(self, actor: Actor, pressed: AskForSupport, values: dict[str, str]) -> Reply:
         """A button of :data:`bot.care.buttons.CARE_IDS`, already parsed by its codec."""

@@ -101,3 +101,8 @@ async def test_alert_button_has_a_cooldown(app: SupportApp, admin: Actor, member
     clock.advance(timedelta(minutes=31))
     await app.router.dispatch(member, "care:alert")
     assert len(outbox.channel_posts) == 2
+
+
+async def test_mydata_names_the_country_it_holds(app: SupportApp, member: Actor) -> None:
+    await app.care.set_region(member, country="Holland")
+    assert await app.care.describe_region(member.user_id) == "Your country for crisis lines: Netherlands (NL)."
