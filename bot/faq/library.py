@@ -84,6 +84,11 @@ class LibraryView:
     def overrides(self) -> dict[str, FaqEntry]:
         return dict(self._overrides)
 
+    def withdrawn(self) -> frozenset[str]:
+        """Entries of the base pack this server's moderators retired (they are not served here)."""
+        return frozenset(i for i, e in self._overrides.items() if not e.published and i in self._files
+                         and self._files[i].published)
+
     def served_from_revisions(self) -> int:
         """How many of the entries served here are this server's own approved revisions."""
         return sum(1 for e in self._overrides.values() if self.get(e.id) is e)

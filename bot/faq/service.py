@@ -201,7 +201,7 @@ class FaqService:
         # The hybrid embeds the question (tens of ms): in a worker thread, so the event loop
         # keeps answering other members meanwhile.
         result = await asyncio.to_thread(view.index.search, question)
-        if result.kind == "answer" and result.best is not None:
+        if result.kind == "answer" and result.best is not None and not await self._asks_for_withdrawn(view, question):
             entry = view.get(result.best.entry_id)
             if entry is not None:
                 reply = self.answer_reply(entry, result.related, private=bool(private), view=view)
@@ -220,6 +220,20 @@ class FaqService:
             text += f"\n\n{NO_MATCH_SUGGEST}"
         reply = Reply(content=text, buttons=[open_button(e) for e in entries], ephemeral=True)
         return FaqDecision("no_match", reply, suggestions=[e.id for e in entries], question=question)
+
+    async def _asks_for_withdrawn(self, view: LibraryView, question: str) -> bool:
+        """Whether the question is one the entry this server retired would have answered.
+
+        Retiring "pacing" must not turn "what is pacing" into a confident answer from the next
+        entry down ("How do I start exercising…"): the moderators withdrew that answer, so the
+        member hears there is no vetted answer (with suggestions) and the question joins the gaps
+        moderators see. Only servers that retired a base-pack entry pay for the second search
+        (the question's vector is remembered, so it is a lexical pass)."""
+        withdrawn = view.withdrawn()
+        if not withdrawn or view is self.library.base:
+            return False
+        base = await asyncio.to_thread(self.library.base.index.search, question)
+        return base.kind == "answer" and base.best is not None and base.best.entry_id in withdrawn
 
     async def open(self, actor: Actor, entry_id: str) -> Reply:
         """A related or suggested entry, opened by a button: private to whoever pressed it."""
