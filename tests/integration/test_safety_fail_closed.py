@@ -110,11 +110,22 @@ def test_triage_json_keeps_its_fields_and_says_which_layer(tmp_path: Path) -> No
     assert 0.5 <= meant["confidence"] <= 1.0 and meant["family"]
 
 
+def test_triage_json_for_a_country_without_lines_gives_its_shared_number_and_the_directory() -> None:
+    out = supportbot("triage", "--json", "--country", "Deutschland", "-", stdin="I want to die\n",
+                     env={"CONTENT_DIR": str(CONTENT)})
+    assert out.returncode == 0, out.stderr
+    (row,) = (json.loads(line) for line in out.stdout.splitlines())
+    kinds = [r["kind"] for r in row["resources"]]
+    assert row["level"] == "crisis" and "crisis" not in kinds and "directory" in kinds
+    assert {"name": "Emergency services (Germany)", "kind": "emergency", "contacts": ["call 112"]} in row["resources"]
+
+
 def test_doctor_prints_the_safety_set_in_force() -> None:
     out = supportbot("doctor", env={"CONTENT_DIR": str(CONTENT)})
     assert out.returncode == 0, out.stderr
     assert "Rules:" in out.stdout and "Exemplars:" in out.stdout and "multilingual-e5-small" in out.stdout
     assert "Resources GB" in out.stdout and "oldest verification" in out.stdout
+    assert "Shared emergency number 112: 27 countries" in out.stdout and "verified 2026-11-23" in out.stdout
     # the semantic layer's settings in force, as a moderator reviewing it needs them
     from bot.care import semantic
     assert f"K {semantic.K}, head weight {semantic.HEAD_WEIGHT:g}" in out.stdout
