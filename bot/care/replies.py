@@ -64,7 +64,8 @@ def _or(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _bold_numbers(numbers: tuple[str, ...] | list[str]) -> str:
+def bold_numbers(numbers: tuple[str, ...] | list[str]) -> str:
+    """"**112**", "**112** or **999**": numbers as every reply shows them."""
     return _or([f"**{n}**" for n in numbers])
 
 
@@ -153,7 +154,7 @@ def _emergency_call(resources: Resources, *, bold: bool = True) -> str:
     """
     if resources.emergency_numbers:
         numbers = list(resources.emergency_numbers)
-        return f"call {_bold_numbers(numbers) if bold else _or(numbers)}"
+        return f"call {bold_numbers(numbers) if bold else _or(numbers)}"
     examples = [
         f"{_or(list(r.emergency_numbers))} {in_country(r.country_name)}"
         for r in resources.others
@@ -208,7 +209,7 @@ def _directory_field(resources: Resources, *, heading: str) -> list[Field]:
 def _emergency_field(resources: Resources) -> Field:
     if resources.emergency_numbers:
         return _field(
-            f"Emergency · {resources.country_name}", f"Call {_bold_numbers(resources.emergency_numbers)}"
+            f"Emergency · {resources.country_name}", f"Call {bold_numbers(resources.emergency_numbers)}"
         )
     call = _emergency_call(resources)
     return _field("Emergency", call[0].upper() + call[1:])
@@ -273,6 +274,11 @@ def crisis_reply(resources: Resources, *, can_alert: bool) -> Reply:
     return Reply(cards=[card], buttons=buttons, ephemeral=True)
 
 
+_HELP_NOW_FALLBACK = ("I don't know which country you're in, so here are the main lines; Find A Helpline "
+                      "covers many more countries.")
+_HELP_NOW_LISTEN = "The people on the lines below are there to listen."
+
+
 def help_now_reply(resources: Resources, *, can_alert: bool) -> Reply:
     """/help-now: the lines and emergency number, and a button to ask a moderator for support.
 
@@ -284,9 +290,7 @@ def help_now_reply(resources: Resources, *, can_alert: bool) -> Reply:
         part
         for part in (
             f"**If you are in danger right now, {_emergency_call(resources, bold=False)}.**",
-            "I don't know which country you're in, so here are the main lines; Find A Helpline "
-            "covers many more countries." if resources.is_fallback
-            else _where(resources) or "The people on the lines below are there to listen.",
+            _HELP_NOW_FALLBACK if resources.is_fallback else _where(resources) or _HELP_NOW_LISTEN,
             NOT_A_COUNSELLOR,
             offer,
         )

@@ -17,7 +17,7 @@ from bot.care.buttons import AskForSupport
 from bot.care.doctor import describe_safety
 from bot.care.engine import SafetyTriage
 from bot.care.head import HeadFitError
-from bot.care.replies import HELPING_SOMEONE, help_now_reply, in_country, reply_for
+from bot.care.replies import HELPING_SOMEONE, bold_numbers, help_now_reply, in_country, reply_for
 from bot.care.resources import Directory, load_directory
 from bot.care.semantic import CACHE_FILE, SemanticLayer, embed_bank, load_exemplars
 from bot.care.store import RegionStore
@@ -286,7 +286,7 @@ class CareService:
         lines here, will be shown."""
         assert self.directory is not None
         numbers = self.directory.shared_numbers(code)
-        emergency = (f"the emergency number {' or '.join(f'**{n}**' for n in numbers)}" if numbers
+        emergency = (f"the emergency number {bold_numbers(numbers)}" if numbers
                      else "a reminder to call your local emergency number")
         return (f"I don't have vetted crisis lines {in_country(name)} yet, so crisis replies will give {who} "
                 f"{emergency} and Find A Helpline, which lists lines {in_country(name)}.")

@@ -28,7 +28,7 @@ def world_countries() -> dict[str, tuple[str, tuple[str, ...]]]:
     warning logged, when the table cannot be read: the directory's own countries still work."""
     try:
         text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
+    except (ModuleNotFoundError, OSError) as exc:
         log.warning("the country table could not be read (%s); only the directory's countries are known", exc)
         return {}
     table: dict[str, tuple[str, tuple[str, ...]]] = {}

@@ -52,6 +52,8 @@ class LibraryView:
         self.home = home
         self._hashes: dict[str, tuple[FaqEntry, str]] = {}
         self.index = index if index is not None else SearchIndex(list({**files, **self._overrides}.values()))
+        self._withdrawn = frozenset(i for i, e in self._overrides.items()
+                                    if not e.published and i in files and files[i].published)
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """A published entry by id (what members may see)."""
@@ -86,8 +88,7 @@ class LibraryView:
 
     def withdrawn(self) -> frozenset[str]:
         """Entries of the base pack this server's moderators retired (they are not served here)."""
-        return frozenset(i for i, e in self._overrides.items() if not e.published and i in self._files
-                         and self._files[i].published)
+        return self._withdrawn
 
     def served_from_revisions(self) -> int:
         """How many of the entries served here are this server's own approved revisions."""

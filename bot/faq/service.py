@@ -230,7 +230,7 @@ class FaqService:
         moderators see. Only servers that retired a base-pack entry pay for the second search
         (the question's vector is remembered, so it is a lexical pass)."""
         withdrawn = view.withdrawn()
-        if not withdrawn or view is self.library.base:
+        if not withdrawn:  # the base pack, and every server that retired nothing
             return False
         base = await asyncio.to_thread(self.library.base.index.search, question)
         return base.kind == "answer" and base.best is not None and base.best.entry_id in withdrawn
