@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 from bot.ui import Actor, Reply
 
+# A crisis call the semantic layer made below this confidence is "unsure": that is where its false
+# alarms sit. On the tuning cases its crisis calls on benign texts had confidences from 0.51 to
+# 0.79 ("why am i so forgetful", a fog question, got the crisis reply at 0.60), against 0.51 to
+# 0.98 for real crises. The crisis reply is never weakened there; features only add a way back for
+# a member who was misread (``/faq`` a button to the answer found, a check-in a word about the note).
+UNSURE_BELOW = 0.8
+
 
 @dataclass(slots=True, frozen=True)
 class SafetyOutcome:
@@ -33,6 +40,13 @@ class SafetyOutcome:
     def stops(self) -> bool:
         """Crisis always stops whatever the member was doing."""
         return self.level == "crisis"
+
+    @property
+    def unsure(self) -> bool:
+        """A semantic crisis call below ``UNSURE_BELOW`` about the member themselves (never a rule
+        match, urgent advice, or someone else in danger)."""
+        return (self.level == "crisis" and self.layer == "semantic" and not self.about_someone_else
+                and self.confidence is not None and self.confidence < UNSURE_BELOW)
 
     @property
     def beside(self) -> bool:

@@ -77,6 +77,14 @@ NOTE_ABOUT_SOMEONE_NOT_SAVED = (
     "**{done}:** {saved}. **Not saved:** your note — I don't keep words like these, so nothing "
     "about them is stored, and no one else has seen it."
 )
+# Under a crisis reply the semantic layer was unsure of (``SafetyOutcome.unsure``): where its false
+# alarms sit ("shower wiped me out" is one). The reply and the dropped note stay as they are; the
+# member who was only describing their day hears that, and how to add a note again, in a card
+# under the lines.
+NOTE_MISREAD = (
+    "If I've misread you and you were only describing your day, I'm sorry. Your scores are saved "
+    "either way, and you can add a note for this day again with `/checkin log`."
+)
 
 
 def resolve_zone(text: str) -> str | None:
@@ -257,6 +265,9 @@ class CheckinService:
                 crisis, note = outcome.reply, None
                 if outcome.about_someone_else:
                     crisis_lead = NOTE_ABOUT_SOMEONE_NOT_SAVED
+                elif outcome.unsure:  # after the lines, never before them
+                    crisis = Reply(cards=[*crisis.cards, Card(description=NOTE_MISREAD, colour=Colour.INFO)][:10],
+                                   buttons=crisis.buttons)
             else:
                 advice = outcome.reply if outcome is not None else None
                 urgent = outcome is not None and outcome.level == "urgent"

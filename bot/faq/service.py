@@ -45,19 +45,15 @@ VOTE_NEXT = ("If you still need an answer, try `/faq` again in other words, or p
 ENTRY_GONE = "That entry is no longer available. Try `/faq` with your question."
 
 
-# A crisis reply that the semantic layer gave below this confidence also offers, as a button
-# under the reply, the vetted answer the search found for the question. Why: the layer is least
-# sure there, and that is where its false alarms sit: on the tuning cases its crisis calls on
-# benign texts had confidences from 0.51 to 0.79 ("why am i so forgetful", a fog question, got
-# the crisis reply at 0.60), against 0.51 to 0.98 for real crises. The reply itself is unchanged
-# and comes first, so nothing is taken from a member in crisis, and a member who was only asking
-# is not left without the answer. Measured on the tuning cases: 0 of 292 crisis texts get the
-# button (those the layer is unsure of have no confident answer); of the 19 benign or dose texts
-# given a crisis or urgent reply, 3 do (two tramadol questions, one about blood results), and the
-# fog questions of the README's known limits do. Not for urgent advice: there 2 of 134 real red
-# flags ("temp of 38.9 and lower back pain") would be offered a general back-pain entry. Rule
-# decisions never offer it.
-UNSURE_BELOW = 0.8
+# A crisis reply that the semantic layer was unsure of (``bot.safety.UNSURE_BELOW``) also offers,
+# as a button under the reply, the vetted answer the search found for the question. The reply
+# itself is unchanged and comes first, so nothing is taken from a member in crisis, and a member
+# who was only asking is not left without the answer. Measured on the tuning cases: 0 of 292
+# crisis texts get the button (those the layer is unsure of have no confident answer); of the 19
+# benign or dose texts given a crisis or urgent reply, 3 do (two tramadol questions, one about
+# blood results), and the fog questions of the README's known limits do. Not for urgent advice:
+# there 2 of 134 real red flags ("temp of 38.9 and lower back pain") would be offered a general
+# back-pain entry. Rule decisions never offer it.
 MISREAD = ("If I've misread you and you were only asking a question, the button below opens the "
            "vetted answer I found for it.")
 
@@ -101,7 +97,7 @@ class FaqDecision:
             data = {"kind": "safety", "level": s.level, "rule": s.rule, "layer": s.layer, "confidence": s.confidence}
             if s.gentle:  # advice that also carries the gentle note with the member's lines
                 data["note"] = "gentle"
-            if self.offered is not None:  # the answer offered under an unsure reply (UNSURE_BELOW)
+            if self.offered is not None:  # the answer offered under an unsure reply (SafetyOutcome.unsure)
                 data["offered"] = self.offered
             return data
         if self.kind == "answer" and self.entry is not None:
@@ -206,13 +202,11 @@ class FaqService:
         return decision
 
     async def _safety_decision(self, view: LibraryView, question: str, safety: SafetyOutcome) -> FaqDecision:
-        """The safety reply; under an unsure semantic crisis call (``UNSURE_BELOW``), also a
+        """The safety reply; under an unsure semantic crisis call (``bot.safety.UNSURE_BELOW``), also a
         button to the vetted answer the search found (never a safety entry: the reply already
         gives the lines; and never for someone else in danger)."""
         decision = FaqDecision("safety", safety.reply, safety=safety)
-        unsure = (safety.layer == "semantic" and safety.level == "crisis"
-                  and safety.confidence is not None and safety.confidence < UNSURE_BELOW)
-        if not unsure or safety.about_someone_else:
+        if not safety.unsure:
             return decision
         result = await asyncio.to_thread(view.index.search, question)
         if result.kind != "answer" or result.best is None or await self._asks_for_withdrawn(view, question):

@@ -1,5 +1,5 @@
 """An unsure semantic crisis call in /faq: the crisis reply comes first and whole, and a button
-offers the vetted answer the search found (``bot.faq.service.UNSURE_BELOW``).
+offers the vetted answer the search found (``bot.safety.UNSURE_BELOW``).
 
 The screen is the real care service's outcome for a crisis text, with the layer and confidence
 set per test, so each case pins one part of the rule whatever the triage decides today."""
@@ -12,8 +12,8 @@ import json
 import pytest
 
 from bot.app import SupportApp
-from bot.faq.service import MISREAD, UNSURE_BELOW
-from bot.safety import SafetyOutcome
+from bot.faq.service import MISREAD
+from bot.safety import UNSURE_BELOW, SafetyOutcome
 from bot.ui import Actor
 from tests.unit.test_moderation_service import CAROL
 
