@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import SupportApp
 from bot.checkins.service import NOTE_MISREAD
+from bot.discord_render import build_embeds
 from bot.safety import UNSURE_BELOW, SafetyOutcome
 from bot.ui import Actor
 from tests.integration.test_checkins import opt_in
@@ -47,6 +48,8 @@ async def test_an_unsure_crisis_note_keeps_the_reply_and_says_it_may_have_misrea
     assert reply.cards[:len(outcome.reply.cards)] == outcome.reply.cards
     assert reply.cards[-1].description == NOTE_MISREAD
     assert reply.buttons == outcome.reply.buttons
+    # no region set, so every country's lines: the card still fits in Discord's 6,000 characters
+    assert len(build_embeds(reply.cards)) == len(reply.cards)
     [row] = await app.checkins.store.checkins(MEMBER.user_id)
     assert (row.pain, row.fatigue, row.note) == (6, 8, None)
 

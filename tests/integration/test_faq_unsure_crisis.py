@@ -12,6 +12,7 @@ import json
 import pytest
 
 from bot.app import SupportApp
+from bot.discord_render import build_embeds
 from bot.faq.service import MISREAD
 from bot.safety import UNSURE_BELOW, SafetyOutcome
 from bot.ui import Actor
@@ -41,6 +42,7 @@ async def test_an_unsure_crisis_call_keeps_the_crisis_reply_and_offers_the_answe
     # the crisis reply is unchanged and first: its cards, then the one short card, then the button
     assert reply.cards[:len(outcome.reply.cards)] == outcome.reply.cards
     assert reply.cards[-1].description == MISREAD
+    assert len(build_embeds(reply.cards)) == len(reply.cards)  # within Discord's 6,000 characters
     assert reply.buttons[:len(outcome.reply.buttons)] == outcome.reply.buttons
     assert reply.buttons[-1].custom_id == "faq:open:fibro-fog"
     assert "Are you safe right now?" in reply.all_text()
