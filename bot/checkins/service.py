@@ -41,6 +41,7 @@ from bot.ui import Actor, Attachment, Button, Card, Choice, Colour, Field, Reply
 if TYPE_CHECKING:
     from bot.core import Core
     from bot.privacy import MemberFiles
+    from bot.safety import SafetyOutcome
 
 log = logging.getLogger(__name__)
 
@@ -255,19 +256,16 @@ class CheckinService:
         if problems:
             return Reply.text("I couldn't save that. " + " ".join(problems) + " Nothing was changed.")
         advice: Reply | None = None
-        crisis: Reply | None = None
+        crisis: SafetyOutcome | None = None
         crisis_lead = NOTE_NOT_SAVED
         urgent = False
         if note:
             outcome = await self.core.screen(actor, note)
             if outcome is not None and outcome.stops:
                 # The scores are the member's and stay; the note is dropped, never stored.
-                crisis, note = outcome.reply, None
+                crisis, note = outcome, None
                 if outcome.about_someone_else:
                     crisis_lead = NOTE_ABOUT_SOMEONE_NOT_SAVED
-                elif outcome.unsure:  # after the lines, never before them
-                    crisis = Reply(cards=[*crisis.cards, Card(description=NOTE_MISREAD, colour=Colour.INFO)][:10],
-                                   buttons=crisis.buttons)
             else:
                 advice = outcome.reply if outcome is not None else None
                 urgent = outcome is not None and outcome.level == "urgent"
@@ -281,8 +279,9 @@ class CheckinService:
             saved = _saved_fields(pain=pain, fatigue=fatigue, sleep=sleep, fog=fog, mood=mood, flare=flare)
             what = f"your check-in for {'today' if target == today else format_day(target)}" + (
                 f" ({saved})" if saved else "")
-            return Reply(content=crisis_lead.format(done="Saved" if first else "Updated", saved=what), cards=crisis.cards,
-                         buttons=crisis.buttons, ephemeral=True)
+            misread = [Card(description=NOTE_MISREAD, colour=Colour.INFO)] if crisis.unsure else []  # after the lines
+            return Reply(content=crisis_lead.format(done="Saved" if first else "Updated", saved=what),
+                         cards=[*crisis.reply.cards, *misread][:10], buttons=crisis.reply.buttons, ephemeral=True)
         summary = await self.summary(member)
         if target == today:
             what = "today"

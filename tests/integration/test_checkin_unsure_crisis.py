@@ -17,29 +17,17 @@ from bot.discord_render import build_embeds
 from bot.safety import UNSURE_BELOW, SafetyOutcome
 from bot.ui import Actor
 from tests.integration.test_checkins import opt_in
+from tests.integration.unsure_screen import crisis_outcome, screen_with
 
 MEMBER = Actor(user_id=4242, display_name="Sam", guild_id=1)
 NOTE = "shower wiped me out"  # a day described, taken for crisis
 
 
-async def crisis_outcome(app: SupportApp, **changes: object) -> SafetyOutcome:
-    outcome = await app.care.screen(MEMBER, "i want to kill myself")
-    assert outcome is not None and outcome.level == "crisis" and outcome.layer == "rule"
-    return dataclasses.replace(outcome, **changes)
-
-
-def screen_with(outcome: SafetyOutcome):
-    async def screen(actor: Actor, text: str) -> SafetyOutcome:
-        assert text == NOTE  # the note itself is what is screened
-        return outcome
-    return screen
-
-
 async def test_an_unsure_crisis_note_keeps_the_reply_and_says_it_may_have_misread(
         app: SupportApp, monkeypatch: pytest.MonkeyPatch) -> None:
     await opt_in(app, MEMBER)
-    outcome = await crisis_outcome(app, layer="semantic", confidence=0.6)
-    monkeypatch.setattr(app.checkins.core, "screen", screen_with(outcome))
+    outcome = await crisis_outcome(app, MEMBER, layer="semantic", confidence=0.6)
+    monkeypatch.setattr(app.checkins.core, "screen", screen_with(outcome, NOTE))
     reply = await app.checkins.log_checkin(MEMBER, pain=6, fatigue=8, note=NOTE)
     assert reply.ephemeral
     assert reply.content is not None and reply.content.startswith("What you wrote matters")
@@ -63,8 +51,8 @@ async def test_an_unsure_crisis_note_keeps_the_reply_and_says_it_may_have_misrea
 async def test_no_misread_card_outside_the_unsure_band(
         app: SupportApp, monkeypatch: pytest.MonkeyPatch, changes: dict) -> None:
     await opt_in(app, MEMBER)
-    outcome = await crisis_outcome(app, **changes)
-    monkeypatch.setattr(app.checkins.core, "screen", screen_with(outcome))
+    outcome = await crisis_outcome(app, MEMBER, **changes)
+    monkeypatch.setattr(app.checkins.core, "screen", screen_with(outcome, NOTE))
     reply = await app.checkins.log_checkin(MEMBER, pain=6, note=NOTE)
     assert NOTE_MISREAD not in reply.all_text()
     assert reply.cards == outcome.reply.cards and reply.buttons == outcome.reply.buttons

@@ -6,7 +6,6 @@ set per test, so each case pins one part of the rule whatever the triage decides
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -14,27 +13,15 @@ import pytest
 from bot.app import SupportApp
 from bot.discord_render import build_embeds
 from bot.faq.service import MISREAD
-from bot.safety import UNSURE_BELOW, SafetyOutcome
-from bot.ui import Actor
+from bot.safety import UNSURE_BELOW
+from tests.integration.unsure_screen import crisis_outcome, screen_with
 from tests.unit.test_moderation_service import CAROL
 
 FOG_QUESTION = "why am i so forgetful"
 
 
-async def crisis_outcome(app: SupportApp, **changes: object) -> SafetyOutcome:
-    outcome = await app.care.screen(CAROL, "i want to kill myself")
-    assert outcome is not None and outcome.level == "crisis" and outcome.layer == "rule"
-    return dataclasses.replace(outcome, **changes)
-
-
-def screen_with(outcome: SafetyOutcome):
-    async def screen(actor: Actor, text: str) -> SafetyOutcome:
-        return outcome
-    return screen
-
-
 async def test_an_unsure_crisis_call_keeps_the_crisis_reply_and_offers_the_answer(app: SupportApp) -> None:
-    outcome = await crisis_outcome(app, layer="semantic", confidence=0.6)
+    outcome = await crisis_outcome(app, CAROL, layer="semantic", confidence=0.6)
     app.faq.screen = screen_with(outcome)
     decision = await app.faq.decide(CAROL, FOG_QUESTION)
     reply = decision.reply
@@ -61,7 +48,7 @@ async def test_an_unsure_crisis_call_keeps_the_crisis_reply_and_offers_the_answe
     {"layer": "semantic", "confidence": 0.6, "level": "urgent"},  # red flags are never offered a way out
 ])
 async def test_no_answer_is_offered_outside_the_unsure_crisis_band(app: SupportApp, changes: dict) -> None:
-    outcome = await crisis_outcome(app, **changes)
+    outcome = await crisis_outcome(app, CAROL, **changes)
     app.faq.screen = screen_with(outcome)
     decision = await app.faq.decide(CAROL, FOG_QUESTION)
     assert decision.kind == "safety" and decision.offered is None
@@ -74,7 +61,7 @@ async def test_no_answer_is_offered_outside_the_unsure_crisis_band(app: SupportA
     "qwzx blorf",  # no confident answer at all
 ])
 async def test_no_button_without_a_confident_answer_that_is_not_a_safety_entry(app: SupportApp, question: str) -> None:
-    outcome = await crisis_outcome(app, layer="semantic", confidence=0.6)
+    outcome = await crisis_outcome(app, CAROL, layer="semantic", confidence=0.6)
     app.faq.screen = screen_with(outcome)
     decision = await app.faq.decide(CAROL, question)
     assert decision.offered is None
@@ -82,7 +69,7 @@ async def test_no_button_without_a_confident_answer_that_is_not_a_safety_entry(a
 
 
 async def test_asking_through_the_real_screen_still_counts_a_safety_reply(app: SupportApp) -> None:
-    outcome = await crisis_outcome(app, layer="semantic", confidence=0.6)
+    outcome = await crisis_outcome(app, CAROL, layer="semantic", confidence=0.6)
     app.faq.screen = screen_with(outcome)
     await app.faq.ask(CAROL, FOG_QUESTION)
     await app.faq_store.drain()
