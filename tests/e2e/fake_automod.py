@@ -1,6 +1,6 @@
 """AutoMod and member channel messages for the local fake Discord.
 
-Kept apart from ``fake_discord.py`` and attached to a running :class:`FakeDiscord` with
+Kept apart from the ``fake_discord`` package and attached to a running :class:`FakeDiscord` with
 ``automod = FakeAutomod(fake)``. It adds what Discord does around AutoMod:
 
 * the rule routes ``GET/POST/PATCH/DELETE /guilds/{id}/auto-moderation/rules…`` (the fake's generic
@@ -34,9 +34,9 @@ from .fake_discord import (
     FakeMessage,
     FakeUser,
     RecordedRequest,
-    _HTTPError,
-    _now_iso,
 )
+from .fake_discord.base import _now_iso
+from .fake_discord.records import _HTTPError
 
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
