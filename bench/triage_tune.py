@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import tuning_part  # noqa: E402
-from bot.care.engine import MIN_WORDS, SafetyTriage, sentences  # noqa: E402
-from bot.care.semantic import HEAD_WEIGHT, whole_vector  # noqa: E402
+from bot.care.engine import MIN_WORDS, SafetyTriage, clauses, sentences  # noqa: E402
+from bot.care.semantic import CLAUSE_EXTRA, HEAD_WEIGHT, whole_vector  # noqa: E402
 from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
@@ -79,14 +79,16 @@ class Features:
     """Everything the decision needs about the cases, computed once.
 
     Units are every case's whole message, then each of its sentences when it has several (as the
-    bot screens a longer message); ``starts`` are the first unit of each case, ``sentence`` marks
-    sentence units. ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
+    bot screens a longer message), then the clauses of its long sentences (:func:`clauses`);
+    ``starts`` are the first unit of each case, ``sentence`` marks sentence units and ``clause``
+    clause units (held to ``CLAUSE_EXTRA`` more margin, and counted only for a crisis). ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
     level's exemplars, best first; ``odds`` each unit's head log-odds (crisis, urgent, clinician)."""
 
     tops: dict[Level, np.ndarray]
     odds: np.ndarray
     starts: np.ndarray
     sentence: np.ndarray
+    clause: np.ndarray
     rule_rank: np.ndarray
     eligible: np.ndarray
     gold: np.ndarray
@@ -107,22 +109,26 @@ def features(triage: SafetyTriage, cases: Sequence[dict[str, str]]) -> Features:
     # As the bot embeds a message: its text alone, or its sentences when it has several (then the
     # whole-message vector is made from theirs by :func:`bot.care.semantic.whole_vector`).
     split = [sentences(c["text"], triage.rules.normalize) for c in cases]
-    embedded = [text for c, parts in zip(cases, split, strict=True) for text in (parts or [c["text"]])]
+    pieces = [clauses(parts or [c["text"]], triage.rules.normalize) for c, parts in zip(cases, split, strict=True)]
+    embedded = [text for c, parts, extra in zip(cases, split, pieces, strict=True) for text in (*(parts or [c["text"]]), *extra)]
     found = iter(layer.encoder.encode(embedded))
-    rows, owner, sentence = [], [], []
-    for i, parts in enumerate(split):
+    rows, owner, sentence, clause = [], [], [], []
+    for i, (parts, extra) in enumerate(zip(split, pieces, strict=True)):
         if parts:
             each = [next(found) for _ in parts]
             rows.extend([whole_vector(np.stack(each), parts), *each])
         else:
             rows.append(next(found))
-        owner.extend([i] * (len(parts) + 1 if parts else 1))
-        sentence.extend([False] + [True] * len(parts))
+        rows.extend(next(found) for _ in extra)
+        units = len(parts) + 1 if parts else 1
+        owner.extend([i] * (units + len(extra)))
+        sentence.extend([False] + [True] * (units - 1) + [False] * len(extra))
+        clause.extend([False] * units + [True] * len(extra))
     owner_a = np.array(owner)
     vectors = np.stack(rows)
     tops = {lv: -np.sort(-(vectors @ layer._groups[lv][0].T), axis=1)[:, :_TOP] for lv in _LEVELS}
     return Features(tops=tops, odds=layer.head_log_odds(vectors), starts=np.flatnonzero(np.r_[True, owner_a[1:] != owner_a[:-1]]),
-                    sentence=np.array(sentence), rule_rank=rule_rank, eligible=words & (rule_rank > 0),
+                    sentence=np.array(sentence), clause=np.array(clause, dtype=bool), rule_rank=rule_rank, eligible=words & (rule_rank > 0),
                     gold=np.array([_RANK[c["level"]] for c in cases]),
                     part=np.array([tuning_part(c["family"]) for c in cases]))
 
@@ -141,14 +147,17 @@ def decide_units(f: Features, m: tuple[np.ndarray, np.ndarray, np.ndarray], tc, 
     columns of a grid, giving a leading grid axis): the semantic layer's decision per unit, the most
     urgent unit of each case, joined with the rules as :func:`bot.care.engine.combine` does."""
     mc, mu, ml = m
-    raise_by = np.where(f.sentence, extra, 0.0)
+    raise_by = np.where(f.sentence, extra, 0.0) + np.where(f.clause, CLAUSE_EXTRA, 0.0)
     crisis = (mc >= tc + raise_by) & (mc >= np.maximum(mu, ml) - tolerance)
-    urgent = ~crisis & (mu >= tu + raise_by)
-    clin = ~crisis & ~urgent & (ml >= tl + raise_by)
+    urgent = ~crisis & ~f.clause & (mu >= tu + raise_by)  # a clause counts only for a crisis
+    clin = ~crisis & ~urgent & ~f.clause & (ml >= tl + raise_by)
     r = np.arange(4, dtype=np.int8)  # ranks as int8: a full grid holds tens of millions of them
     units = np.where(crisis, r[0], np.where(urgent, r[1], np.where(clin, r[2], r[3])))
-    sem = np.minimum.reduceat(units, f.starts, axis=-1)
-    return np.where(f.eligible, np.minimum(f.rule_rank, sem), f.rule_rank)
+    sem = np.minimum.reduceat(np.where(f.clause, r[3], units), f.starts, axis=-1)
+    clause_crisis = np.minimum.reduceat(np.where(f.clause, units, r[3]), f.starts, axis=-1) == 0
+    final = np.where(f.eligible, np.minimum(f.rule_rank, sem), f.rule_rank)
+    # a clause's crisis never overrides advice the rules or the message found (SafetyTriage._meant)
+    return np.where(f.eligible & clause_crisis & (final == 3), r[0], final)
 
 
 def replay(f: Features, s: Setting) -> np.ndarray:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.care.engine import SafetyTriage
+from bot.care.engine import CLAUSE_WORDS, SafetyTriage
 from bot.care.resources import Directory
-from bot.care.semantic import ADVICE_GENTLE_BAND
+from bot.care.semantic import ADVICE_GENTLE_BAND, CLAUSE_EXTRA, SENTENCE_EXTRA
 
 
 def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
@@ -33,6 +33,8 @@ def describe_safety(triage: SafetyTriage, directory: Directory) -> list[str]:
         lines.append(f"Model: {semantic.model} ({semantic.encoder.size_mb:.1f} MB of weights, dim {semantic.encoder.dim})")
         lines.append(f"Margins: {thresholds}; gentle note from {semantic.gentle:+.4f}, and on advice within "
                      f"{ADVICE_GENTLE_BAND:.4f} of crisis; K {semantic.k}, head weight {semantic.head_weight:g}")
+        lines.append(f"Long messages: each sentence at {SENTENCE_EXTRA:+.4f} more margin; sentences of "
+                     f"{CLAUSE_WORDS}+ words clause by clause too, for a crisis only, at {CLAUSE_EXTRA:+.4f} more")
     for entry in directory.entries():
         dates = [s.last_verified for s in entry.services]
         oldest = min(dates).isoformat() if dates else "no services"

@@ -128,5 +128,7 @@ def test_doctor_prints_the_safety_set_in_force() -> None:
     assert "Shared emergency number 112: 27 countries" in out.stdout and "verified 2026-11-23" in out.stdout
     # the semantic layer's settings in force, as a moderator reviewing it needs them
     from bot.care import semantic
+    from bot.care.engine import CLAUSE_WORDS
     assert f"K {semantic.K}, head weight {semantic.HEAD_WEIGHT:g}" in out.stdout
+    assert f"sentences of {CLAUSE_WORDS}+ words clause by clause too, for a crisis only, at {semantic.CLAUSE_EXTRA:+.4f}" in out.stdout
     assert f"crisis {semantic.THRESHOLDS[semantic.Level.CRISIS]:+.4f}" in out.stdout
