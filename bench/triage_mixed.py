@@ -11,7 +11,9 @@ split) three ways: after the talk ("<talk> and honestly <case>"), before it ("<c
 stays benign, since pain talk is benign.
 
 Figures are the same aggregates as ``bench/triage.py`` (:func:`bench.triage.evaluate`), for the
-cases as written and joined; nothing about single blind cases is printed. Last line:
+cases as written and joined; nothing about single blind cases is printed. It also reports false
+alarms on ``tests/data/triage_day_notes.jsonl``: check-in notes that describe a day in one run,
+written for this benchmark (``day_notes_false_alarm``). Last line:
 ``{"tuning_mixed_crisis_recall", "tuning_mixed_false_alarm", "blind_mixed_crisis_recall",
 "blind_mixed_false_alarm", "blind_mixed_crisis_lines_shown", ...}``. ``--quick`` joins every
 case one way (chosen by its position) instead of all three.
@@ -43,6 +45,7 @@ PAIN_TALK = (
     "spent two hours at the hospital for an mri and now im wiped out",
 )
 WAYS = ("after", "before", "between")
+DAY_NOTES = ROOT / "tests" / "data" / "triage_day_notes.jsonl"
 
 
 def joined(text: str, way: str, rng: random.Random) -> str:
@@ -82,6 +85,9 @@ def main() -> None:
         print(f"{split}, joined to pain talk: {json.dumps(mixed)}")
         out.update({f"{split}_{k}": v for k, v in as_written.items() if k != "cases"})
         out.update({f"{split}_mixed_{k}": v for k, v in mixed.items() if k != "cases"})
+    notes = evaluate(SafetyTriage(triage.rules, triage.semantic), read_cases(DAY_NOTES))
+    print(f"day notes: {json.dumps(notes)}")
+    out["day_notes_false_alarm"] = notes["false_alarm"]
     first = ("tuning_mixed_crisis_recall", "tuning_mixed_false_alarm", "blind_mixed_crisis_recall",
              "blind_mixed_false_alarm", "blind_mixed_crisis_lines_shown")
     print(json.dumps({**{k: out[k] for k in first}, **{k: v for k, v in out.items() if k not in first}}))

@@ -5,6 +5,7 @@ use the shipped bank on the real model."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -151,3 +152,14 @@ def test_a_real_run_on_day_of_pain_talk_stays_benign(layered_triage: SafetyTriag
     fresh = SafetyTriage(layered_triage.rules, layered_triage.semantic)
     text = "been on the sofa since 6am with a heat pad on my lower back and the dog is snoring next to me and the tea is cold"
     assert fresh.classify(text).level is Level.NONE
+
+
+def test_check_in_notes_of_a_day_in_one_run_stay_benign(layered_triage: SafetyTriage) -> None:
+    # Fifteen notes written as members describe a day. Three are flagged: a back that "seized up"
+    # read as a red flag (as before the clause screen), and two crisis replies since it, from
+    # clauses that are false alarms alone too ("took my tablets on time", "now i am completely
+    # done in"); the README records them. The gate holds it there.
+    fresh = SafetyTriage(layered_triage.rules, layered_triage.semantic)
+    notes = [json.loads(line)["text"] for line in (ROOT / "tests" / "data" / "triage_day_notes.jsonl").read_text().splitlines()]
+    flagged = [n for n in notes if fresh.classify(n).level is not Level.NONE]
+    assert len(notes) == 15 and len(flagged) <= 3, flagged
