@@ -110,12 +110,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|\s*\n+\s*")
 MAX_SENTENCES = 8  # a longer message is screened in this many runs of sentences: time stays bounded
 
 
-def sentences(text: str, normalize: Callable[[str], str]) -> list[str]:
-    """The message's sentences of at least ``MIN_WORDS`` words (shorter ones join the next), at
-    most ``MAX_SENTENCES`` of them (neighbours merged evenly beyond that); one sentence: []."""
+def _joined_short(raw_pieces: list[str], normalize: Callable[[str], str]) -> list[str]:
+    """``raw_pieces`` stripped, each under ``MIN_WORDS`` words joined to the next (the last to the
+    one before it): a fragment alone carries too little meaning to embed."""
     pieces: list[str] = []
     carry = ""
-    for raw in _SENTENCE_END.split(text.strip()):
+    for raw in raw_pieces:
         piece = f"{carry} {raw}".strip() if carry else raw.strip()
         if len(normalize(piece).split()) < MIN_WORDS:
             carry = piece
@@ -124,6 +124,13 @@ def sentences(text: str, normalize: Callable[[str], str]) -> list[str]:
         carry = ""
     if carry and pieces:
         pieces[-1] = f"{pieces[-1]} {carry}"
+    return pieces
+
+
+def sentences(text: str, normalize: Callable[[str], str]) -> list[str]:
+    """The message's sentences of at least ``MIN_WORDS`` words (shorter ones join the next), at
+    most ``MAX_SENTENCES`` of them (neighbours merged evenly beyond that); one sentence: []."""
+    pieces = _joined_short(_SENTENCE_END.split(text.strip()), normalize)
     if len(pieces) > MAX_SENTENCES:
         size = -(-len(pieces) // MAX_SENTENCES)
         pieces = [" ".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]
@@ -150,17 +157,7 @@ def clauses(units: list[str], normalize: Callable[[str], str]) -> list[str]:
     for unit in units:
         if len(unit.split()) < CLAUSE_WORDS:
             continue
-        bits: list[str] = []
-        carry = ""
-        for raw in _CLAUSE_BREAK.split(unit):
-            bit = f"{carry} {raw}".strip() if carry else raw.strip()
-            if len(normalize(bit).split()) < MIN_WORDS:
-                carry = bit
-                continue
-            bits.append(bit)
-            carry = ""
-        if carry and bits:
-            bits[-1] = f"{bits[-1]} {carry}"
+        bits = _joined_short(_CLAUSE_BREAK.split(unit), normalize)
         if len(bits) > 1:
             out.extend(bits)
     return out[:MAX_CLAUSES]

@@ -6,54 +6,20 @@ use the shipped bank on the real model."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.care import semantic
 from bot.care.engine import CLAUSE_WORDS, MAX_CLAUSES, SafetyTriage, clauses
-from bot.care.rule_loader import load_rules
-from bot.care.semantic import Exemplar, SemanticLayer
 from bot.care.triage import Level
+from tests.unit.chosen_vectors import CLIN, CRISIS, URGENT, chosen_triage
 
 ROOT = Path(__file__).resolve().parents[2]
-DIM = 8
-CRISIS, URGENT, CLIN, BENIGN = (np.eye(DIM, dtype=np.float32)[i] for i in range(4))
 
 TALK = "ugh my back has been bad all week"
 CRISIS_CLAUSE = "the garden needs weeding soon"  # no rule matches it: its vector is chosen
 RUN_ON = f"{TALK} and the physio cancelled again and honestly {CRISIS_CLAUSE}"
-
-
-class ChosenVectors:
-    """Each text's vector is looked up; anything not listed sits on the benign exemplar."""
-
-    name, dim, size_mb = "chosen", DIM, 0.0
-
-    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
-        self.vectors = vectors
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        rows = np.stack([self.vectors.get(t, BENIGN) for t in texts])
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
-def _triage(vectors: dict[str, np.ndarray]) -> tuple[SafetyTriage, ChosenVectors]:
-    rules, problems = load_rules(ROOT / "content" / "safety")
-    assert rules is not None, problems
-    encoder = ChosenVectors(vectors)
-    bank = [Exemplar("a", Level.CRISIS, "fam-crisis", None, None, "f"),
-            Exemplar("b", Level.URGENT, "fam-urgent", "emergency", "what was seen", "f"),
-            Exemplar("c", Level.CLINICIAN, "fam-clin", "medications-overview", "a dose", "f"),
-            Exemplar("d", Level.NONE, "fam-none", None, None, "f")]
-    layer = SemanticLayer(encoder, bank, np.stack([CRISIS, URGENT, CLIN, BENIGN]), k=1)
-    return SafetyTriage(rules, layer), encoder
 
 
 def test_clauses_split_long_units_only_and_join_short_pieces() -> None:
@@ -71,7 +37,7 @@ def test_clauses_split_long_units_only_and_join_short_pieces() -> None:
 
 
 def test_a_crisis_clause_in_a_run_on_sentence_is_found() -> None:
-    found, encoder = _triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, encoder = chosen_triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
     result = found.classify(RUN_ON)
     assert result.level is Level.CRISIS and result.layer == "semantic" and result.family == "fam-crisis"
     # The whole text alone first (so the FAQ search can reuse its vector), then its clauses.
@@ -80,29 +46,29 @@ def test_a_crisis_clause_in_a_run_on_sentence_is_found() -> None:
 
 def test_without_clauses_the_run_on_sentence_would_be_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.care.engine.CLAUSE_WORDS", 10_000)
-    found, encoder = _triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, encoder = chosen_triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
     assert found.classify(RUN_ON).level is Level.NONE and encoder.calls == [[RUN_ON]]
 
 
 def test_a_clause_counts_only_for_a_crisis() -> None:
     for vector in (URGENT, CLIN):
-        found, _ = _triage({f"honestly {CRISIS_CLAUSE}": vector})
+        found, _ = chosen_triage({f"honestly {CRISIS_CLAUSE}": vector})
         assert found.classify(RUN_ON).level is Level.NONE
 
 
 def test_a_clause_crisis_never_overrides_advice_but_adds_the_note() -> None:
     # The message as a whole reads as a red flag: the advice stands and the lines ride on it.
-    found, _ = _triage({RUN_ON: URGENT, f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, _ = chosen_triage({RUN_ON: URGENT, f"honestly {CRISIS_CLAUSE}": CRISIS})
     result = found.classify(RUN_ON)
     assert result.level is Level.URGENT and result.gentle
-    found, _ = _triage({RUN_ON: CLIN, f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, _ = chosen_triage({RUN_ON: CLIN, f"honestly {CRISIS_CLAUSE}": CRISIS})
     result = found.classify(RUN_ON)
     assert result.level is Level.CLINICIAN and result.gentle
 
 
 def test_a_clause_crisis_rides_on_the_rules_advice_too() -> None:
     text = f"{TALK} and i took two extra naproxen by mistake is that bad and honestly {CRISIS_CLAUSE}"
-    found, _ = _triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, _ = chosen_triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
     ruled = found.rules.classify(text)
     assert ruled.level is Level.CLINICIAN  # the rules read a dose question
     result = found.classify(text)
@@ -111,13 +77,13 @@ def test_a_clause_crisis_rides_on_the_rules_advice_too() -> None:
 
 def test_a_clause_needs_its_own_extra_margin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(semantic, "CLAUSE_EXTRA", 10.0)
-    found, _ = _triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, _ = chosen_triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
     assert found.classify(RUN_ON).level is Level.NONE
 
 
 def test_clauses_of_a_message_of_several_sentences_share_its_encoder_call() -> None:
     text = f"the mri is on tuesday. {RUN_ON}"
-    found, encoder = _triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
+    found, encoder = chosen_triage({f"honestly {CRISIS_CLAUSE}": CRISIS})
     assert found.classify(text).level is Level.CRISIS
     assert encoder.calls == [["the mri is on tuesday.", RUN_ON, TALK, "the physio cancelled again",
                               f"honestly {CRISIS_CLAUSE}"]]

@@ -4,48 +4,13 @@ so each test says exactly which sentence sits where."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from bot.care import semantic
-from bot.care.engine import MAX_SENTENCES, SafetyTriage, sentences
-from bot.care.rule_loader import load_rules
-from bot.care.semantic import Exemplar, SemanticLayer
+from bot.care.engine import MAX_SENTENCES, sentences
 from bot.care.triage import Level
-
-ROOT = Path(__file__).resolve().parents[2]
-DIM = 8
-CRISIS, URGENT, CLIN, BENIGN = (np.eye(DIM, dtype=np.float32)[i] for i in range(4))
-
-
-class ChosenVectors:
-    """Each text's vector is looked up; anything not listed sits on the benign exemplar."""
-
-    name, dim, size_mb = "chosen", DIM, 0.0
-
-    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
-        self.vectors = vectors
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        rows = [self.vectors.get(t, BENIGN) for t in texts]
-        return np.stack(rows) / np.linalg.norm(np.stack(rows), axis=1, keepdims=True)
-
-
-def _triage(vectors: dict[str, np.ndarray]) -> tuple[SafetyTriage, ChosenVectors]:
-    rules, problems = load_rules(ROOT / "content" / "safety")
-    assert rules is not None, problems
-    encoder = ChosenVectors(vectors)
-    bank = [Exemplar("a", Level.CRISIS, "fam-crisis", None, None, "f"),
-            Exemplar("b", Level.URGENT, "fam-urgent", "emergency", "what was seen", "f"),
-            Exemplar("c", Level.CLINICIAN, "fam-clin", "medications-overview", "a dose", "f"),
-            Exemplar("d", Level.NONE, "fam-none", None, None, "f")]
-    layer = SemanticLayer(encoder, bank, np.stack([CRISIS, URGENT, CLIN, BENIGN]), k=1)
-    return SafetyTriage(rules, layer), encoder
+from tests.unit.chosen_vectors import BENIGN, CLIN, CRISIS, URGENT, chosen_triage
 
 
 def test_sentences_split_join_short_pieces_and_stay_bounded() -> None:
@@ -63,7 +28,7 @@ def test_sentences_split_join_short_pieces_and_stay_bounded() -> None:
 def test_a_crisis_sentence_inside_pain_talk_is_found() -> None:
     buried = "i wrote the kids letters in case i am not here."
     text = f"the mri is next tuesday finally. {buried} hope everyone has a better day."
-    found, encoder = _triage({buried: CRISIS})
+    found, encoder = chosen_triage({buried: CRISIS})
     result = found.classify(text)
     assert result.level is Level.CRISIS and result.layer == "semantic" and result.family == "fam-crisis"
     # One encoder call, on the sentences: the whole message is not embedded a second time.
@@ -72,7 +37,7 @@ def test_a_crisis_sentence_inside_pain_talk_is_found() -> None:
 
 def test_a_one_sentence_message_is_embedded_whole() -> None:
     text = "the mri is next tuesday finally and i am nervous"
-    found, encoder = _triage({text: CRISIS})
+    found, encoder = chosen_triage({text: CRISIS})
     assert found.classify(text).level is Level.CRISIS and encoder.calls == [[text]]
 
 
@@ -82,9 +47,9 @@ def test_the_whole_message_vector_comes_from_its_sentences(monkeypatch: pytest.M
     monkeypatch.setattr(semantic, "SENTENCE_EXTRA", 1.0)
     first, second = "this first sentence leans one way.", "and this second one leans the same way."
     leaning = CRISIS * 0.6 + BENIGN * 0.4
-    found, _ = _triage({first: leaning, second: leaning})
+    found, _ = chosen_triage({first: leaning, second: leaning})
     assert found.classify(f"{first} {second}").level is Level.CRISIS
-    found, _ = _triage({first: leaning, second: BENIGN})  # the mean is now on the benign side
+    found, _ = chosen_triage({first: leaning, second: BENIGN})  # the mean is now on the benign side
     assert found.classify(f"{first} {second}").level is not Level.CRISIS
 
 
@@ -100,7 +65,7 @@ def test_whole_vector_weights_sentences_by_their_words() -> None:
 def test_the_most_urgent_sentence_decides_and_benign_messages_stay_benign() -> None:
     dose = "can i take two more of my tablets tonight."
     worrying = "my foot keeps slapping when i walk now."
-    found, _ = _triage({dose: CLIN, worrying: URGENT})
+    found, _ = chosen_triage({dose: CLIN, worrying: URGENT})
     assert found.classify(f"{dose} {worrying} the weather is grim.").level is Level.URGENT
     assert found.classify(f"{dose} the weather is grim today.").level is Level.CLINICIAN
     assert found.classify("the weather is grim today. the cat is asleep on me.").level is Level.NONE
@@ -111,10 +76,10 @@ def test_a_sentence_needs_the_extra_margin(monkeypatch: pytest.MonkeyPatch) -> N
     # sentence of several once sentences must clear a larger extra margin.
     mixed = CRISIS * 0.6 + BENIGN * 0.4
     sentence = "this one sentence sits near the line."
-    found, _ = _triage({sentence: mixed})
+    found, _ = chosen_triage({sentence: mixed})
     text = f"first part is ordinary. {sentence}"
     assert found.classify(text).level is Level.CRISIS
     monkeypatch.setattr(semantic, "SENTENCE_EXTRA", 1.0)
-    found, _ = _triage({sentence: mixed})
+    found, _ = chosen_triage({sentence: mixed})
     assert found.classify(text).level is not Level.CRISIS
     assert found.classify(sentence).level is Level.CRISIS  # the same words as a whole message
