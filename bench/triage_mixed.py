@@ -73,12 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="join each case one way, not three")
     args = parser.parse_args()
+    triage, _, problems = load_safety_content(ROOT / "content")
+    if triage is None or triage.semantic is None:
+        raise SystemExit(f"safety content did not load: {problems[:1]}")
     out: dict[str, float] = {}
     for split, path in SPLITS.items():
         cases = read_cases(path)
-        triage, _, problems = load_safety_content(ROOT / "content")
-        if triage is None or triage.semantic is None:
-            raise SystemExit(f"safety content did not load: {problems[:1]}")
         as_written = evaluate(SafetyTriage(triage.rules, triage.semantic), cases)
         mixed = evaluate(SafetyTriage(triage.rules, triage.semantic), mixed_cases(cases, quick=args.quick))
         print(f"{split}, as written: {json.dumps(as_written)}")

@@ -81,8 +81,8 @@ class Features:
     Units are every case's whole message, then each of its sentences when it has several (as the
     bot screens a longer message), then the clauses of its long sentences (:func:`clauses`);
     ``starts`` are the first unit of each case, ``sentence`` marks sentence units and ``clause``
-    clause units (held to ``CLAUSE_EXTRA`` more margin, and counted only for a crisis). ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that
-    level's exemplars, best first; ``odds`` each unit's head log-odds (crisis, urgent, clinician)."""
+    clause units (held to ``CLAUSE_EXTRA`` more margin, and counted only for a crisis).
+    ``tops[level]`` holds each unit's ``_TOP`` highest cosine similarities to that level's exemplars, best first; ``odds`` each unit's head log-odds (crisis, urgent, clinician)."""
 
     tops: dict[Level, np.ndarray]
     odds: np.ndarray

@@ -106,9 +106,9 @@ def test_real_run_on_crisis_messages_get_the_crisis_reply(layered_triage: Safety
     assert result.level is Level.CRISIS and result.layer == "semantic"
 
 
-def test_a_real_red_flag_with_a_dose_worry_keeps_its_advice(layered_triage: SafetyTriage) -> None:
-    # Both the whole message (rules) and one clause read differently: a clause alone never turns
-    # a stroke sign into the crisis reply, which would put "call 999 now" below the crisis lines.
+def test_a_real_stroke_sign_keeps_its_advice(layered_triage: SafetyTriage) -> None:
+    # One clause of it reads as a crisis, but a clause alone never turns a stroke sign into the
+    # crisis reply, which would put "call the emergency number now" below the crisis lines.
     fresh = SafetyTriage(layered_triage.rules, layered_triage.semantic)
     text = "out of nowhere i cant get my words out and my vision went funny"
     assert fresh.classify(text).level is Level.URGENT
