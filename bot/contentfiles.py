@@ -12,6 +12,7 @@ Limits (also in the README): a content file is at most ``MAX_FILE_BYTES`` and it
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -119,3 +120,47 @@ def validation_problems(file: str, exc: ValidationError, prefix: str = "") -> li
         where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
         out.append(Problem(file, where, err["msg"].removeprefix("Value error, ")))
     return out
+
+
+class LoadMemo:
+    """The last few results of a content loader, by what its files hold.
+
+    Loading is deterministic: the same bytes give the same entries, rules and problems. Each
+    ``SupportApp`` (every start, every test) would otherwise parse, validate and compile the same
+    pack again, most of a start-up's second. Keys come from :func:`files_digest`; values must be
+    immutable or copied by the caller on the way out.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._items: dict[str, Any] = {}
+
+    def get(self, key: str | None) -> Any | None:
+        return None if key is None else self._items.get(key)
+
+    def put(self, key: str | None, value: Any) -> None:
+        if key is None:
+            return
+        if len(self._items) >= self.size:
+            self._items.pop(next(iter(self._items)))
+        self._items[key] = value
+
+
+def files_digest(paths: list[Path], *extra: object) -> str | None:
+    """A digest of ``paths`` (names and bytes) and ``extra``, or None when any path is not a plain
+    file reached without a symbolic link, or is too big: those go through the loader's own checks
+    (and its messages) every time. Reads files only after ``lstat`` says they are regular, so a
+    FIFO can never make this wait."""
+    digest = hashlib.sha256(repr(extra).encode())
+    for path in paths:
+        try:
+            info = os.lstat(path)
+            if (not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES
+                    or os.path.realpath(path) != os.path.abspath(path)):
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest.update(f"\0{os.path.abspath(path)}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()

@@ -14,7 +14,7 @@ from bot.care.normalize import Lexicon, Normalizer, basic_form
 from bot.care.rule_compiler import Anchors, PatternError, _check_regex, _Compiler
 from bot.care.rule_engine import Rule, RulesError, Triager
 from bot.care.rule_schema import Level, RuleSpec, SafetyFile
-from bot.contentfiles import read_mapping, validation_problems
+from bot.contentfiles import LoadMemo, files_digest, read_mapping, validation_problems
 from bot.problems import Problem, Severity
 
 # --------------------------------------------------------------------------------------------
@@ -44,11 +44,25 @@ def load_rules(directory: str | Path, *, today: date | None = None) -> tuple[Tri
     ``today``, an overdue ``review_due`` is a warning. Any error should fail the content check.
     """
     base = Path(directory)
-    problems: list[Problem] = []
     files = sorted(base.glob("*.yaml")) if base.is_dir() else []
     if not files:
         return None, [Problem(str(base), "", "no safety rule files (*.yaml) found")]
+    key = files_digest(files, "rules", today)
+    found = _LOADED.get(key)
+    if found is None:
+        found = _load_rules(base, files, today)
+        if files_digest(files, "rules", today) == key:  # unchanged while it was read
+            _LOADED.put(key, found)
+    triager, problems = found
+    # A fresh Triager (its own result cache) over the same immutable compiled rules.
+    return (Triager(triager.rules, triager.normalizer, dict(triager.idioms)) if triager else None), list(problems)
 
+
+_LOADED = LoadMemo()
+
+
+def _load_rules(base: Path, files: list[Path], today: date | None) -> tuple[Triager | None, list[Problem]]:
+    problems: list[Problem] = []
     loaded: list[_Loaded] = []
     for path in files:
         item = _read_file(path, today, problems)

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, NoReturn
 
 from bot.checkins.buttons import AGREE, ANSWER, Agree, Answer, BareCheckin
-from bot.checkins.charts import chart_alt_text, render_chart
 from bot.checkins.days import day_choices, day_problem, parse_day
 from bot.checkins.errors import (
     STOPPED_NOTICE,
@@ -27,7 +26,6 @@ from bot.checkins.models import CheckIn, format_day, plural, validate
 from bot.checkins.reminders import Reminders, next_reminder, parse_hhmm
 from bot.checkins.store import CheckinStore, Member
 from bot.checkins.streaks import MAX_PAUSE_DAYS, StreakSummary, encouragement, summarize
-from bot.checkins.summary_pdf import render_summary_pdf
 from bot.checkins.timezones import (
     canonical_zone,
     local_day,
@@ -355,11 +353,10 @@ class CheckinService:
         start = today - timedelta(days=days - 1)
         rows = await self.store.checkins(actor.user_id, since=start)
         summary = await self.summary(member)
-        alt = chart_alt_text(rows, start, today)
+        alt, png = await asyncio.to_thread(_chart, rows, start, today)  # keeps the event loop free
         card = streak_card(summary, stopped=not member.active)
         card.fields.append(Field(f"Last {days} days, in words", alt))
         chart = Card(title=f"Your last {days} days", image_filename="checkins.png", colour=Colour.CARE)
-        png = await asyncio.to_thread(render_chart, rows, start, today)  # keeps the event loop free
         return Reply(content=notice, cards=[card, chart],
                      files=[Attachment("checkins.png", png, description=alt[:1024])])
 
@@ -377,7 +374,7 @@ class CheckinService:
             return Reply.text("You don't have any check-ins to export yet.")
         today = local_day(member.timezone, self.core.clock.now())
         if kind == "pdf":
-            pdf = await asyncio.to_thread(render_summary_pdf, rows, today, include_notes=notes)
+            pdf = await asyncio.to_thread(_summary_pdf, rows, today, notes)
             which = "with your notes" if notes else "without your notes (add `notes:true` to include them)"
             return Reply(
                 content="\n\n".join(p for p in (notice, f"Here is a one-page summary for your appointment, {which}.") if p),
@@ -492,3 +489,17 @@ def _saved_fields(**scores: int | bool | None) -> str:
             continue
         parts.append(f"{names[key]} {'yes' if value is True else 'no' if value is False else value}")
     return ", ".join(parts)
+
+
+# matplotlib is imported on the first chart or PDF, in the worker thread that draws it, not at
+# start-up: it is about a second of every start (and of every restart after a crash).
+def _chart(rows: list[CheckIn], start: date, today: date) -> tuple[str, bytes]:
+    from bot.checkins.charts import chart_alt_text, render_chart
+
+    return chart_alt_text(rows, start, today), render_chart(rows, start, today)
+
+
+def _summary_pdf(rows: list[CheckIn], today: date, notes: bool) -> bytes:
+    from bot.checkins.summary_pdf import render_summary_pdf
+
+    return render_summary_pdf(rows, today, include_notes=notes)

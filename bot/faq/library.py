@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.contentfiles import LoadMemo
 from bot.faq.hybrid import CACHE_FILE
 from bot.faq.lint import lint_pack
 from bot.faq.loader import load_entries
@@ -167,9 +169,20 @@ class FaqLibrary:
         self._views = views
 
     def _index(self, entries: Mapping[str, FaqEntry], *, persist: bool) -> SearchIndex:
-        """A search index; only the base pack's embeddings are cached on disk (``persist``)."""
-        return SearchIndex(list(entries.values()), vocabulary=self._vocabulary, encoder=self._encoder(),
-                           cache=self.content_dir / CACHE_FILE, persist=persist)
+        """A search index; only the base pack's embeddings are cached on disk (``persist``).
+
+        Entries indexed before in this process (the same pack at every start, a server's
+        unchanged revisions) reuse that build with fresh result caches: building is most of a
+        load's time, and the index is a pure function of what the key holds."""
+        encoder = self._encoder()
+        cache = self.content_dir / CACHE_FILE
+        key = _index_key(entries, self._vocabulary, encoder, cache, persist)
+        built = _INDEXES.get(key)
+        if built is None:
+            built = SearchIndex(list(entries.values()), vocabulary=self._vocabulary, encoder=encoder,
+                                cache=cache, persist=persist)
+            _INDEXES.put(_index_key(entries, self._vocabulary, encoder, cache, persist), built)
+        return built.fresh()
 
     def _encoder(self) -> Encoder | None:
         """The sentence model for the hybrid search, or None (lexical only) when it cannot load or
@@ -222,3 +235,24 @@ class FaqLibrary:
         entries = list(self._files.values())
         labels = {e.id: str(self.content_dir / e.pack / f"{e.id}.md") for e in entries}
         return lint_pack(entries, labels=labels, today=today)
+
+
+_INDEXES = LoadMemo(size=8)
+
+
+def _index_key(entries: Mapping[str, FaqEntry], vocabulary: Mapping[str, str], encoder: Encoder | None,
+               cache: Path, persist: bool) -> str:
+    """Everything a :class:`SearchIndex` is built from: the entries whole, the vocabulary, which
+    encoder object (the memo holds it, so its id cannot be reused) and, for the base pack, the
+    state of its embeddings file."""
+    digest = hashlib.sha256(repr((sorted(vocabulary.items()), type(encoder).__qualname__, id(encoder),
+                                  str(cache), persist)).encode())
+    if persist:
+        try:
+            info = cache.stat()
+            digest.update(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}".encode())
+        except OSError:
+            digest.update(b"no embeddings file")
+    for entry in entries.values():
+        digest.update(entry.model_dump_json().encode())
+    return digest.hexdigest()

@@ -15,6 +15,7 @@ Design (measured on the project's development set, see the README):
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -250,10 +251,20 @@ class SearchIndex:
             t for terms_, d in zip(phrase_terms, phrasings, strict=True) if d.entry in self._safety
             for t in terms_ if t not in other)
         self.semantic = SemanticRanker(encoder, self.entries, cache=cache, persist=persist) if encoder else None
+        self._new_caches()
+
+    def _new_caches(self) -> None:
         self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
         # Members ask the same things again and again; the index is immutable, so a result can be
         # reused until content changes (a reload builds a new index and so a new cache).
         self.search = lru_cache(maxsize=4096)(self._search)  # type: ignore[method-assign]
+
+    def fresh(self) -> SearchIndex:
+        """This index with empty result caches, sharing everything built (immutable): what a
+        library gets when it indexes entries it has indexed before (see ``FaqLibrary._index``)."""
+        twin = copy.copy(self)
+        twin._new_caches()
+        return twin
 
     def __len__(self) -> int:
         return len(self.entries)
