@@ -51,8 +51,9 @@ check: $(STAMP)
 	$(BIN)/supportbot content check
 
 # The suite is spread over every core (pytest-xdist; tests share no files or ports): on two cores
-# it takes about half the time of one process. PYTEST_ARGS= runs it in one process.
-PYTEST_ARGS ?= -n auto
+# it takes about half the time of one process. PYTEST_ARGS= runs it in one process. Tests marked
+# with one xdist_group run on one worker (they share vectors a session fixture remembers).
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -33,6 +33,10 @@ from bot.care.someone import about_someone_else
 from bot.care.triage import Level, Triage
 from bot.semantic import load_encoder
 
+# One worker runs every test that embeds the tuning cases, so the vectors the shared triage
+# remembers (tests/unit/conftest.py) are computed once, not once per worker.
+pytestmark = pytest.mark.xdist_group("triage-vectors")
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 SAFETY = ROOT / "content" / "safety"

@@ -15,6 +15,10 @@ from bot.care.engine import CLAUSE_WORDS, MAX_CLAUSES, SafetyTriage, clauses
 from bot.care.triage import Level
 from tests.unit.chosen_vectors import CLIN, CRISIS, URGENT, chosen_triage
 
+# One worker runs every test that embeds the tuning cases, so the vectors the shared triage
+# remembers (tests/unit/conftest.py) are computed once, not once per worker.
+pytestmark = pytest.mark.xdist_group("triage-vectors")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 TALK = "ugh my back has been bad all week"

@@ -13,6 +13,10 @@ from bench.triage_select import Bank, bank_figures, no_worse, select
 from bench.triage_tune import Features, Setting
 from bot.care.engine import SafetyTriage
 
+# One worker runs every test that embeds the tuning cases, so the vectors the shared triage
+# remembers (tests/unit/conftest.py) are computed once, not once per worker.
+pytestmark = pytest.mark.xdist_group("triage-vectors")
+
 # The settings in force before the selection (K 3, head weight 0.001): the reference it started from.
 BEFORE = Setting(k=3, crisis=0.0025, urgent=0.0125, clinician=0.015, sentence_extra=0.005, tolerance=0.0,
                  head_weight=0.001)

@@ -18,6 +18,10 @@ from bot.care.engine import SafetyTriage
 from bot.care.semantic import SemanticLayer
 from bot.care.triage import Level
 
+# One worker runs every test that embeds the tuning cases, so the vectors the shared triage
+# remembers (tests/unit/conftest.py) are computed once, not once per worker.
+pytestmark = pytest.mark.xdist_group("triage-vectors")
+
 _RANK = {Level.CRISIS: 0, Level.URGENT: 1, Level.CLINICIAN: 2, Level.NONE: 3}
 
 
