@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -134,16 +135,21 @@ class LoadMemo:
     def __init__(self, size: int = 4) -> None:
         self.size = size
         self._items: dict[str, Any] = {}
+        self._lock = threading.Lock()  # reloads run in worker threads, the channel watch's too
 
     def get(self, key: str | None) -> Any | None:
-        return None if key is None else self._items.get(key)
+        if key is None:
+            return None
+        with self._lock:
+            return self._items.get(key)
 
     def put(self, key: str | None, value: Any) -> None:
         if key is None:
             return
-        if len(self._items) >= self.size:
-            self._items.pop(next(iter(self._items)))
-        self._items[key] = value
+        with self._lock:
+            if key not in self._items and len(self._items) >= self.size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
 
 
 def files_digest(paths: list[Path], *extra: object) -> str | None:
