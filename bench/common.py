@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: percentiles the same way everywhere, and the member-data benchmarks' command line."""
+"""Shared by the benchmarks: percentiles the same way everywhere, the layered triage they all
+load, and the member-data benchmarks' command line."""
 
 from __future__ import annotations
 
@@ -6,6 +7,24 @@ import argparse
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.care.engine import SafetyTriage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_layered_triage() -> SafetyTriage:
+    """The shipped rules and exemplar bank on the real model; exits naming the first problem when
+    either layer did not load (a benchmark of half a triage would mislead)."""
+    from bot.care.service import load_safety_content
+
+    triage, _, problems = load_safety_content(ROOT / "content")
+    if triage is None or triage.semantic is None:
+        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    return triage
 
 
 def percentile(values: list[float], q: float) -> float:

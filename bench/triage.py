@@ -27,9 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, tuning_part  # noqa: E402
+from bench.common import load_layered_triage, percentile, tuning_part  # noqa: E402
 from bot.care.engine import SafetyTriage  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 SPLITS = {"tuning": ROOT / "tests" / "data" / "triage_cases.jsonl", "blind": ROOT / "tests" / "data" / "triage_blind.jsonl"}
 _RANK = {"crisis": 0, "urgent": 1, "clinician": 2, "none": 3}
@@ -83,17 +82,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="time 200 texts per split")
     args = parser.parse_args()
     start = time.perf_counter()
-    triage, _, problems = load_safety_content(ROOT / "content")
+    triage = load_layered_triage()
     load_s = time.perf_counter() - start
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
     print(f"loaded in {load_s:.2f} s: model {triage.semantic.model}, exemplars {triage.semantic.counts()}")
     out: dict[str, float] = {}
     times: list[float] = []
     for split, path in SPLITS.items():
         cases = read_cases(path)
-        fresh, _, _ = load_safety_content(ROOT / "content")  # an empty cache for every split
-        assert fresh is not None and fresh.semantic is not None
+        fresh = load_layered_triage()  # an empty cache for every split
+        assert fresh.semantic is not None
         getattr(fresh.semantic.encoder, "forget_recent", lambda: None)()  # nor the encoder's memory
         sample = cases[:: max(1, len(cases) // 200)] if args.quick else cases
         evaluate(fresh, sample, times)  # timed on cold texts

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import load_layered_triage  # noqa: E402
 from bench.triage import evaluate  # noqa: E402
 from bot.care.engine import SafetyTriage  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 FRESH = ROOT / "tests" / "data" / "triage_fresh.jsonl"
 HALVES = {"check": "fresh-check", "train": "fresh-train"}
@@ -35,9 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the same run: the probe is small")
     parser.parse_args()
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    triage = load_layered_triage()
     cases = read_fresh()
     out: dict[str, float] = {}
     for half, split in HALVES.items():

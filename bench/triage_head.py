@@ -31,10 +31,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import load_layered_triage  # noqa: E402
 from bot.care.engine import SafetyTriage  # noqa: E402
 from bot.care.head import fit_logistic  # noqa: E402
 from bot.care.semantic import HEAD_WEIGHT, K  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 FOLDS = 5
 LEVELS = ("crisis", "urgent", "clinician")
@@ -96,9 +96,7 @@ def figures(margin: dict[str, np.ndarray], odds: dict[str, np.ndarray], levels: 
 
 def shipped_bank() -> tuple[SafetyTriage, np.ndarray, np.ndarray, np.ndarray]:
     """The shipped safety triage and its bank: vectors (float64), each text's level and family."""
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    triage = load_layered_triage()
     layer = triage.semantic
     return (triage, layer.bank_vectors().astype(np.float64), np.array([e.level.value for e in layer.exemplars]),
             np.array([e.family for e in layer.exemplars]))

@@ -33,19 +33,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile  # noqa: E402
+from bench.common import load_layered_triage, percentile  # noqa: E402
 from bench.triage_tune import read_cases  # noqa: E402
 from bot.care.engine import SafetyTriage, sentences  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every third text, every long one kept")
     args = parser.parse_args()
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    triage = load_layered_triage()
     encoder = triage.semantic.encoder
     forget: Callable[[], None] = getattr(encoder, "forget_recent", lambda: None)
     texts = list(dict.fromkeys(c["text"] for c in read_cases()))  # each text once

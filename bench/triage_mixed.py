@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import load_layered_triage  # noqa: E402
 from bench.triage import SPLITS, evaluate, read_cases  # noqa: E402
 from bot.care.engine import SafetyTriage  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 
 PAIN_TALK = (
     "ugh my back has been so bad all week and the physio cancelled again",
@@ -73,9 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="join each case one way, not three")
     args = parser.parse_args()
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    triage = load_layered_triage()
     out: dict[str, float] = {}
     for split, path in SPLITS.items():
         cases = read_cases(path)

@@ -38,10 +38,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import tuning_part  # noqa: E402
+from bench.common import load_layered_triage, tuning_part  # noqa: E402
 from bot.care.engine import MIN_WORDS, SafetyTriage, clauses, sentences  # noqa: E402
 from bot.care.semantic import CLAUSE_EXTRA, HEAD_WEIGHT, whole_vector  # noqa: E402
-from bot.care.service import load_safety_content  # noqa: E402
 from bot.care.triage import Level  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "triage_cases.jsonl"
@@ -237,9 +236,7 @@ def main() -> None:
                         help="most share of train urgent and clinician cases answered as crisis")
     parser.add_argument("--quick", action="store_true", help="a coarser grid (steps of 0.005)")
     args = parser.parse_args()
-    triage, _, problems = load_safety_content(ROOT / "content")
-    if triage is None or triage.semantic is None:
-        raise SystemExit(f"safety content did not load: {problems[:1]}")
+    triage = load_layered_triage()
     f = features(triage, read_cases())
     try:
         chosen, final = choose(f, args.max_false_alarm, args.max_escalation, 0.005 if args.quick else 0.0025)
