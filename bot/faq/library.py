@@ -176,12 +176,13 @@ class FaqLibrary:
         load's time, and the index is a pure function of what the key holds."""
         encoder = self._encoder()
         cache = self.content_dir / CACHE_FILE
-        key = _index_key(entries, self._vocabulary, encoder, cache, persist)
-        built = _INDEXES.get(key)
+        inputs = _index_inputs(entries, self._vocabulary, encoder, cache, persist)
+        built = _INDEXES.get(_with_file_state(inputs, cache, persist))
         if built is None:
             built = SearchIndex(list(entries.values()), vocabulary=self._vocabulary, encoder=encoder,
                                 cache=cache, persist=persist)
-            _INDEXES.put(_index_key(entries, self._vocabulary, encoder, cache, persist), built)
+            # keyed by the embeddings file as the build left it (building may have written it)
+            _INDEXES.put(_with_file_state(inputs, cache, persist), built)
         return built.fresh()
 
     def _encoder(self) -> Encoder | None:
@@ -240,19 +241,24 @@ class FaqLibrary:
 _INDEXES = LoadMemo(size=8)
 
 
-def _index_key(entries: Mapping[str, FaqEntry], vocabulary: Mapping[str, str], encoder: Encoder | None,
-               cache: Path, persist: bool) -> str:
-    """Everything a :class:`SearchIndex` is built from: the entries whole, the vocabulary, which
-    encoder object (the memo holds it, so its id cannot be reused) and, for the base pack, the
-    state of its embeddings file."""
+def _index_inputs(entries: Mapping[str, FaqEntry], vocabulary: Mapping[str, str], encoder: Encoder | None,
+                  cache: Path, persist: bool) -> str:
+    """A digest of everything a :class:`SearchIndex` is built from: the entries whole, the
+    vocabulary, which encoder object (the memo holds it, so its id cannot be reused), the cache."""
     digest = hashlib.sha256(repr((sorted(vocabulary.items()), type(encoder).__qualname__, id(encoder),
                                   str(cache), persist)).encode())
-    if persist:
-        try:
-            info = cache.stat()
-            digest.update(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}".encode())
-        except OSError:
-            digest.update(b"no embeddings file")
     for entry in entries.values():
         digest.update(entry.model_dump_json().encode())
     return digest.hexdigest()
+
+
+def _with_file_state(inputs: str, cache: Path, persist: bool) -> str:
+    """``inputs`` with, for the base pack (``persist``), the state of its embeddings file: a
+    deleted or replaced file is built, and so written, again."""
+    if not persist:
+        return inputs
+    try:
+        info = cache.stat()
+        return f"{inputs}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+    except OSError:
+        return f"{inputs}:no embeddings file"
